@@ -1,0 +1,1 @@
+"""Independent checkers, one module per model, registered on ``fieldopt.check.check``."""

@@ -1,0 +1,227 @@
+"""The ``fieldopt`` command line. Exit codes: 0 ok, 1 internal error, 2 bad input, 3 no plan."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console, Group, RenderableType
+from rich.markup import escape
+from rich.table import Table
+
+from fieldopt.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, FieldoptError, InputError, Problem
+
+app = typer.Typer(
+    name="fieldopt",
+    help="Optimise field service: technician dispatch, repair scheduling, spare-parts stock.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+bench_app = typer.Typer(
+    help="Benchmarks against best-known solutions and other solvers (writes JSON).",
+    no_args_is_help=True,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+ScenarioArg = Annotated[
+    str, typer.Argument(help="Scenario: a folder of CSV files, or a database URL.")
+]
+NameOpt = Annotated[str | None, typer.Option("--name", help="Scenario name inside a database.")]
+
+
+def sorted_problems(problems: list[Problem]) -> list[Problem]:
+    """Errors first, then by file and line: the order users read and fix them in."""
+    return sorted(problems, key=lambda p: (not p.is_error, p.file, p.line or 0, p.field or ""))
+
+
+def problems_table(problems: list[Problem], limit: int | None = None) -> RenderableType:
+    """Input problems, errors first: a table on wide terminals, one line each on narrow ones."""
+    ordered = sorted_problems(problems)[:limit]
+    if console.width < 120:
+        lines = [
+            f"[{'red' if p.is_error else 'yellow'}]{p.severity}[/]: {escape(p.where())}: "
+            f"{escape(p.message)}"
+            for p in ordered
+        ]
+        return Group(*lines)
+    table = Table(title="Problems in the input")
+    for header in ("severity", "file", "line", "id", "field", "message"):
+        table.add_column(header, overflow="fold")
+    for p in ordered:
+        style = "red" if p.is_error else "yellow"
+        table.add_row(
+            f"[{style}]{p.severity}[/]",
+            p.file,
+            "" if p.line is None else str(p.line),
+            escape(p.row or ""),
+            p.field or "",
+            escape(p.message),
+        )
+    return table
+
+
+@app.command()
+def validate(
+    scenario: ScenarioArg,
+    name: NameOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print problems as JSON.")] = False,
+    strict: Annotated[bool, typer.Option(help="Treat warnings as errors.")] = False,
+) -> None:
+    """Check a scenario and list every problem (exit 2 when there is an error)."""
+    from fieldopt.scenario import validate_source
+
+    problems = validate_source(scenario, name)
+    errors = [p for p in problems if p.is_error or strict]
+    if as_json:
+        rows = [p.__dict__ | {"file": p.file} for p in sorted_problems(problems)]
+        print(json.dumps(rows, indent=2))
+    elif problems:
+        console.print(problems_table(problems))
+    n_err = sum(p.is_error for p in problems)
+    n_warn = len(problems) - n_err
+    if not as_json:
+        verdict = "[red]invalid[/]" if errors else "[green]valid[/]"
+        console.print(f"{scenario}: {verdict} — {n_err} error(s), {n_warn} warning(s)")
+    if errors:
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Argument(help="Folder to write the scenario's CSV files into.")],
+    technicians: Annotated[int, typer.Option(min=1)] = 50,
+    jobs: Annotated[int, typer.Option(min=1)] = 400,
+    parts: Annotated[int, typer.Option(min=1)] = 200,
+    depots: Annotated[int, typer.Option(min=1)] = 4,
+    seed: int = 7,
+    start: Annotated[str, typer.Option(help="First day, YYYY-MM-DD.")] = "2026-11-24",
+    days: Annotated[int, typer.Option(min=1, help="Calendar days of shifts and jobs.")] = 5,
+) -> None:
+    """Generate a realistic, seeded scenario (same seed, same files)."""
+    import datetime as dt
+
+    from fieldopt.generate import generate_scenario
+
+    try:
+        first = dt.date.fromisoformat(start)
+    except ValueError as exc:
+        raise InputError(f"--start: expected YYYY-MM-DD, got {start!r}") from exc
+    scenario = generate_scenario(
+        technicians=technicians,
+        jobs=jobs,
+        parts=parts,
+        depots=depots,
+        seed=seed,
+        start=first,
+        days=days,
+        name=out.name,
+    )
+    written = scenario.to_csv(out)
+    console.print(f"wrote {len(written)} files to {out}")
+    _print_summary(scenario.summary())
+
+
+@app.command()
+def load(
+    scenario: Annotated[Path, typer.Argument(help="Folder of CSV files.")],
+    db: Annotated[str, typer.Option(help="Database URL.")] = "sqlite:///fieldopt.db",
+    name: NameOpt = None,
+    replace: Annotated[
+        bool, typer.Option(help="Overwrite a stored scenario of that name.")
+    ] = False,
+) -> None:
+    """Validate a CSV scenario and store it in a database (one transaction)."""
+    from fieldopt.io.database import save_scenario
+    from fieldopt.scenario import read_scenario
+
+    data = read_scenario(scenario)
+    stored = save_scenario(data, db, name, replace=replace)
+    console.print(f"stored scenario {stored!r} ({len(data.warnings)} warning(s))")
+
+
+@app.command()
+def export(
+    db: Annotated[str, typer.Argument(help="Database URL.")],
+    out: Annotated[Path, typer.Argument(help="Folder to write CSV files into.")],
+    name: NameOpt = None,
+) -> None:
+    """Write a scenario stored in a database back to a folder of CSV files."""
+    from fieldopt.scenario import read_scenario
+
+    written = read_scenario(db, name).to_csv(out)
+    console.print(f"wrote {len(written)} files to {out}")
+
+
+@app.command()
+def scenarios(db: Annotated[str, typer.Argument(help="Database URL.")]) -> None:
+    """List the scenarios stored in a database."""
+    from fieldopt.io.database import list_scenarios
+
+    table = Table("id", "source", "stored at (UTC)", "fingerprint")
+    for row in list_scenarios(db):
+        table.add_row(
+            row["id"], row["source"], f"{row['created_at']:%Y-%m-%d %H:%M}", row["fingerprint"][:12]
+        )
+    console.print(table)
+
+
+@app.command()
+def demo(
+    scenario: Annotated[Path, typer.Option(help="Scenario folder.")] = Path("data/sample"),
+    db: Annotated[str, typer.Option(help="Database URL.")] = "sqlite:///out/demo.db",
+    out: Annotated[Path, typer.Option(help="Folder for reports.")] = Path("out"),
+) -> None:
+    """Load the sample scenario into a database, validate it and show what it holds."""
+    from fieldopt.demo import run_demo
+
+    run_demo(scenario, db, out, console)
+
+
+def _print_summary(summary: dict[str, object]) -> None:
+    table = Table("what", "value", title=f"Scenario {summary.get('scenario', '')}")
+    for key, value in summary.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v}" for k, v in value.items())
+        table.add_row(key.replace("_", " "), str(value))
+    console.print(table)
+
+
+def _register_models() -> None:
+    """Add each model's commands (``fieldopt.commands.<model>.register``) to the app."""
+    import importlib
+
+    from fieldopt.commands import MODEL_MODULES
+
+    for name in MODEL_MODULES:
+        importlib.import_module(name).register(app, bench_app)
+    if bench_app.registered_commands or bench_app.registered_groups:
+        app.add_typer(bench_app, name="bench")
+
+
+_register_models()
+
+
+def main() -> None:
+    """Entry point: run the app, mapping fieldopt errors to exit codes.
+
+    Click itself exits 2 on usage errors (unknown command, bad option value).
+    """
+    try:
+        app()
+    except InputError as exc:
+        if any(p.line is not None or p.row is not None for p in exc.problems):
+            err_console.print(problems_table(exc.problems, limit=50))
+        err_console.print(f"[red]bad input:[/] {exc}")
+        sys.exit(exc.exit_code)
+    except FieldoptError as exc:
+        err_console.print(f"[red]error:[/] {exc}")
+        sys.exit(exc.exit_code)
+    except Exception:
+        err_console.print_exception()
+        err_console.print("[red]internal error[/] (please report it with the trace above)")
+        sys.exit(EXIT_INTERNAL)

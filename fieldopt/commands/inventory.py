@@ -1,0 +1,364 @@
+"""``fieldopt inventory ...`` (forecast, frontier, optimise, rebalance, whatif) and
+``fieldopt bench inventory`` (reference cases, scale runs, carparts forecasting)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from fieldopt.demo import DemoContext
+    from fieldopt.scenario import Scenario
+
+console = Console()
+inventory_app = typer.Typer(
+    help="Spare-parts stock: forecast demand, the frontier, optimise, rebalance, what-if.",
+    no_args_is_help=True,
+)
+
+ScenarioArg = Annotated[
+    str, typer.Argument(help="Scenario: a folder of CSV files, or a database URL.")
+]
+NameOpt = Annotated[str | None, typer.Option("--name", help="Scenario name inside a database.")]
+MethodOpt = Annotated[str, typer.Option(help="Evaluator: metric, vari-metric or exact.")]
+ReportOpt = Annotated[
+    Path | None, typer.Option("--report", help="Write a plotly HTML report here.")
+]
+JsonOpt = Annotated[Path | None, typer.Option("--json", help="Write the result as JSON here.")]
+TimeOpt = Annotated[float, typer.Option("--time-limit", min=0.1, help="MILP time limit, seconds.")]
+SeedOpt = Annotated[int, typer.Option(help="Solver seed.")]
+WorkersOpt = Annotated[int, typer.Option(min=1, help="Solver threads.")]
+
+
+@contextmanager
+def progress_bar(label: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A rich progress bar; yields the ``advance(n)`` callback the API functions take."""
+    columns = (
+        TextColumn(label),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+def _load(scenario: str, name: str | None) -> Scenario:
+    from fieldopt.scenario import read_scenario
+
+    return read_scenario(scenario, name)
+
+
+def _rates(s: Scenario) -> Any:
+    import fieldopt.inventory as inv
+
+    n = s.demand_history.groupby(["location_id", "part_id"]).ngroups
+    with progress_bar("forecasting", n) as advance:
+        return inv.forecast(s, progress=advance)
+
+
+def _kv_table(title: str, values: dict[str, Any]) -> Table:
+    table = Table("what", "value", title=title)
+    for k, v in values.items():
+        if isinstance(v, float):
+            v = f"{v:,.4f}"
+        elif isinstance(v, dict):
+            v = ", ".join(
+                f"{a}: {b:,.4g}" if isinstance(b, float) else f"{a}: {b}" for a, b in v.items()
+            )
+        table.add_row(k.replace("_", " "), str(v))
+    return table
+
+
+def _dump(path: Path | None, payload: Any) -> None:
+    if path is not None:
+        path.write_text(json.dumps(payload, indent=2, default=_json_default))
+        console.print(f"wrote {path}")
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
+def _report(result: Any, path: Path | None) -> None:
+    if path is not None:
+        result.to_html(str(path))
+        console.print(f"wrote {path}")
+
+
+@inventory_app.command("forecast")
+def forecast_cmd(
+    scenario: ScenarioArg,
+    name: NameOpt = None,
+    holdout: Annotated[int, typer.Option(min=1, help="Months of rolling backtest.")] = 6,
+    out: JsonOpt = None,
+    report: ReportOpt = None,
+) -> None:
+    """Demand per year per part and location, with the method chosen by backtest."""
+    import fieldopt.inventory as inv
+
+    s = _load(scenario, name)
+    n = s.demand_history.groupby(["location_id", "part_id"]).ngroups
+    with progress_bar("forecasting", n) as advance:
+        res = inv.forecast(s, holdout=holdout, progress=advance)
+    console.print(_kv_table("Forecast", res.summary()))
+    _dump(out, res.to_frame().to_dict(orient="records"))
+    _report(res, report)
+
+
+@inventory_app.command("frontier")
+def frontier_cmd(
+    scenario: ScenarioArg,
+    name: NameOpt = None,
+    method: MethodOpt = "metric",
+    report: ReportOpt = None,
+    out: JsonOpt = None,
+) -> None:
+    """The holding-cost vs waiting-time frontier, today's stock and a recommended point."""
+    import fieldopt.inventory as inv
+
+    s = _load(scenario, name)
+    res = inv.frontier(s, rates=_rates(s), method=method)
+    summary = res.summary()
+    console.print(_kv_table("Current stock", summary.pop("current")))
+    console.print(
+        _kv_table("Recommended (same waiting time, least holding cost)", summary.pop("recommended"))
+    )
+    console.print(_kv_table("Frontier", summary))
+    _dump(out, {**res.summary(), "points": res.to_frame().to_dict(orient="records")})
+    _report(res, report)
+
+
+@inventory_app.command("optimise")
+def optimise_cmd(
+    scenario: ScenarioArg,
+    name: NameOpt = None,
+    budget: Annotated[float | None, typer.Option(min=0, help="Investment budget.")] = None,
+    target_fill_rate: Annotated[
+        float | None, typer.Option(help="Fill rate to reach, (0, 1).")
+    ] = None,
+    method: MethodOpt = "metric",
+    side: Annotated[
+        bool | None,
+        typer.Option(
+            "--side/--no-side",
+            help="Apply min/max levels and site volumes (default: when the scenario has any).",
+        ),
+    ] = None,
+    must_stock_critical: Annotated[
+        bool, typer.Option(help="At least one unit of every class-A part where it is used.")
+    ] = False,
+    time_limit: TimeOpt = 30.0,
+    seed: SeedOpt = 0,
+    workers: WorkersOpt = 1,
+    report: ReportOpt = None,
+    out: JsonOpt = None,
+) -> None:
+    """Stock levels: least waiting for a budget, or least investment for a fill rate."""
+    import fieldopt.inventory as inv
+    from fieldopt.check import check
+
+    s = _load(scenario, name)
+    plan = inv.optimise(
+        s,
+        budget=budget,
+        target_fill_rate=target_fill_rate,
+        rates=_rates(s),
+        method=method,
+        side=side,
+        must_stock_critical=must_stock_critical,
+        time_limit_s=time_limit,
+        seed=seed,
+        workers=workers,
+    )
+    console.print(_kv_table("Stocking plan", plan.summary()))
+    violations = check(plan, s)
+    console.print(f"independent check: {len(violations)} violation(s)")
+    for v in violations[:10]:
+        console.print(f"  [yellow]{v}[/]")
+    _dump(
+        out,
+        {
+            **plan.summary(),
+            "violations": [str(v) for v in violations],
+            "levels": plan.to_frame().to_dict(orient="records"),
+        },
+    )
+    _report(plan, report)
+
+
+@inventory_app.command("rebalance")
+def rebalance_cmd(
+    scenario: ScenarioArg,
+    name: NameOpt = None,
+    min_quantity: Annotated[int, typer.Option(min=1, help="Smallest transfer worth making.")] = 1,
+    time_limit: TimeOpt = 30.0,
+    seed: SeedOpt = 0,
+    workers: WorkersOpt = 1,
+    report: ReportOpt = None,
+    out: JsonOpt = None,
+) -> None:
+    """Transfers towards the target levels at least cost, against the greedy rule."""
+    import fieldopt.inventory as inv
+    from fieldopt.check import check
+
+    s = _load(scenario, name)
+    plan = inv.rebalance(
+        s, min_quantity=min_quantity, time_limit_s=time_limit, seed=seed, workers=workers
+    )
+    summary = plan.summary()
+    base = summary.pop("baseline_largest_excess_to_largest_shortage")
+    console.print(_kv_table("Rebalancing (MILP)", summary))
+    console.print(_kv_table("Largest excess to largest shortage (same data)", base))
+    table = Table("part", "from", "to", "units", "transport cost", title="Transfers")
+    for row in plan.to_frame().head(30).itertuples(index=False):
+        table.add_row(
+            str(row.part_id),
+            str(row.from_id),
+            str(row.to_id),
+            str(row.quantity),
+            f"{row.transport_cost:,.2f}",
+        )
+    console.print(table)
+    violations = check(plan, s)
+    console.print(f"independent check: {len(violations)} violation(s)")
+    _dump(
+        out,
+        {
+            **plan.summary(),
+            "violations": [str(v) for v in violations],
+            "transfers": plan.to_frame().to_dict(orient="records"),
+        },
+    )
+    _report(plan, report)
+
+
+@inventory_app.command("whatif")
+def whatif_cmd(
+    scenario: ScenarioArg,
+    variant: Annotated[
+        list[str],
+        typer.Option(
+            "--variant",
+            help="demand=+20%, lead_time=x1.5, repair_time=-10%, close_depot=D3 (repeatable).",
+        ),
+    ],
+    name: NameOpt = None,
+    method: MethodOpt = "metric",
+    report: ReportOpt = None,
+    out: JsonOpt = None,
+) -> None:
+    """Frontiers of variants overlaid on the base frontier."""
+    import fieldopt.inventory as inv
+    from fieldopt.inventory.api import parse_variant
+
+    for v in variant:
+        parse_variant(v)  # bad variants fail before the forecast is computed
+    s = _load(scenario, name)
+    res = inv.whatif(s, variant, rates=_rates(s), method=method)
+    table = Table(
+        "variant", "holding cost for base waiting", "waiting days at base cost", title="What-if"
+    )
+    for row in res.comparison.itertuples(index=False):
+        table.add_row(
+            str(row.variant),
+            f"{row.holding_cost_for_base_waiting:,.0f}",
+            f"{row.waiting_days_at_base_cost:.3f}",
+        )
+    console.print(table)
+    _dump(out, res.summary())
+    _report(res, report)
+
+
+def bench_inventory(
+    cases: Annotated[list[Path] | None, typer.Argument(help="Reference case JSON files.")] = None,
+    out: JsonOpt = None,
+    scale: Annotated[
+        str | None, typer.Option(help="Synthetic run PARTSxSITES, e.g. 10000x50.")
+    ] = None,
+    carparts: Annotated[
+        Path | None, typer.Option(help="carparts_long.csv: forecast every complete series.")
+    ] = None,
+    runs: Annotated[int, typer.Option(min=1, help="Runs (seeds) for medians.")] = 3,
+    time_limit: TimeOpt = 60.0,
+) -> None:
+    """Answer every query of reference cases (computed next to expected); scale and forecasting
+    runs with medians over seeds."""
+    from fieldopt.inventory.bench import bench_carparts, bench_scale
+    from fieldopt.inventory.cases import comparison_rows, run_case
+    from solvers.inventory.lp import LpParams
+
+    results: dict[str, Any] = {}
+    for path in cases or []:
+        res = run_case(path, LpParams(time_limit_s=time_limit))
+        rows = comparison_rows(res)
+        table = Table("query", "quantity", "expected", "computed", "ok", title=f"{path.name}")
+        for q, what, exp, comp, ok in rows:
+            mark = "" if ok is None else ("[green]yes[/]" if ok else "[red]NO[/]")
+            table.add_row(q, what, "" if exp is None else f"{exp:.6f}", f"{comp:.6f}", mark)
+        console.print(table)
+        n_ok = sum(1 for r in rows if r[4])
+        n_exp = sum(1 for r in rows if r[4] is not None)
+        console.print(
+            f"{path.name}: {n_ok}/{n_exp} within tolerance {res.get('tolerance_abs')}, "
+            f"{res['computed_runtime_s']:.2f} s"
+        )
+        results[path.name] = res
+        if out is not None and len(cases or []) == 1:
+            _dump(out, res)
+    if scale:
+        parts, sites = (int(v) for v in scale.lower().split("x"))
+        results["scale"] = bench_scale(parts, sites, runs, time_limit, console)
+    if carparts:
+        results["carparts"] = bench_carparts(carparts, runs, console)
+    if out is not None and not (len(cases or []) == 1 and not scale and not carparts):
+        _dump(out, results)
+
+
+def register(app: typer.Typer, bench: typer.Typer) -> None:
+    """Add ``fieldopt inventory ...`` and ``fieldopt bench inventory``."""
+    app.add_typer(inventory_app, name="inventory")
+    bench.command("inventory")(bench_inventory)
+
+
+def demo_frontier(ctx: DemoContext) -> None:
+    """The sample's frontier with today's stock and a recommended point."""
+    import fieldopt.inventory as inv
+
+    assert ctx.scenario is not None
+    ctx.console.rule("[bold]Spare parts: the stocking frontier")
+    t0 = time.perf_counter()
+    res = inv.frontier(ctx.scenario)
+    path = ctx.out_dir / "inventory-frontier.html"
+    res.to_html(str(path))
+    ctx.outputs.append(path)
+    cur, rec = res.current, res.recommended
+    table = Table(
+        "", "holding cost / year", "waiting days per demand", "fill rate", title="Spare-parts stock"
+    )
+    for label, p in (("today", cur), ("recommended", rec)):
+        table.add_row(
+            label,
+            f"{p['holding_cost_per_year']:,.0f}",
+            f"{p['waiting_days']:.3f}",
+            f"{p['fill_rate']:.1%}",
+        )
+    ctx.console.print(table)
+    ctx.console.print(
+        f"frontier of {len(res.points)} points in {time.perf_counter() - t0:.1f} s → {path}"
+    )
+
+
+DEMO_STEPS: list[Callable[[DemoContext], None]] = [demo_frontier]

@@ -1,0 +1,552 @@
+"""``fieldopt.inventory.forecast/frontier/optimise/rebalance/whatif`` on a scenario.
+
+Units: demand per year, waiting time in days per demand, money in the scenario's currency.
+Objective everywhere: total expected backorders (EBO) at the sites where demand arises, which by
+Little's law is Σλ times the mean waiting time for a part; cost is holding cost per year
+(Σ unit_cost x holding_rate x units) on the frontier, investment (Σ unit_cost x units) for budgets.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fieldopt.errors import InputError, NoPlanError, Problem
+from fieldopt.inventory.forecast import (
+    ForecastResult,
+    forecast_frame,
+    installed_base_rates,
+)
+from fieldopt.inventory.methods import METHOD_NAMES
+from fieldopt.inventory.results import FrontierResult, RebalancePlan, StockingPlan, WhatifResult
+from fieldopt.scenario import Scenario
+from fieldopt.translate.inventory import (
+    DAYS_PER_YEAR,
+    Network,
+    floats,
+    network,
+    rebalance_data,
+    side_constraints,
+)
+from solvers.inventory.data import METHODS, Method, StockingData
+from solvers.inventory.evaluate import evaluate
+from solvers.inventory.lp import LpParams
+from solvers.inventory.marginal import Frontier, FrontierParams, allocate
+from solvers.inventory.marginal import frontier as solve_frontier
+from solvers.inventory.milp import solve_stocking_milp
+from solvers.inventory.rebalance import largest_excess_to_largest_shortage, solve_rebalance
+from solvers.result import SolveReport, Status
+
+Progress = Callable[[int], None] | None
+
+
+def forecast(
+    scenario: Scenario,
+    *,
+    methods: Sequence[str] = METHOD_NAMES,
+    holdout: int = 6,
+    progress: Progress = None,
+) -> ForecastResult:
+    """Demand per year per part and location: history series by the method with the least
+    rolling one-step MAE over the last ``holdout`` months; installed base where no history."""
+    hist = forecast_frame(scenario.demand_history, methods, holdout, progress)
+    ib = installed_base_rates(scenario.installed_base, hist)
+    frames = [f for f in (hist, ib) if len(f)]
+    rates = pd.concat(frames, ignore_index=True) if frames else hist
+    return ForecastResult(rates)
+
+
+def _method(method: str) -> Method:
+    if method not in METHODS:
+        raise InputError(
+            [
+                Problem(
+                    "error",
+                    "bad_option",
+                    "options",
+                    f"method {method!r}: one of {METHODS}",
+                    field="method",
+                )
+            ]
+        )
+    return method
+
+
+def _rates(scenario: Scenario, rates: pd.DataFrame | ForecastResult | None) -> pd.DataFrame:
+    if rates is None:
+        return forecast(scenario).rates
+    return rates.rates if isinstance(rates, ForecastResult) else rates
+
+
+def kpis(net: Network, stock: np.ndarray, method: Method) -> dict[str, float]:
+    """Investment, holding cost per year, total EBO, waiting days per demand and fill rate."""
+    data = net.data
+    ev = evaluate(data, stock, method)
+    lam = data.demand_rate[:, data.bases]
+    total = float(lam.sum())
+    return {
+        "investment": float(np.sum(stock * data.unit_cost[:, None])),
+        "holding_cost_per_year": float(
+            np.sum(stock * (data.unit_cost * net.holding_rate)[:, None])
+        ),
+        "total_ebo": ev.total_ebo,
+        "waiting_days": ev.total_ebo / total * DAYS_PER_YEAR if total > 0 else 0.0,
+        "fill_rate": float(np.sum(lam * ev.fill) / total) if total > 0 else 1.0,
+    }
+
+
+def levels_frame(net: Network, stock: np.ndarray, method: Method) -> pd.DataFrame:
+    """One row per part and stocking site of the plan."""
+    data = net.data
+    ev = evaluate(data, stock, method)
+    n_parts, n_sites = stock.shape
+    ebo = np.zeros(stock.shape)
+    fill = np.ones(stock.shape)
+    ebo[:, data.bases] = ev.ebo
+    fill[:, data.bases] = ev.fill
+    lam = data.demand_rate
+    frame = pd.DataFrame(
+        {
+            "part_id": np.repeat(data.part_ids, n_sites),
+            "location_id": np.tile(data.site_ids, n_parts),
+            "stock": stock.ravel(),
+            "current": net.current.ravel(),
+            "demand_per_year": lam.ravel(),
+            "ebo": ebo.ravel(),
+            "fill_rate": np.where(lam.ravel() > 0, fill.ravel(), np.nan),
+            "waiting_days": np.where(
+                lam.ravel() > 0,
+                ebo.ravel() / np.where(lam > 0, lam, 1).ravel() * DAYS_PER_YEAR,
+                np.nan,
+            ),
+            "unit_cost": np.repeat(data.unit_cost, n_sites),
+        }
+    )
+    return frame[(frame["stock"] > 0) | (frame["demand_per_year"] > 0) | (frame["current"] > 0)]
+
+
+def _holding_data(net: Network) -> StockingData:
+    # the frontier trades EBO against holding cost per year, so "unit cost" is c_i x h_i there
+    return replace(net.data, unit_cost=net.data.unit_cost * net.holding_rate)
+
+
+def _frontier_frame(net: Network, fr: Frontier, method: Method, samples: int) -> pd.DataFrame:
+    data = net.data
+    units_cum = (
+        np.zeros((len(fr.cost), data.demand_rate.shape[0]), dtype=np.int64)
+        if len(fr.cost) < 2000
+        else None
+    )
+    lam_total = float(data.demand_rate[:, data.bases].sum())
+    frame = pd.DataFrame(
+        {
+            "holding_cost_per_year": fr.cost,
+            "total_ebo": fr.ebo,
+            "waiting_days": fr.ebo / lam_total * DAYS_PER_YEAR if lam_total > 0 else 0.0,
+        }
+    )
+    del units_cum
+    # investment along the path: each step moves one part to a new unit count
+    units = np.zeros(data.demand_rate.shape[0], dtype=np.int64)
+    invest = np.zeros(len(fr.cost))
+    total = 0.0
+    for t, (p, u) in enumerate(zip(fr.step_part, fr.step_units, strict=True), start=1):
+        total += float(data.unit_cost[p]) * float(u - units[p])
+        units[p] = u
+        invest[t] = total
+    frame.insert(0, "investment", invest)
+    frame["fill_rate"] = np.nan
+    picks = np.unique(np.linspace(0, len(fr.cost) - 1, min(samples, len(fr.cost))).astype(int))
+    for t in picks:
+        stock = allocate(data, fr.curves, fr.units_at(int(t)), method)
+        frame.loc[t, "fill_rate"] = kpis(net, stock, method)["fill_rate"]
+    return frame
+
+
+def _frontier_of(
+    net: Network, method: Method, samples: int, progress: Progress
+) -> tuple[Frontier, pd.DataFrame]:
+    fr = solve_frontier(_holding_data(net), FrontierParams(method=method), progress)
+    return fr, _frontier_frame(net, fr, method, samples)
+
+
+def frontier(
+    scenario: Scenario,
+    *,
+    rates: pd.DataFrame | ForecastResult | None = None,
+    method: str = "metric",
+    samples: int = 40,
+    progress: Progress = None,
+) -> FrontierResult:
+    """The efficient frontier of holding cost per year against waiting time for parts (and fill
+    rate at ``samples`` points), today's stock and a recommended point on it."""
+    t0 = time.perf_counter()
+    m = _method(method)
+    net = network(scenario, _rates(scenario, rates))
+    _, points = _frontier_of(net, m, samples, progress)
+    current = kpis(net, net.current, m)
+    rec = _recommend(net, points, current, m)
+    return FrontierResult(points, current, rec, m, time.perf_counter() - t0)
+
+
+def _recommend(
+    net: Network, points: pd.DataFrame, current: dict[str, float], method: Method
+) -> dict[str, float]:
+    ok = np.flatnonzero(points["waiting_days"].to_numpy() <= current["waiting_days"] + 1e-12)
+    at = int(ok[0]) if len(ok) else len(points) - 1
+    row = points.iloc[at]
+    out = {
+        k: float(row[k])
+        for k in ("investment", "holding_cost_per_year", "total_ebo", "waiting_days")
+    }
+    fill = row["fill_rate"]
+    if math.isnan(fill):
+        fr = solve_frontier(_holding_data(net), FrontierParams(method=method))
+        stock = allocate(net.data, fr.curves, fr.units_at(at), method)
+        fill = kpis(net, stock, method)["fill_rate"]
+    out["fill_rate"] = float(fill)
+    out["point"] = float(at)
+    return out
+
+
+def optimise(
+    scenario: Scenario,
+    *,
+    budget: float | None = None,
+    target_fill_rate: float | None = None,
+    rates: pd.DataFrame | ForecastResult | None = None,
+    method: str = "metric",
+    side: bool | None = None,
+    must_stock_critical: bool = False,
+    time_limit_s: float = 30.0,
+    seed: int = 0,
+    workers: int = 1,
+    progress: Progress = None,
+) -> StockingPlan:
+    """Least total EBO for an investment ``budget``, or the least investment reaching
+    ``target_fill_rate`` (demand-weighted over all parts and sites).
+
+    Marginal analysis (Sherbrooke) gives a frontier point; with side constraints (van/site
+    volumes, min/max levels, must-stock) — ``side=None`` means "if the scenario has any" — or for
+    a budget between frontier points, the MILP (HiGHS) solves the exact problem.
+    """
+    if (budget is None) == (target_fill_rate is None):
+        raise InputError(
+            [
+                Problem(
+                    "error",
+                    "bad_option",
+                    "options",
+                    "give exactly one of budget and target fill rate",
+                    field="budget",
+                )
+            ]
+        )
+    if budget is not None and budget < 0:
+        raise InputError(
+            [
+                Problem(
+                    "error",
+                    "bad_option",
+                    "options",
+                    f"budget must be >= 0, got {budget}",
+                    field="budget",
+                )
+            ]
+        )
+    if target_fill_rate is not None and not 0 < target_fill_rate < 1:
+        raise InputError(
+            [
+                Problem(
+                    "error",
+                    "bad_option",
+                    "options",
+                    "target fill rate must be in (0, 1)",
+                    field="target_fill_rate",
+                )
+            ]
+        )
+    m = _method(method)
+    net = network(scenario, _rates(scenario, rates))
+    t0 = time.perf_counter()
+    fr = solve_frontier(net.data, FrontierParams(method=m), progress)
+    if budget is not None:
+        point = fr.point_for_budget(budget)
+    else:
+        assert target_fill_rate is not None
+        point = _first_point_reaching(net, fr, m, target_fill_rate)
+    stock = allocate(net.data, fr.curves, fr.units_at(point), m)
+    report = SolveReport(
+        Status.OPTIMAL, "marginal analysis: frontier point", time.perf_counter() - t0
+    )
+    optimiser = "marginal"
+    # a fill-rate target becomes "no more backorders than the marginal plan reaching it"
+    target_ebo = None if budget is not None else evaluate(net.data, stock, m).total_ebo
+    sc = side_constraints(
+        scenario, net, budget=budget, target_ebo=target_ebo, must_stock_critical=must_stock_critical
+    )
+    has_side = bool(
+        np.any(sc.min_level > 0) or np.any(sc.max_level >= 0) or np.any(np.isfinite(sc.site_volume))
+    )
+    if side is None:
+        side = has_side
+    floor = float(np.sum(sc.min_level * net.data.unit_cost[:, None]))
+    if side and budget is not None and floor > budget + 1e-9:
+        raise InputError(
+            [
+                Problem(
+                    "error",
+                    "budget_below_min_levels",
+                    "options",
+                    f"budget {budget:,.2f} is below the {floor:,.2f} the min levels of "
+                    "stock.csv already cost (use --no-side to ignore them)",
+                    field="budget",
+                )
+            ]
+        )
+    if side:
+        res = solve_stocking_milp(
+            net.data,
+            sc,
+            LpParams(time_limit_s, seed, workers),
+            m,
+            fr.curves,
+            stock[:, net.data.root],
+        )
+        if not res.report.status.has_solution:
+            raise NoPlanError(f"stocking MILP: {res.report.status} ({res.report.raw_status})")
+        stock, report, optimiser = res.stock, res.report, "milp"
+    k = kpis(net, stock, m)
+    if target_fill_rate is not None:
+        k["target_fill_rate"] = target_fill_rate
+        k["target_met"] = float(k["fill_rate"] >= target_fill_rate - 1e-9)
+    return StockingPlan(levels_frame(net, stock, m), k, m, report, budget, optimiser)
+
+
+def _first_point_reaching(net: Network, fr: Frontier, method: Method, target: float) -> int:
+    lo, hi = 0, len(fr.cost) - 1
+
+    def fill(t: int) -> float:
+        return kpis(net, allocate(net.data, fr.curves, fr.units_at(t), method), method)["fill_rate"]
+
+    if fill(hi) < target:
+        raise NoPlanError(f"no frontier point reaches fill rate {target} (best {fill(hi):.4f})")
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if fill(mid) >= target:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def rebalance(
+    scenario: Scenario,
+    *,
+    min_quantity: int = 1,
+    penalty: dict[str, float] | None = None,
+    time_limit_s: float = 30.0,
+    seed: int = 0,
+    workers: int = 1,
+) -> RebalancePlan:
+    """Transfers moving today's stock towards the targets of ``stock.csv`` at least cost."""
+    data = rebalance_data(scenario, min_quantity, penalty)
+    res = solve_rebalance(data, LpParams(time_limit_s, seed, workers))
+    if not res.report.status.has_solution:
+        raise NoPlanError(f"rebalancing MILP: {res.report.status} ({res.report.raw_status})")
+    base = largest_excess_to_largest_shortage(data)
+    frame = pd.DataFrame(
+        {
+            "part_id": [data.part_ids[i] for i in res.part],
+            "from_id": [data.site_ids[data.lane_from[a]] for a in res.lane],
+            "to_id": [data.site_ids[data.lane_to[a]] for a in res.lane],
+            "quantity": res.quantity,
+            "transport_cost": data.lane_cost[res.lane] * res.quantity,
+        }
+    )
+
+    def split(r: Any) -> dict[str, float]:
+        return {
+            "total_cost": r.total_cost,
+            "transport_cost": r.transport_cost,
+            "fixed_cost": r.fixed_cost,
+            "shortage_penalty": r.shortage_penalty,
+            "units_short": r.units_short,
+            "units_moved": int(r.quantity.sum()),
+            "lanes_used": len(set(r.lane.tolist())),
+        }
+
+    return RebalancePlan(frame, split(res), split(base), res.report, min_quantity)
+
+
+def parse_variant(text: str) -> tuple[str, str, float | str]:
+    """``demand=+20%``, ``lead_time=x1.5``, ``repair_time=-10%``, ``close_depot=D3``."""
+    key, sep, value = text.partition("=")
+    key, value = key.strip(), value.strip()
+    if not sep or key not in ("demand", "lead_time", "repair_time", "close_depot"):
+        raise InputError(
+            [
+                Problem(
+                    "error",
+                    "bad_variant",
+                    "options",
+                    f"variant {text!r}: expected demand=, lead_time=, repair_time= or close_depot=",
+                    field="variant",
+                )
+            ]
+        )
+    if key == "close_depot":
+        return text, key, value
+    try:
+        if value.endswith("%"):
+            factor = 1.0 + float(value[:-1]) / 100.0
+        elif value[:1] in "xX*":
+            factor = float(value[1:])
+        else:
+            factor = float(value)
+    except ValueError as exc:
+        raise InputError(
+            [
+                Problem(
+                    "error",
+                    "bad_variant",
+                    "options",
+                    f"variant {text!r}: {value!r} is not +N%, -N% or xF",
+                    field="variant",
+                )
+            ]
+        ) from exc
+    if factor < 0:
+        raise InputError(
+            [
+                Problem(
+                    "error",
+                    "bad_variant",
+                    "options",
+                    f"variant {text!r}: factor below 0",
+                    field="variant",
+                )
+            ]
+        )
+    return text, key, factor
+
+
+def _apply(
+    scenario: Scenario, net: Network, rates: pd.DataFrame, key: str, value: float | str
+) -> Network:
+    data = net.data
+    if key == "demand":
+        return network(scenario, rates.assign(rate_per_year=rates["rate_per_year"] * float(value)))
+    consumable = (net.parts["kind"] != "repairable").to_numpy()
+    if key == "lead_time":
+        return replace(
+            net,
+            data=replace(
+                data, root_time=np.where(consumable, data.root_time * float(value), data.root_time)
+            ),
+        )
+    if key == "repair_time":
+        return replace(
+            net,
+            data=replace(
+                data,
+                root_time=np.where(consumable, data.root_time, data.root_time * float(value)),
+                local_repair_time=data.local_repair_time * float(value),
+            ),
+        )
+    # close a depot: its demand moves to the nearest remaining demand site
+    site = str(value)
+    if site not in data.site_ids[1:]:
+        raise InputError(
+            [
+                Problem(
+                    "error",
+                    "bad_variant",
+                    "options",
+                    f"close_depot={site}: not a stocking site with demand "
+                    f"({', '.join(data.site_ids[1:])})",
+                    field="variant",
+                )
+            ]
+        )
+    others = [s for s in data.site_ids[1:] if s != site]
+    if not others:
+        raise InputError(
+            [
+                Problem(
+                    "error",
+                    "bad_variant",
+                    "options",
+                    f"close_depot={site}: the last site cannot close",
+                    field="variant",
+                )
+            ]
+        )
+    locs = scenario.locations.set_index("id")
+
+    lat, lon = floats(locs["lat"]), floats(locs["lon"])
+    pos = {str(k): n for n, k in enumerate(locs.index)}
+
+    def dist(o: str) -> float:
+        a, b = pos[o], pos[site]
+        return float((lat[a] - lat[b]) ** 2 + (lon[a] - lon[b]) ** 2)
+
+    nearest = min(others, key=dist)
+    moved = rates.assign(location_id=rates["location_id"].replace({site: nearest}))
+    return network(scenario, moved)
+
+
+def whatif(
+    scenario: Scenario,
+    variants: Sequence[str],
+    *,
+    rates: pd.DataFrame | ForecastResult | None = None,
+    method: str = "metric",
+    samples: int = 25,
+) -> WhatifResult:
+    """The base frontier and one per variant (each variant applied alone), overlaid."""
+    m = _method(method)
+    r = _rates(scenario, rates)
+    base = network(scenario, r)
+    parsed = [parse_variant(v) for v in variants]
+    _, base_points = _frontier_of(base, m, samples, None)
+    current = kpis(base, base.current, m)
+    rec = _recommend(base, base_points, current, m)
+    frontiers = {"base": base_points}
+    rows = []
+    for text, key, value in parsed:
+        net = _apply(scenario, base, r, key, value)
+        _, pts = _frontier_of(net, m, samples, None)
+        frontiers[text] = pts
+        reach = pts[pts["waiting_days"] <= rec["waiting_days"] + 1e-12]
+        at_cost = pts[pts["holding_cost_per_year"] <= rec["holding_cost_per_year"] + 1e-9]
+        rows.append(
+            {
+                "variant": text,
+                "holding_cost_for_base_waiting": float(reach["holding_cost_per_year"].iloc[0])
+                if len(reach)
+                else float("nan"),
+                "waiting_days_at_base_cost": float(at_cost["waiting_days"].iloc[-1])
+                if len(at_cost)
+                else float("nan"),
+            }
+        )
+    comparison = pd.DataFrame(
+        [
+            {
+                "variant": "base",
+                "holding_cost_for_base_waiting": rec["holding_cost_per_year"],
+                "waiting_days_at_base_cost": rec["waiting_days"],
+            },
+            *rows,
+        ]
+    )
+    return WhatifResult(
+        frontiers, comparison, {"current stock": current, "recommended (base)": rec}
+    )

@@ -1,0 +1,1 @@
+"""Reading and writing scenarios: CSV folders, pandas DataFrames and SQL databases."""

@@ -1,0 +1,112 @@
+"""Scenario folders: one CSV file per table (columns in ``docs/data-format.md``).
+
+Reading keeps every cell as text so that :mod:`fieldopt.io.parse` can name the exact cell
+that is wrong; writing produces the canonical text that reading parses back unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from fieldopt.domain.tables import SCENARIO_TABLES, TableSpec
+from fieldopt.errors import InputError, Problem
+
+_KNOWN = {spec.name for spec in SCENARIO_TABLES}
+
+
+def read_csv_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    """Read every ``<table>.csv`` of ``folder`` as text frames, with the problems met.
+
+    Raises :class:`InputError` when the folder itself does not exist.
+    """
+    if not folder.is_dir():
+        raise InputError(
+            [Problem("error", "missing_folder", "scenario", f"{folder} is not a folder")]
+        )
+    frames: dict[str, pd.DataFrame] = {}
+    problems: list[Problem] = []
+    for path in sorted(folder.glob("*.csv")):
+        name = path.stem
+        if name not in _KNOWN:
+            problems.append(
+                Problem("warning", "unknown_table", name, f"unknown file {path.name} is ignored")
+            )
+            continue
+        try:
+            frame = pd.read_csv(
+                path,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                encoding="utf-8-sig",
+            )
+        except pd.errors.EmptyDataError:
+            frame = pd.DataFrame()
+        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+            problems.append(
+                Problem("error", "unreadable_file", name, f"cannot read {path.name}: {exc}")
+            )
+            continue
+        frame.columns = [str(c).strip() for c in frame.columns]
+        frames[name] = frame
+    return frames, problems
+
+
+def _format_column(spec: TableSpec, name: str, values: pd.Series) -> pd.Series:
+    col = spec.column(name)
+    present = values.notna()
+    if col.type is dt.datetime:
+        stamps = values[present]
+        with_seconds = bool((stamps.dt.second != 0).any())
+        fmt = "%Y-%m-%d %H:%M:%S" if with_seconds else "%Y-%m-%d %H:%M"
+        text = values.dt.strftime(fmt)
+    elif col.type is dt.date:
+        text = values.dt.strftime("%Y-%m-%d")
+    elif col.type is dt.time:
+        text = values.map(
+            lambda t: t.strftime("%H:%M:%S" if t.second else "%H:%M") if t is not None else ""
+        )
+    elif col.type is bool:
+        text = values.map(lambda b: "true" if b is True else "false", na_action="ignore")
+    elif col.type is float:
+        text = values.map(_format_float, na_action="ignore")
+    else:  # object first: an all-empty Int64 column would otherwise stay Int64
+        text = values.astype(object).map(str, na_action="ignore")
+    formatted: pd.Series = text.where(present, "").astype(object)
+    return formatted
+
+
+def frame_to_csv_text(spec: TableSpec, frame: pd.DataFrame) -> str:
+    """The canonical CSV text of a canonical table (rows in their given order)."""
+    text = pd.DataFrame(
+        {c.name: _format_column(spec, c.name, frame[c.name]) for c in spec.columns},
+        index=frame.index,
+    )
+    return str(text.to_csv(index=False, lineterminator="\n"))
+
+
+def write_csv_folder(tables: Mapping[str, pd.DataFrame], folder: Path) -> list[Path]:
+    """Write canonical tables as CSV files into ``folder`` (created if missing).
+
+    Required tables are always written; optional ones only when they have rows.
+    Returns the paths written.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for spec in SCENARIO_TABLES:
+        frame = tables[spec.name]
+        if frame.empty and not spec.required_file:
+            continue
+        path = folder / spec.file
+        path.write_text(frame_to_csv_text(spec, frame), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def _format_float(value: float) -> str:
+    """Shortest text that parses back to the same float; whole numbers without ``.0``."""
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(value)

@@ -1,0 +1,208 @@
+"""Scenarios in a SQL database (SQLite file by default, PostgreSQL via ``postgresql+psycopg://``).
+
+One database holds many scenarios; every scenario row carries its ``scenario_id``.
+Each save is one transaction: a reader sees the old scenario or the new one, never a mix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from sqlalchemy import Engine, create_engine, delete, event, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import SQLModel
+
+from fieldopt.domain.tables import SCENARIO_TABLES, ScenarioRecord, TableSpec
+from fieldopt.errors import InputError, Problem, StorageError
+
+if TYPE_CHECKING:
+    from fieldopt.scenario import Scenario
+
+DEFAULT_URL = "sqlite:///fieldopt.db"
+
+
+def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+_ENGINES: dict[tuple[int, str], Engine] = {}
+
+
+def connect(url: str = DEFAULT_URL) -> Engine:
+    """The engine for ``url``, with fieldopt's tables created if missing.
+
+    One engine (and connection pool) per URL and process, as SQLAlchemy recommends; keyed by
+    process id too, so a forked worker never reuses its parent's connections.
+    """
+    key = (os.getpid(), url)
+    if key in _ENGINES:
+        return _ENGINES[key]
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        engine = create_engine(url)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+        SQLModel.metadata.create_all(engine)
+    except SQLAlchemyError as exc:
+        raise StorageError(f"cannot open database {_safe(url)}: {exc}") from exc
+    _ENGINES[key] = engine
+    return engine
+
+
+def dispose_all() -> None:
+    """Close every pooled connection of this process (tests, and before a process exits)."""
+    for key in [k for k in _ENGINES if k[0] == os.getpid()]:
+        _ENGINES.pop(key).dispose()
+
+
+def _safe(url: str) -> str:
+    """The URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<database url>"
+
+
+def _records(spec: TableSpec, frame: pd.DataFrame, scenario_id: str) -> list[dict[str, Any]]:
+    columns: dict[str, list[Any]] = {}
+    for col in spec.columns:
+        values = frame[col.name]
+        present = values.notna().to_list()
+        if col.type is dt.datetime:
+            raw = [v.to_pydatetime() if ok else None for v, ok in zip(values, present, strict=True)]
+        elif col.type is dt.date:
+            raw = [v.date() if ok else None for v, ok in zip(values, present, strict=True)]
+        elif col.type is int:
+            raw = [int(v) if ok else None for v, ok in zip(values, present, strict=True)]
+        elif col.type is float:
+            raw = [float(v) if ok else None for v, ok in zip(values, present, strict=True)]
+        elif col.type is bool:
+            raw = [bool(v) if ok else None for v, ok in zip(values, present, strict=True)]
+        else:
+            raw = [v if ok else None for v, ok in zip(values, present, strict=True)]
+        columns[col.name] = raw
+    names = list(columns)
+    return (
+        [
+            {"scenario_id": scenario_id, "seq": i, **dict(zip(names, row, strict=True))}
+            for i, row in enumerate(zip(*columns.values(), strict=True))
+        ]
+        if names
+        else []
+    )
+
+
+def save_scenario(
+    scenario: Scenario, url: str = DEFAULT_URL, name: str | None = None, *, replace: bool = False
+) -> str:
+    """Store a :class:`~fieldopt.scenario.Scenario` under ``name`` (default: its name).
+
+    One transaction; with ``replace`` an existing scenario of that name is overwritten,
+    otherwise saving over it is an :class:`InputError`. Returns the scenario id.
+    """
+    scenario_id = name or scenario.name
+    engine = connect(url)
+    try:
+        with engine.begin() as conn:
+            exists = conn.execute(
+                select(ScenarioRecord.__table__.c.id).where(  # type: ignore[attr-defined]
+                    ScenarioRecord.__table__.c.id == scenario_id  # type: ignore[attr-defined]
+                )
+            ).first()
+            if exists and not replace:
+                raise InputError(
+                    [
+                        Problem(
+                            "error",
+                            "scenario_exists",
+                            "scenario",
+                            f"scenario {scenario_id!r} already exists in the database "
+                            "(use replace to overwrite it)",
+                        )
+                    ]
+                )
+            for spec in reversed(SCENARIO_TABLES):
+                table = spec.model.__table__  # type: ignore[attr-defined]
+                conn.execute(delete(table).where(table.c.scenario_id == scenario_id))
+            record_table = ScenarioRecord.__table__  # type: ignore[attr-defined]
+            conn.execute(delete(record_table).where(record_table.c.id == scenario_id))
+            conn.execute(
+                record_table.insert(),
+                [
+                    {
+                        "id": scenario_id,
+                        "source": scenario.source,
+                        "fingerprint": scenario.fingerprint(),
+                        "created_at": dt.datetime.now(dt.UTC),
+                    }
+                ],
+            )
+            for spec in SCENARIO_TABLES:
+                rows = _records(spec, scenario.tables[spec.name], scenario_id)
+                if rows:
+                    conn.execute(spec.model.__table__.insert(), rows)  # type: ignore[attr-defined]
+    except SQLAlchemyError as exc:
+        raise StorageError(
+            f"saving scenario {scenario_id!r} to {_safe(url)} failed, nothing was written: {exc}"
+        ) from exc
+    return scenario_id
+
+
+def list_scenarios(url: str = DEFAULT_URL) -> list[dict[str, Any]]:
+    """The scenarios stored in the database: id, source, fingerprint, created_at."""
+    engine = connect(url)
+    try:
+        with engine.connect() as conn:
+            table = ScenarioRecord.__table__  # type: ignore[attr-defined]
+            rows = conn.execute(select(table).order_by(table.c.id)).mappings().all()
+            return [dict(r) for r in rows]
+    except SQLAlchemyError as exc:
+        raise StorageError(f"reading {_safe(url)} failed: {exc}") from exc
+
+
+def load_scenario(url: str = DEFAULT_URL, name: str | None = None) -> Scenario:
+    """Read scenario ``name`` (or the only one stored) back into a validated Scenario."""
+    from fieldopt.scenario import Scenario, check_frames
+
+    stored = [r["id"] for r in list_scenarios(url)]
+    if name is None:
+        if len(stored) != 1:
+            raise InputError(
+                f"{_safe(url)} holds {len(stored)} scenarios ({', '.join(stored) or 'none'}); "
+                "name the one to load"
+            )
+        name = stored[0]
+    if name not in stored:
+        raise InputError(
+            f"no scenario {name!r} in {_safe(url)} (stored: {', '.join(stored) or 'none'})"
+        )
+    engine = connect(url)
+    frames: dict[str, pd.DataFrame] = {}
+    try:
+        with engine.connect() as conn:
+            for spec in SCENARIO_TABLES:
+                table = spec.model.__table__  # type: ignore[attr-defined]
+                query = select(table).where(table.c.scenario_id == name).order_by(table.c.seq)
+                rows = conn.execute(query).mappings().all()
+                frame = pd.DataFrame(
+                    {
+                        c.name: pd.Series([r[c.name] for r in rows], dtype=object)
+                        for c in spec.columns
+                    }
+                )
+                frames[spec.name] = frame
+    except SQLAlchemyError as exc:
+        raise StorageError(f"reading scenario {name!r} from {_safe(url)} failed: {exc}") from exc
+    tables, problems = check_frames(frames)
+    if any(p.is_error for p in problems):
+        raise InputError(problems)
+    return Scenario(name, tables, tuple(problems), url, None)

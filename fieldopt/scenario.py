@@ -1,0 +1,273 @@
+"""A scenario: every table of one region's data, parsed, typed and validated.
+
+Build one with :func:`read_scenario` (a CSV folder or a database URL) or
+:func:`scenario_from_frames` (pandas DataFrames). Both collect every problem in the input and
+raise one :class:`~fieldopt.errors.InputError` carrying the list if any is an error; warnings
+stay on ``Scenario.warnings``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from fieldopt.domain.tables import SCENARIO_TABLES
+from fieldopt.errors import Problem, raise_on_errors
+from fieldopt.io.parse import canonical_frame
+from fieldopt.validate import validate_tables
+
+if TYPE_CHECKING:
+    from fieldopt.travel import TravelMatrix, TravelProvider
+
+PRIORITY_NAMES = {1: "critical", 2: "high", 3: "normal", 4: "low"}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """The validated tables of a scenario, as canonical pandas frames keyed by table name.
+
+    Treat the frames as read-only; :meth:`to_frames` gives copies to edit, and
+    :func:`scenario_from_frames` turns edited frames back into a validated scenario.
+    """
+
+    name: str
+    tables: Mapping[str, pd.DataFrame]
+    warnings: tuple[Problem, ...] = ()
+    source: str = ""
+    base_dir: Path | None = field(default=None, compare=False)
+
+    def __getitem__(self, table: str) -> pd.DataFrame:
+        return self.tables[table]
+
+    @property
+    def locations(self) -> pd.DataFrame:
+        return self.tables["locations"]
+
+    @property
+    def technicians(self) -> pd.DataFrame:
+        return self.tables["technicians"]
+
+    @property
+    def technician_skills(self) -> pd.DataFrame:
+        return self.tables["technician_skills"]
+
+    @property
+    def shifts(self) -> pd.DataFrame:
+        return self.tables["shifts"]
+
+    @property
+    def jobs(self) -> pd.DataFrame:
+        return self.tables["jobs"]
+
+    @property
+    def job_windows(self) -> pd.DataFrame:
+        return self.tables["job_windows"]
+
+    @property
+    def job_skills(self) -> pd.DataFrame:
+        return self.tables["job_skills"]
+
+    @property
+    def job_parts(self) -> pd.DataFrame:
+        return self.tables["job_parts"]
+
+    @property
+    def job_predecessors(self) -> pd.DataFrame:
+        return self.tables["job_predecessors"]
+
+    @property
+    def parts(self) -> pd.DataFrame:
+        return self.tables["parts"]
+
+    @property
+    def stock(self) -> pd.DataFrame:
+        return self.tables["stock"]
+
+    @property
+    def demand_history(self) -> pd.DataFrame:
+        return self.tables["demand_history"]
+
+    @property
+    def installed_base(self) -> pd.DataFrame:
+        return self.tables["installed_base"]
+
+    @property
+    def lanes(self) -> pd.DataFrame:
+        return self.tables["lanes"]
+
+    @property
+    def transfers(self) -> pd.DataFrame:
+        return self.tables["transfers"]
+
+    @property
+    def settings(self) -> dict[str, str]:
+        frame = self.tables["settings"]
+        return dict(zip(frame["key"], frame["value"], strict=True))
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """Copies of every table, safe to edit."""
+        return {name: frame.copy() for name, frame in self.tables.items()}
+
+    def to_csv(self, folder: str | Path) -> list[Path]:
+        """Write the scenario as a CSV folder (the canonical text; reads back unchanged)."""
+        from fieldopt.io.csv_files import write_csv_folder
+
+        return write_csv_folder(self.tables, Path(folder))
+
+    def travel_provider(self) -> TravelProvider:
+        """The travel-time provider named by the ``travel.*`` settings (default haversine)."""
+        from fieldopt.errors import InputError
+        from fieldopt.travel import provider_from_settings
+
+        try:
+            return provider_from_settings(self.settings, self.base_dir or Path.cwd())
+        except (ValueError, OSError) as exc:
+            raise InputError(
+                [Problem("error", "travel", "settings", f"travel settings: {exc}", field="value")]
+            ) from exc
+
+    def travel_matrix(self, ids: Sequence[str] | None = None) -> TravelMatrix:
+        """Integer travel seconds and metres between ``ids`` (default: every location)."""
+        locations = self.locations.set_index("id")
+        chosen = list(locations.index) if ids is None else list(ids)
+        missing = [i for i in chosen if i not in locations.index]
+        if missing:
+            raise KeyError(f"unknown location id(s): {', '.join(map(str, missing))}")
+        rows = locations.loc[chosen]
+        return self.travel_provider().matrix(
+            chosen, rows["lat"].to_numpy(dtype=float), rows["lon"].to_numpy(dtype=float)
+        )
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the canonical content: equal data gives an equal fingerprint."""
+        from fieldopt.io.csv_files import frame_to_csv_text
+
+        digest = hashlib.sha256()
+        for spec in SCENARIO_TABLES:
+            digest.update(spec.name.encode())
+            digest.update(frame_to_csv_text(spec, self.tables[spec.name]).encode())
+        return digest.hexdigest()
+
+    def summary(self) -> dict[str, Any]:
+        """Counts a planner checks first: people, work by priority, parts and stock."""
+        jobs = self.jobs
+        kinds = self.locations["kind"].value_counts()
+        by_priority = jobs["priority"].map(PRIORITY_NAMES).value_counts()
+        stock = self.stock
+        shifts = self.shifts
+        days = shifts["start"].dt.normalize()
+        return {
+            "scenario": self.name,
+            "technicians": len(self.technicians),
+            "skills": int(self.technician_skills["skill"].nunique()),
+            "shift_days": int(days.nunique()),
+            "first_day": None if shifts.empty else f"{days.min():%Y-%m-%d}",
+            "jobs": len(jobs),
+            "jobs_by_priority": {
+                name: int(by_priority.get(name, 0)) for name in PRIORITY_NAMES.values()
+            },
+            "jobs_by_status": {str(k): int(v) for k, v in jobs["status"].value_counts().items()},
+            "multi_technician_jobs": int((jobs["technicians_needed"] > 1).sum()),
+            "jobs_with_windows": int(self.job_windows["job_id"].nunique()),
+            "jobs_with_sla": int(jobs["sla_deadline"].notna().sum()),
+            "jobs_needing_parts": int(self.job_parts["job_id"].nunique()),
+            "precedences": len(self.job_predecessors),
+            "parts": len(self.parts),
+            "depots": int(kinds.get("depot", 0)),
+            "central_warehouses": int(kinds.get("central", 0)),
+            "vans": int(kinds.get("van", 0)),
+            "sites": int(kinds.get("site", 0)),
+            "stock_positions": len(stock),
+            "units_on_hand": int(stock["on_hand"].sum()),
+            "stock_value": float((stock["on_hand"] * stock["part_id"].map(self._unit_cost)).sum()),
+            "demand_history_rows": len(self.demand_history),
+            "warnings": len(self.warnings),
+        }
+
+    @property
+    def _unit_cost(self) -> pd.Series:
+        return self.parts.set_index("id")["unit_cost"]
+
+
+def check_frames(
+    frames: Mapping[str, pd.DataFrame], *, csv_lines: bool = False
+) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    """Parse and validate ``frames`` (missing tables are empty); never raises on bad data.
+
+    Returns the canonical tables and every problem found (errors and warnings).
+    """
+    problems: list[Problem] = []
+    for name in frames:
+        if name not in {spec.name for spec in SCENARIO_TABLES}:
+            problems.append(
+                Problem("warning", "unknown_table", name, f"unknown table {name!r} is ignored")
+            )
+    tables: dict[str, pd.DataFrame] = {}
+    for spec in SCENARIO_TABLES:
+        raw = frames.get(spec.name)
+        if raw is None:
+            if spec.required_file:
+                problems.append(
+                    Problem(
+                        "error", "missing_file", spec.name, f"required file {spec.file} is missing"
+                    )
+                )
+            raw = pd.DataFrame({c.name: pd.Series(dtype=object) for c in spec.columns})
+        table, found = canonical_frame(spec, raw, csv_lines=csv_lines)
+        tables[spec.name] = table
+        problems.extend(found)
+    problems.extend(validate_tables(tables, csv_lines=csv_lines))
+    return tables, problems
+
+
+def scenario_from_frames(
+    frames: Mapping[str, pd.DataFrame],
+    name: str = "scenario",
+    *,
+    source: str = "",
+    base_dir: Path | None = None,
+    csv_lines: bool = False,
+) -> Scenario:
+    """Build a validated :class:`Scenario`; raises :class:`InputError` listing every error."""
+    tables, problems = check_frames(frames, csv_lines=csv_lines)
+    raise_on_errors(problems)
+    return Scenario(name, tables, tuple(problems), source or name, base_dir)
+
+
+def read_scenario(source: str | Path, name: str | None = None) -> Scenario:
+    """Read a scenario from a CSV folder, or from a database URL (``name`` picks the scenario)."""
+    text = str(source)
+    if "://" in text:
+        from fieldopt.io.database import load_scenario
+
+        return load_scenario(text, name)
+    from fieldopt.io.csv_files import read_csv_folder
+
+    folder = Path(source)
+    frames, problems = read_csv_folder(folder)
+    tables, found = check_frames(frames, csv_lines=True)
+    problems.extend(found)
+    raise_on_errors(problems)
+    return Scenario(name or folder.name, tables, tuple(problems), str(folder), folder)
+
+
+def validate_source(source: str | Path, name: str | None = None) -> list[Problem]:
+    """Every problem of a CSV folder or database scenario, without raising."""
+    text = str(source)
+    if "://" in text:
+        from fieldopt.errors import InputError
+        from fieldopt.io.database import load_scenario
+
+        try:
+            return list(load_scenario(text, name).warnings)
+        except InputError as exc:
+            return exc.problems
+    from fieldopt.io.csv_files import read_csv_folder
+
+    frames, problems = read_csv_folder(Path(source))
+    return problems + check_frames(frames, csv_lines=True)[1]

@@ -1,0 +1,229 @@
+"""Scenario tables -> inventory solver data (two-echelon stocking, rebalancing), and back.
+
+Units: rates per year and times in years inside the solvers (days / 365 here); money as given.
+The stocking network is the central warehouse (the root) and every location with demand; each of
+those must hang directly under the root (two echelons). Vans without their own demand are not
+stocking points of the model: their stock stays theirs and is not optimised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from fieldopt.errors import InputError, Problem
+from fieldopt.scenario import Scenario
+from solvers.inventory.data import StockingData
+from solvers.inventory.milp import SideConstraints
+from solvers.inventory.rebalance import RebalanceData
+
+DAYS_PER_YEAR = 365.0
+DEFAULT_TRANSIT_DAYS = 1.0
+SHORTAGE_PENALTY = {"A": 1000.0, "B": 100.0, "C": 10.0}
+
+
+def floats(values: Any) -> NDArray[np.float64]:
+    return np.asarray(values, dtype=np.float64)
+
+
+def _rows(frame: pd.DataFrame) -> list[Any]:
+    """Rows as attribute records (``Any``: validation already typed the columns)."""
+    return [SimpleNamespace(**{str(k): v for k, v in r.items()}) for r in frame.to_dict("records")]
+
+
+@dataclass(frozen=True)
+class Network:
+    """Solver data plus what is needed to map back: the scenario's parts and locations in solver
+    order, the current position (on hand + on order) per ``[part, site]``."""
+
+    data: StockingData
+    parts: pd.DataFrame
+    current: np.ndarray
+    holding_rate: np.ndarray
+
+
+def _problem(table: str, message: str, row: str | None = None, field: str | None = None) -> Problem:
+    return Problem("error", "inventory_network", table, message, row=row, field=field)
+
+
+def root_id(scenario: Scenario) -> str:
+    """The central warehouse: the one location of kind ``central`` (or with no parent)."""
+    locs = scenario.locations
+    central = locs[locs["kind"] == "central"]["id"].tolist()
+    if len(central) != 1:
+        raise InputError(
+            [
+                _problem(
+                    "locations",
+                    f"needs exactly one central location, found {len(central)}",
+                    field="kind",
+                )
+            ]
+        )
+    return str(central[0])
+
+
+def network(scenario: Scenario, rates: pd.DataFrame) -> Network:
+    """Two-echelon stocking data from the scenario and demand ``rates`` (columns ``location_id``,
+    ``part_id``, ``rate_per_year``)."""
+    locs = scenario.locations.set_index("id")
+    root = root_id(scenario)
+    rates = rates[rates["rate_per_year"] > 0]
+    demand_sites = sorted(set(rates["location_id"]) - {root})
+    problems = []
+    for site in demand_sites:
+        if site not in locs.index:
+            problems.append(
+                _problem("demand_history", f"unknown location {site}", site, "location_id")
+            )
+        elif locs.at[site, "parent_id"] != root:
+            problems.append(
+                _problem(
+                    "locations",
+                    f"has demand but its parent is {locs.at[site, 'parent_id']!r}, not the central "
+                    f"warehouse {root!r}: only two echelons are modelled",
+                    site,
+                    "parent_id",
+                )
+            )
+    if problems:
+        raise InputError(problems)
+    sites = [root, *demand_sites]
+    parts = scenario.parts.reset_index(drop=True)
+    p_index = {p: i for i, p in enumerate(parts["id"])}
+    s_index = {s: j for j, s in enumerate(sites)}
+    shape = (len(parts), len(sites))
+    lam = np.zeros(shape)
+    for row in _rows(rates):
+        if row.part_id in p_index and row.location_id in s_index:
+            lam[p_index[row.part_id], s_index[row.location_id]] += float(row.rate_per_year)
+    repairable = (parts["kind"] == "repairable").to_numpy()
+    repair = parts["repair_time_days"].astype(float).fillna(0.0).to_numpy() / DAYS_PER_YEAR
+    lead = floats(parts["lead_time_days"]) / DAYS_PER_YEAR
+    r_share = np.where(repairable, floats(parts["local_repair_share"]), 0.0)
+    transit = np.full(len(sites), DEFAULT_TRANSIT_DAYS)
+    lanes = scenario.lanes
+    for row in _rows(lanes[lanes["from_id"] == root]):
+        if row.to_id in s_index:
+            transit[s_index[row.to_id]] = float(row.transit_days)
+    r = np.repeat(r_share[:, None], len(sites), axis=1)
+    r[:, 0] = 0.0
+    if len(sites) == 1:  # a single stocking point faces its own lead or repair time
+        lam[:, 0] = (
+            rates[rates["location_id"] == root]
+            .groupby("part_id")["rate_per_year"]
+            .sum()
+            .reindex(parts["id"])
+            .fillna(0.0)
+            .to_numpy()
+        )
+    data = StockingData(
+        part_ids=tuple(str(p) for p in parts["id"]),
+        site_ids=tuple(sites),
+        unit_cost=floats(parts["unit_cost"]),
+        parent=np.array([-1] + [0] * (len(sites) - 1), dtype=np.int64),
+        demand_rate=lam,
+        local_repair_fraction=r,
+        local_repair_time=np.repeat(repair[:, None], len(sites), axis=1),
+        resupply_time=np.repeat(transit[None, :], len(parts), axis=0) / DAYS_PER_YEAR,
+        root_time=np.where(repairable & (repair > 0), repair, lead),
+    )
+    current = np.zeros(shape, dtype=np.int64)
+    stock = scenario.stock
+    for row in _rows(stock):
+        if row.part_id in p_index and row.location_id in s_index:
+            current[p_index[row.part_id], s_index[row.location_id]] = int(row.on_hand) + int(
+                row.on_order
+            )
+    return Network(data, parts, current, floats(parts["holding_rate"]))
+
+
+def side_constraints(
+    scenario: Scenario,
+    net: Network,
+    *,
+    budget: float | None = None,
+    target_ebo: float | None = None,
+    must_stock_critical: bool = False,
+) -> SideConstraints:
+    """Volumes, site capacities, min/max levels from ``stock`` and must-stock of class A parts
+    at every demand site (when asked)."""
+    data = net.data
+    p_index = {p: i for i, p in enumerate(data.part_ids)}
+    s_index = {s: j for j, s in enumerate(data.site_ids)}
+    shape = data.demand_rate.shape
+    lo = np.zeros(shape, dtype=np.int64)
+    hi = np.full(shape, -1, dtype=np.int64)
+    for row in _rows(scenario.stock):
+        i, j = p_index.get(row.part_id), s_index.get(row.location_id)
+        if i is None or j is None:
+            continue
+        if not pd.isna(row.min_level):
+            lo[i, j] = int(row.min_level)
+        if not pd.isna(row.max_level):
+            hi[i, j] = int(row.max_level)
+    if must_stock_critical:
+        critical = (net.parts["criticality"] == "A").to_numpy()
+        demand = data.demand_rate > 0
+        lo = np.where(critical[:, None] & demand, np.maximum(lo, 1), lo)
+    locs = scenario.locations.set_index("id")
+    cap = floats(locs["capacity_volume_l"].reindex(list(data.site_ids)))
+    return SideConstraints(
+        budget=budget,
+        target_ebo=target_ebo,
+        volume=floats(net.parts["volume_l"]),
+        site_volume=cap,
+        min_level=lo,
+        max_level=hi,
+    )
+
+
+def rebalance_data(
+    scenario: Scenario,
+    min_quantity: int = 1,
+    penalty: dict[str, float] | None = None,
+) -> RebalanceData:
+    """Every location holding stock, the scenario's lanes, targets (empty target = on hand, so
+    no shortage) and safety levels (``min_level``, empty = 0)."""
+    penalty = penalty or SHORTAGE_PENALTY
+    stock = scenario.stock
+    parts = scenario.parts.reset_index(drop=True)
+    sites = sorted(
+        set(stock["location_id"]) | set(scenario.lanes["from_id"]) | set(scenario.lanes["to_id"])
+    )
+    p_index = {p: i for i, p in enumerate(parts["id"])}
+    s_index = {s: j for j, s in enumerate(sites)}
+    shape = (len(parts), len(sites))
+    on_hand = np.zeros(shape, dtype=np.int64)
+    target = np.zeros(shape, dtype=np.int64)
+    safety = np.zeros(shape, dtype=np.int64)
+    i = stock["part_id"].map(p_index).to_numpy()
+    j = stock["location_id"].map(s_index).to_numpy()
+    on_hand[i, j] = stock["on_hand"].astype(int).to_numpy()
+    tgt = stock["target"]
+    target[i, j] = np.where(tgt.isna(), on_hand[i, j], tgt.fillna(0).astype(int).to_numpy())
+    safety[i, j] = stock["min_level"].fillna(0).astype(int).to_numpy()
+    locs = scenario.locations.set_index("id")
+    lanes = scenario.lanes
+    cap_col = locs["capacity_volume_l"].reindex(sites).astype(float).to_numpy()
+    return RebalanceData(
+        part_ids=tuple(str(p) for p in parts["id"]),
+        site_ids=tuple(sites),
+        on_hand=on_hand,
+        target=target,
+        safety=safety,
+        penalty=floats(parts["criticality"].map(penalty)),
+        volume=floats(parts["volume_l"]),
+        site_volume=floats(cap_col),
+        lane_from=lanes["from_id"].map(s_index).to_numpy(dtype=np.int64),
+        lane_to=lanes["to_id"].map(s_index).to_numpy(dtype=np.int64),
+        lane_cost=floats(lanes["cost_per_unit"]),
+        lane_fixed=floats(lanes["fixed_cost"]),
+        lane_capacity=np.asarray(lanes["capacity_units"].fillna(-1), dtype=np.int64),
+        min_quantity=min_quantity,
+    )

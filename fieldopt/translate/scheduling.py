@@ -1,0 +1,325 @@
+"""Scenario → :class:`~solvers.scheduling.data.SchedulingData` and screening facts.
+
+Time is in whole minutes from 00:00 of the first day; skills become ``(skill, min_level)``
+pairs so that "electrical at level 2" is one solver skill; objective units are weighted
+minutes, with outsourcing costs converted at ``minutes_per_currency``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fieldopt.errors import InputError
+from fieldopt.scenario import Scenario
+from fieldopt.schedule.rules import PRIORITY_WEIGHTS, SCHEDULABLE_STATUSES, job_minutes
+from solvers.scheduling.data import SchedulingData
+
+DAY = 1440
+
+REASON_NO_TEAM = "no team with the skills"
+REASON_RELEASE = "release after the horizon"
+REASON_NO_PERIOD = "no working period long enough for a qualified team"
+REASON_WINDOWS = "every start window outside the horizon"
+REASON_PREDECESSOR = "predecessor cannot be scheduled"
+REASON_PRED_OUTSOURCED = "predecessor outsourced"
+REASON_OPTIMISATION = "left out by optimisation"
+
+
+@dataclass(frozen=True)
+class SchedulingTranslation:
+    """The solver data plus what is needed to read its result back in domain terms."""
+
+    data: SchedulingData
+    origin: dt.datetime
+    days: int
+    job_ids: tuple[str, ...]
+    technician_ids: tuple[str, ...]
+    skills: tuple[tuple[str, int], ...]
+    screened: dict[str, str] = field(default_factory=dict)
+
+    def minutes(self, when: dt.datetime) -> int:
+        return int((when - self.origin).total_seconds() // 60)
+
+    def when(self, minutes: int) -> dt.datetime:
+        return self.origin + dt.timedelta(minutes=int(minutes))
+
+
+def default_start(scenario: Scenario) -> dt.date:
+    """The scenario's ``horizon_start`` setting, else its first shift day, else today."""
+    text = scenario.settings.get("horizon_start")
+    if text:
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise InputError(f"settings: horizon_start {text!r} is not a date") from None
+    if len(scenario.shifts):
+        first: pd.Timestamp = scenario.shifts["start"].min()
+        return first.date()
+    return dt.date.today()
+
+
+def _minutes(ts: object, origin: dt.datetime) -> int | None:
+    if ts is None or pd.isna(ts):  # type: ignore[call-overload]
+        return None
+    return int((pd.Timestamp(ts).to_pydatetime() - origin).total_seconds() // 60)  # type: ignore[arg-type]
+
+
+def translate_schedule(
+    scenario: Scenario,
+    start: dt.date | None = None,
+    days: int = 10,
+    *,
+    minutes_per_currency: float = 1.0,
+    outsource_budget: float | None = None,
+) -> SchedulingTranslation:
+    """Build the solver data for the jobs to plan in ``days`` days from ``start``.
+
+    Jobs that provably cannot be scheduled (see the ``REASON_*`` constants) are left out of
+    the data and listed in ``screened`` with their reason.
+    """
+    if days < 1:
+        raise InputError(f"days: {days} must be >= 1")
+    if minutes_per_currency < 0:
+        raise InputError(f"minutes_per_currency: {minutes_per_currency} must be >= 0")
+    day0 = start or default_start(scenario)
+    origin = dt.datetime.combine(day0, dt.time())
+    horizon = days * DAY
+    techs = tuple(str(t) for t in scenario.technicians["id"])
+    tech_index = {t: r for r, t in enumerate(techs)}
+    levels: dict[str, dict[str, int]] = defaultdict(dict)
+    for t, s, lvl in scenario.technician_skills[["technician_id", "skill", "level"]].itertuples(
+        index=False
+    ):
+        levels[str(t)][str(s)] = int(lvl)
+    periods = _working_periods(scenario, origin, horizon, tech_index)
+
+    jobs = scenario.jobs[scenario.jobs["status"].isin(SCHEDULABLE_STATUSES)]
+    job_skills: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
+    for j, s, lvl, k in scenario.job_skills[
+        ["job_id", "skill", "min_level", "technicians"]
+    ].itertuples(index=False):
+        job_skills[str(j)].append((str(s), int(lvl), int(k)))
+    windows: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for j, a, b in scenario.job_windows[["job_id", "start", "end"]].itertuples(index=False):
+        windows[str(j)].append((_minutes(a, origin) or 0, _minutes(b, origin) or 0))
+
+    screened: dict[str, str] = {}
+    rows: list[_JobRow] = []
+    for job in jobs.to_dict("records"):
+        jid = str(job["id"])
+        reason, row = _screen_job(
+            job, job_skills[jid], windows.get(jid), levels, techs, periods, origin, horizon
+        )
+        if reason:
+            screened[jid] = reason
+        else:
+            rows.append(row)
+    preds = [
+        (str(j), str(p), int(lag))
+        for j, p, lag in scenario.job_predecessors[
+            ["job_id", "predecessor_id", "lag_min"]
+        ].itertuples(index=False)
+    ]
+    _screen_successors(preds, {str(j) for j in jobs["id"]}, screened)
+    rows = [r for r in rows if r.id not in screened]
+    job_ids = tuple(r.id for r in rows)
+    idx = {j: i for i, j in enumerate(job_ids)}
+    skills = tuple(sorted({(s, lvl) for r in rows for (s, lvl, _) in r.skills}))
+    kidx = {k: n for n, k in enumerate(skills)}
+    n, m = len(job_ids), len(techs)
+    sreq = np.zeros((n, len(skills)), np.int64)
+    mastery = np.array(
+        [[levels[t].get(s, 0) >= lvl for (s, lvl) in skills] for t in techs], dtype=np.bool_
+    ).reshape(m, len(skills))
+    duration = np.zeros((n, m), np.int64)
+    for i, r in enumerate(rows):
+        for s, lvl, k in r.skills:
+            sreq[i, kidx[s, lvl]] = k
+        duration[i] = r.durations
+    weight = np.array([PRIORITY_WEIGHTS[r.priority] for r in rows], np.int64)
+    costs = [r.outsource_cost for r in rows]
+    win = [(i, a, b) for i, r in enumerate(rows) for a, b in r.windows]
+    kept = [(idx[j], idx[p], lag) for j, p, lag in preds if j in idx and p in idx]
+    budget = -1 if outsource_budget is None else round(outsource_budget * 100)
+    data = SchedulingData(
+        name=scenario.name,
+        horizon=horizon,
+        duration=duration,
+        sreq=sreq,
+        mastery=mastery,
+        team_size=np.maximum([r.needed for r in rows], sreq.sum(axis=1)).astype(np.int64),
+        release=np.array([r.release for r in rows], np.int64),
+        due=np.array([r.due for r in rows], np.int64),
+        weight=weight,
+        pred=np.array([p for _, p, _ in kept], np.int64),
+        succ=np.array([j for j, _, _ in kept], np.int64),
+        lag=np.array([lag for _, _, lag in kept], np.int64),
+        off_resource=np.array([r for r, _, _ in periods["off"]], np.int64),
+        off_start=np.array([a for _, a, _ in periods["off"]], np.int64),
+        off_end=np.array([b for _, _, b in periods["off"]], np.int64),
+        window_activity=np.array([w[0] for w in win], np.int64),
+        window_start=np.array([w[1] for w in win], np.int64),
+        window_end=np.array([w[2] for w in win], np.int64),
+        outsource_cost=np.array(
+            [-1 if c is None else round(c * minutes_per_currency) for c in costs], np.int64
+        ),
+        outsource_spend=np.array([0 if c is None else round(c * 100) for c in costs], np.int64),
+        outsource_budget=budget,
+        # Leaving a job out costs more than any in-house schedule of it (tardiness or
+        # completion of a job is below the horizon): dropping is a last resort.
+        drop_penalty=weight * (horizon + 1),
+        pin_resource=np.array([r.pin_resource for r in rows], np.int64),
+        pin_start=np.array([r.pin_start for r in rows], np.int64),
+    )
+    return SchedulingTranslation(data, origin, days, job_ids, techs, skills, screened)
+
+
+def _working_periods(
+    scenario: Scenario, origin: dt.datetime, horizon: int, tech_index: dict[str, int]
+) -> dict[str, list[tuple[int, int, int]]]:
+    """Shifts clipped to the horizon (``work``) and their complement (``off``), per technician,
+    as ``(technician index, start, end)`` minutes; overlapping or touching shifts merge."""
+    spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for t, a, b in scenario.shifts[["technician_id", "start", "end"]].itertuples(index=False):
+        lo, hi = max(0, _minutes(a, origin) or 0), min(horizon, _minutes(b, origin) or 0)
+        if hi > lo:
+            spans[tech_index[str(t)]].append((lo, hi))
+    work: list[tuple[int, int, int]] = []
+    off: list[tuple[int, int, int]] = []
+    for r in range(len(tech_index)):
+        merged: list[list[int]] = []
+        for lo, hi in sorted(spans.get(r, [])):
+            if merged and lo <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], hi)
+            else:
+                merged.append([lo, hi])
+        cursor = 0
+        for lo, hi in merged:
+            work.append((r, lo, hi))
+            if lo > cursor:
+                off.append((r, cursor, lo))
+            cursor = hi
+        if cursor < horizon:
+            off.append((r, cursor, horizon))
+    return {"work": work, "off": off}
+
+
+@dataclass
+class _JobRow:
+    """A job that passed screening, in solver units."""
+
+    id: str
+    skills: list[tuple[str, int, int]]
+    durations: list[int]
+    priority: int
+    needed: int
+    release: int
+    due: int
+    outsource_cost: float | None
+    pin_resource: int = -1
+    pin_start: int = -1
+    windows: list[tuple[int, int]] = field(default_factory=list)
+
+
+def _screen_successors(
+    preds: list[tuple[str, str, int]], planned: set[str], screened: dict[str, str]
+) -> None:
+    """A job whose (planned) predecessor cannot be scheduled cannot be either; a done or
+    cancelled predecessor is no obstacle."""
+    changed = True
+    while changed:
+        changed = False
+        for j, p, _ in preds:
+            if j in planned and j not in screened and p in screened:
+                screened[j] = REASON_PREDECESSOR
+                changed = True
+
+
+def _screen_job(
+    job: dict[Any, Any],
+    skills: list[tuple[str, int, int]],
+    windows: list[tuple[int, int]] | None,
+    levels: dict[str, dict[str, int]],
+    techs: tuple[str, ...],
+    periods: dict[str, list[tuple[int, int, int]]],
+    origin: dt.datetime,
+    horizon: int,
+) -> tuple[str | None, _JobRow]:
+    """A proven reason the job cannot be scheduled (or ``None``), and its solver row."""
+    names = [s for s, _, _ in skills]
+    durations = []
+    for t in techs:
+        held = [levels[t][s] for s in names if s in levels[t]]
+        durations.append(
+            job_minutes(
+                int(job["duration_min"]),
+                float(job["level_factor_pct"]),
+                min(held) if held else None,
+            )
+        )
+    due = _minutes(job["sla_deadline"], origin)
+    cost = job["outsource_cost"]
+    pin_t = job["pin_technician_id"]
+    pin_s = _minutes(job["pin_start"], origin)
+    row = _JobRow(
+        id=str(job["id"]),
+        skills=skills,
+        durations=durations,
+        priority=int(job["priority"]),
+        needed=int(job["technicians_needed"]),
+        release=min(horizon, max(0, _minutes(job["release_at"], origin) or 0)),
+        due=-1 if due is None else max(0, due),
+        outsource_cost=None if pd.isna(cost) else float(cost),
+        pin_resource=techs.index(pin_t) if isinstance(pin_t, str) and pin_t in techs else -1,
+        pin_start=-1 if pin_s is None else max(0, pin_s),
+    )
+    team = max(row.needed, sum(k for _, _, k in skills))
+    outsourceable = row.outsource_cost is not None
+    if row.release >= horizon and not outsourceable:
+        return REASON_RELEASE, row
+    if windows is not None:
+        clipped = [(max(a, row.release), min(b, horizon)) for a, b in windows]
+        clipped = [(a, b) for a, b in clipped if a <= b]
+        if not clipped and not outsourceable:
+            return REASON_WINDOWS, row
+        # An outsourceable job without a usable window can only be outsourced.
+        row.windows = clipped or [(horizon, horizon)]
+    if outsourceable:
+        return None, row
+    if team > len(techs):
+        return REASON_NO_TEAM, row
+    longest: dict[int, int] = defaultdict(int)
+    for r, a, b in periods["work"]:
+        longest[r] = max(longest[r], b - max(a, row.release))
+    for s, lvl, k in skills:
+        able = [r for r, t in enumerate(techs) if levels[t].get(s, 0) >= lvl]
+        if len(able) < k:
+            return REASON_NO_TEAM, row
+        if sum(1 for r in able if longest[r] >= durations[r]) < k:
+            return REASON_NO_PERIOD, row
+    if sum(1 for r in range(len(techs)) if longest[r] >= min(durations)) < team:
+        return REASON_NO_PERIOD, row
+    return None, row
+
+
+def horizon_end(translation: SchedulingTranslation) -> dt.datetime:
+    return translation.origin + dt.timedelta(days=translation.days)
+
+
+__all__ = [
+    "DAY",
+    "REASON_NO_TEAM",
+    "REASON_OPTIMISATION",
+    "REASON_PREDECESSOR",
+    "REASON_PRED_OUTSOURCED",
+    "REASON_RELEASE",
+    "SchedulingTranslation",
+    "default_start",
+    "translate_schedule",
+]

@@ -1,0 +1,1 @@
+"""Optimisation models: indices, integers and arrays only (no domain imports)."""

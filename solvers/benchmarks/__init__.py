@@ -1,0 +1,53 @@
+"""Loaders for the benchmark files under ``data/benchmarks/`` (stdlib + numpy only).
+
+Each ``read_*`` function returns a frozen, self-validating dataclass of read-only numpy arrays
+(``read_*_bks`` return plain records). Format errors raise :class:`BenchmarkFormatError`
+(``path:line: ...``); invalid data raises :class:`ValueError` naming the instance and the field.
+
+- :mod:`solvers.benchmarks.vrptw` -- Solomon / Gehring–Homberger VRPTW, DIMACS distances and BKS.
+- :mod:`solvers.benchmarks.trsp` -- Pillac et al. (2013) technician routing (TRSP).
+- :mod:`solvers.benchmarks.mspsp` -- MSPSP-InstLib multi-skill project scheduling.
+- :mod:`solvers.benchmarks.dzn` -- the small MiniZinc data parser behind the MSPSP loader.
+"""
+
+from solvers.benchmarks.dzn import DznValue, parse_dzn
+from solvers.benchmarks.errors import BenchmarkFormatError
+from solvers.benchmarks.mspsp import MspspBks, MspspInstance, read_mspsp, read_mspsp_bks
+from solvers.benchmarks.trsp import (
+    TrspBks,
+    TrspInstance,
+    read_pillac,
+    read_pillac_bks,
+    read_pillac_tours,
+    travel_time_matrix,
+)
+from solvers.benchmarks.vrptw import (
+    VrptwBks,
+    VrptwInstance,
+    dimacs_distance_matrix,
+    read_bks,
+    read_dimacs_solution,
+    read_vrptw,
+)
+
+__all__ = [
+    "BenchmarkFormatError",
+    "DznValue",
+    "MspspBks",
+    "MspspInstance",
+    "TrspBks",
+    "TrspInstance",
+    "VrptwBks",
+    "VrptwInstance",
+    "dimacs_distance_matrix",
+    "parse_dzn",
+    "read_bks",
+    "read_dimacs_solution",
+    "read_mspsp",
+    "read_mspsp_bks",
+    "read_pillac",
+    "read_pillac_bks",
+    "read_pillac_tours",
+    "read_vrptw",
+    "travel_time_matrix",
+]

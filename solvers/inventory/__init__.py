@@ -1,0 +1,1 @@
+"""Multi-echelon spare-parts stocking (METRIC family), emergency shipments and rebalancing."""

@@ -1,0 +1,177 @@
+"""Stocking with side constraints: a PuLP MILP over convex piecewise-linear EBO curves (HiGHS).
+
+Marginal analysis cannot carry van volumes, per-site budgets, min/max levels or must-stock rules;
+this model can. Candidate root levels per part are those the exact per-part curve uses (plus the
+root's min level); with no side constraints the MILP is exact for any budget, and it agrees with
+marginal analysis on the frontier's points.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pulp
+from numpy.typing import NDArray
+
+from solvers.inventory.data import Method, StockingData
+from solvers.inventory.evaluate import base_curves
+from solvers.inventory.lp import LpParams, new_var, solve_problem
+from solvers.inventory.marginal import FrontierParams, PartCurves, part_curves
+from solvers.inventory.model import (
+    add_budget,
+    add_ebo_curve,
+    add_root_level_choice,
+    add_service_target,
+    add_site_budget,
+    add_site_volume,
+)
+from solvers.result import SolveReport
+
+Array = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+def _empty_f() -> Array:
+    return np.zeros(0)
+
+
+def _empty_i() -> IntArray:
+    return np.zeros((0, 0), dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class SideConstraints:
+    """What marginal analysis cannot carry. Empty arrays mean "none"; NaN caps mean "no cap".
+
+    ``budget`` total investment, or ``target_ebo`` (then the MILP minimises investment);
+    ``volume[part]`` litres per unit with ``site_volume[site]`` litres; ``site_budget[site]``
+    money per site; ``min_level``/``max_level`` ``[part, site]`` (max -1 = none).
+    """
+
+    budget: float | None = None
+    target_ebo: float | None = None
+    volume: Array = field(default_factory=_empty_f)
+    site_volume: Array = field(default_factory=_empty_f)
+    site_budget: Array = field(default_factory=_empty_f)
+    min_level: IntArray = field(default_factory=_empty_i)
+    max_level: IntArray = field(default_factory=_empty_i)
+
+    def __post_init__(self) -> None:
+        if (self.budget is None) == (self.target_ebo is None):
+            raise ValueError("SideConstraints: give exactly one of budget and target_ebo")
+        if self.budget is not None and self.budget < 0:
+            raise ValueError(f"SideConstraints: field budget: must be >= 0, got {self.budget}")
+        if self.target_ebo is not None and self.target_ebo < 0:
+            raise ValueError(
+                f"SideConstraints: field target_ebo: must be >= 0, got {self.target_ebo}"
+            )
+        if self.min_level.size and self.max_level.size:
+            bad = (self.max_level >= 0) & (self.max_level < self.min_level)
+            if np.any(bad):
+                i, j = np.argwhere(bad)[0]
+                raise ValueError(f"SideConstraints: field max_level: [{i}, {j}] below min_level")
+
+
+@dataclass(frozen=True)
+class StockingResult:
+    """Stock levels ``[part, site]``, their total base EBO (evaluated, not the MILP's estimate),
+    investment, and the solve report."""
+
+    stock: IntArray
+    total_ebo: float
+    investment: float
+    report: SolveReport
+
+
+def solve_stocking_milp(
+    data: StockingData,
+    side: SideConstraints,
+    params: LpParams,
+    method: Method = "metric",
+    curves: PartCurves | None = None,
+    root_hint: IntArray | None = None,
+    hint_window: int = 2,
+) -> StockingResult:
+    """Least total EBO within a budget (or least investment for a target EBO), with side
+    constraints; exact for the given candidate root levels.
+
+    ``root_hint[part]`` (e.g. the marginal solution's root levels) limits each part's candidate
+    root levels to ``hint ± hint_window``: a much smaller model, exact only within that window.
+    """
+    from solvers.inventory.evaluate import evaluate
+
+    n_parts, n_sites = data.demand_rate.shape
+    curves = curves or part_curves(data, FrontierParams(method=method))
+    lo = side.min_level if side.min_level.size else np.zeros((n_parts, n_sites), dtype=np.int64)
+    hi = side.max_level if side.max_level.size else np.full((n_parts, n_sites), -1, dtype=np.int64)
+    prob = pulp.LpProblem("stocking", pulp.LpMinimize)
+    root, bases = data.root, data.bases
+    level: dict[tuple[int, int], pulp.LpAffineExpression] = {}
+    ebo_terms: list[pulp.LpVariable] = []
+    spend: list[pulp.LpAffineExpression] = []
+    for i in range(n_parts):
+        finite = np.isfinite(curves.ebo[i])
+        top = int(np.flatnonzero(finite).max())
+        if data.single_site:
+            cands = np.array([0], dtype=np.int64)
+        else:
+            used = set(curves.root_level[i, finite].tolist()) | {int(lo[i, root])}
+            if root_hint is not None:
+                h = int(root_hint[i])
+                used = {k for k in used if abs(k - h) <= hint_window} | {h, int(lo[i, root])}
+            cands = np.array(
+                sorted(
+                    k for k in used if k >= lo[i, root] and (hi[i, root] < 0 or k <= hi[i, root])
+                ),
+                dtype=np.int64,
+            )
+            if len(cands) == 0:
+                cands = np.array([int(lo[i, root])], dtype=np.int64)
+        smax = max(top, int(lo[i].max()), 1)
+        cur = base_curves(data, cands, method, smax, np.full(len(cands), i, dtype=np.int64))
+        z = None
+        if not data.single_site:
+            z = [new_var(prob, f"z_{i}_{k}", None, None, "Binary") for k in cands]
+            add_root_level_choice(prob, str(i), z)
+            level[i, root] = pulp.lpSum(int(k) * zk for k, zk in zip(cands, z, strict=True))
+        for col, j in enumerate(bases):
+            upper = smax if hi[i, j] < 0 else int(min(hi[i, j], smax))
+            s = new_var(prob, f"s_{i}_{j}", int(lo[i, j]), max(upper, int(lo[i, j])), "Integer")
+            e = new_var(prob, f"e_{i}_{j}", 0, None)
+            add_ebo_curve(prob, f"{i}_{j}", e, s, cur.ebo[:, col, :], z)
+            level[i, int(j)] = pulp.lpSum([s])
+            ebo_terms.append(e)
+        spend.append(
+            float(data.unit_cost[i])
+            * pulp.lpSum(level[i, int(j)] for j in range(n_sites) if (i, int(j)) in level)
+        )
+    total_ebo = pulp.lpSum(ebo_terms)
+    total_spend = pulp.lpSum(spend)
+    if side.budget is not None:
+        prob += total_ebo
+        add_budget(prob, total_spend, side.budget)
+    else:
+        assert side.target_ebo is not None
+        prob += total_spend
+        add_service_target(prob, total_ebo, side.target_ebo)
+    for j in range(n_sites):
+        at_site = {i: level[i, j] for i in range(n_parts) if (i, j) in level}
+        if side.site_volume.size and np.isfinite(side.site_volume[j]):
+            add_site_volume(
+                prob, data.site_ids[j], at_site, side.volume, float(side.site_volume[j])
+            )
+        if side.site_budget.size and np.isfinite(side.site_budget[j]):
+            add_site_budget(
+                prob, data.site_ids[j], at_site, data.unit_cost, float(side.site_budget[j])
+            )
+    report = solve_problem(prob, params)
+    stock = np.zeros((n_parts, n_sites), dtype=np.int64)
+    if report.status.has_solution:
+        for (i, j), expr in level.items():
+            stock[i, j] = round(pulp.value(expr) or 0.0)
+        ev = evaluate(data, stock, method).total_ebo
+    else:
+        ev = float("nan")
+    investment = float(np.sum(stock * data.unit_cost[:, None]))
+    return StockingResult(stock, ev, investment, report)

@@ -1,0 +1,140 @@
+"""Constraint families of the two inventory MILPs (PuLP), one function each.
+
+Stocking: integer base levels s_ij, root level s_i0 = Σ_k k z_ik with binaries z_ik choosing one
+candidate root level, and e_ij ≥ 0 the EBO of part i at base j. Rebalancing: integer transfers
+x_{a,i} on lane a of part i, lane-use binaries y_a, shortages u_{il} ≥ 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pulp
+from numpy.typing import NDArray
+
+Array = NDArray[np.float64]
+
+
+def add_root_level_choice(prob: pulp.LpProblem, part: str, z: Sequence[pulp.LpVariable]) -> None:
+    """Exactly one root level per part:  Σ_k z_ik = 1."""
+    prob += pulp.lpSum(z) == 1, f"root_level_{part}"
+
+
+def add_ebo_curve(
+    prob: pulp.LpProblem,
+    name: str,
+    e: pulp.LpVariable,
+    s: pulp.LpVariable,
+    curves: Array,
+    z: Sequence[pulp.LpVariable] | None,
+) -> None:
+    """Convex piecewise-linear EBO of one base, one curve per candidate root level k:
+
+        e ≥ E_k(n) + (E_k(n+1) - E_k(n)) (s - n) - E_k(0) (1 - z_k)   for n = 0..S-1.
+
+    E_k is convex in s, so with integer s the tangents make e = E_k(s) at the optimum; the big-M
+    E_k(0) bounds every tangent on s ≥ 0 and so switches off the curves of unchosen levels.
+    """
+    for k, curve in enumerate(curves):
+        relax = 0 if z is None else curve[0] * (1 - z[k])
+        for n in range(len(curve) - 1):
+            if curve[n] < 1e-9:  # the rest of the curve is flat at ~0
+                break
+            d = curve[n + 1] - curve[n]
+            prob += e >= float(curve[n]) + float(d) * (s - n) - relax, f"ebo_{name}_{k}_{n}"
+
+
+def add_budget(prob: pulp.LpProblem, spend: pulp.LpAffineExpression, budget: float) -> None:
+    """Investment within the budget:  Σ_i c_i (s_i0 + Σ_j s_ij) ≤ B."""
+    prob += spend <= budget, "budget"
+
+
+def add_service_target(prob: pulp.LpProblem, ebo: pulp.LpAffineExpression, target: float) -> None:
+    """Total expected backorders at most the target:  Σ_ij e_ij ≤ EBO*."""
+    prob += ebo <= target, "service_target"
+
+
+def add_site_volume(
+    prob: pulp.LpProblem,
+    site: str,
+    levels: Mapping[int, pulp.LpAffineExpression],
+    volume: Array,
+    cap: float,
+) -> None:
+    """Stock fits the site:  Σ_i v_i s_il ≤ V_l  (van or depot capacity, litres)."""
+    prob += pulp.lpSum(float(volume[i]) * x for i, x in levels.items()) <= cap, f"volume_{site}"
+
+
+def add_site_budget(
+    prob: pulp.LpProblem,
+    site: str,
+    levels: Mapping[int, pulp.LpAffineExpression],
+    cost: Array,
+    cap: float,
+) -> None:
+    """Money held at one site within its own budget:  Σ_i c_i s_il ≤ B_l."""
+    prob += pulp.lpSum(float(cost[i]) * x for i, x in levels.items()) <= cap, f"site_budget_{site}"
+
+
+def add_flow_balance(
+    prob: pulp.LpProblem,
+    name: str,
+    on_hand: int,
+    target: int,
+    inflow: Sequence[pulp.LpVariable],
+    outflow: Sequence[pulp.LpVariable],
+    shortage: pulp.LpVariable | None,
+) -> None:
+    """Shortage after transfers:  u_il ≥ T_il - (h_il + Σ in - Σ out)."""
+    if shortage is not None and inflow:
+        prob += (
+            shortage >= target - on_hand - pulp.lpSum(inflow) + pulp.lpSum(outflow),
+            (f"short_{name}"),
+        )
+
+
+def add_source_safety(
+    prob: pulp.LpProblem, name: str, spare: int, outflow: Sequence[pulp.LpVariable]
+) -> None:
+    """Never below the source's own safety level:  Σ out ≤ h_il - safety_il."""
+    if outflow:
+        prob += pulp.lpSum(outflow) <= spare, f"safety_{name}"
+
+
+def add_lane_use(
+    prob: pulp.LpProblem,
+    lane: str,
+    flows: Sequence[pulp.LpVariable],
+    used: pulp.LpVariable,
+    capacity: int,
+) -> None:
+    """Units on a lane only if it is used, within its capacity:  Σ_i x_{a,i} ≤ C_a y_a."""
+    prob += pulp.lpSum(flows) <= capacity * used, f"lane_{lane}"
+
+
+def add_min_quantity(
+    prob: pulp.LpProblem, name: str, x: pulp.LpVariable, on: pulp.LpVariable, q: int, upper: int
+) -> None:
+    """A transfer is zero or at least the minimum quantity:  q w ≤ x ≤ U w."""
+    prob += x >= q * on, f"minq_lo_{name}"
+    prob += x <= upper * on, f"minq_hi_{name}"
+
+
+def add_site_capacity_after(
+    prob: pulp.LpProblem,
+    site: str,
+    volume_now: float,
+    inflow: Sequence[tuple[float, pulp.LpVariable]],
+    outflow: Sequence[tuple[float, pulp.LpVariable]],
+    cap: float,
+) -> None:
+    """Receiving site stays within its volume:  V_now + Σ v x_in - Σ v x_out ≤ max(V_cap, V_now)."""
+    if inflow:
+        prob += (
+            volume_now
+            + pulp.lpSum(v * x for v, x in inflow)
+            - pulp.lpSum(v * x for v, x in outflow)
+            <= max(cap, volume_now),
+            f"capacity_{site}",
+        )

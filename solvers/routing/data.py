@@ -1,0 +1,272 @@
+"""Solver data of the routing model: integers only, frozen, validated on construction.
+
+Units: times are integer **seconds** from an origin chosen by the caller (dispatch: midnight of
+the planned day), distances integer **metres** (or benchmark units), costs integer **cost units**
+(the caller fixes their meaning; dispatch uses weights documented in ``docs/dispatch.md``).
+
+Nodes ``0..N-1`` are places the route may visit: vehicle start/end terminals, job visits and
+pick-up stops. A job served by a team of ``m`` technicians is ``m`` nodes listed together in
+``teams``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from solvers.benchmarks._arrays import (
+    BoolArray,
+    IntArray,
+    first_index,
+    frozen_bool_array,
+    frozen_int_array,
+)
+
+NO_VALUE = -1  # "none" in integer arrays (no SLA deadline, no fixed start, no depot)
+
+Window = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Vehicle:
+    """One technician (or truck): terminals, shift, overtime, break and costs.
+
+    ``shift_end`` is the regular end; the route may return up to ``overtime_max`` later at
+    ``overtime_cost`` per second. The break (``break_duration`` > 0) starts in
+    ``[break_earliest, break_latest]``.
+    """
+
+    name: str
+    start_node: int
+    end_node: int
+    shift_start: int
+    shift_end: int
+    overtime_max: int = 0
+    overtime_cost: int = 0
+    break_earliest: int = 0
+    break_latest: int = 0
+    break_duration: int = 0
+    capacity: int = 0
+    span_cost: int = 0
+    fixed_end_at_start: bool = False
+
+    def __post_init__(self) -> None:
+        who = f"vehicle {self.name}"
+        if self.shift_end < self.shift_start:
+            raise ValueError(
+                f"{who}: shift_end {self.shift_end} is before shift_start {self.shift_start}"
+            )
+        for fname in ("overtime_max", "overtime_cost", "break_duration", "capacity", "span_cost"):
+            if getattr(self, fname) < 0:
+                raise ValueError(f"{who}: {fname} must be >= 0, got {getattr(self, fname)}")
+        if self.break_duration and self.break_latest < self.break_earliest:
+            raise ValueError(
+                f"{who}: break_latest {self.break_latest} is before "
+                f"break_earliest {self.break_earliest}"
+            )
+
+
+@dataclass(frozen=True, eq=False)
+class RoutingData:
+    """A routing instance.
+
+    Attributes
+    ----------
+    names
+        ``(N,)`` node labels used in messages (job ids, ``pickup:D1@T01``...).
+    travel_time, distance, arc_cost
+        ``(N, N)`` seconds, metres and the objective's cost of each arc.
+    service
+        ``(V, N)`` service duration of node ``i`` when vehicle ``k`` serves it.
+    allowed
+        ``(V, N)`` vehicle ``k`` may serve node ``i`` (skills, pins, parts screening).
+    windows
+        Per node, the disjoint sorted ``(start, end)`` windows for the start of service; empty
+        means any time in the shift.
+    penalty
+        ``(N,)`` cost of leaving node ``i`` unserved; ``NO_VALUE`` means it must be served.
+    sla_deadline, sla_cost
+        Soft deadline on the **start** of service (``NO_VALUE``: none) and its cost per second.
+    demand
+        ``(N,)`` load units (VRPTW capacity); all zero when unused.
+    fixed_start
+        ``(N,)`` pinned start of service, or ``NO_VALUE``.
+    teams
+        Groups of nodes that form one job done by several vehicles starting together.
+    precedences
+        ``(before, after, lag)``: ``after`` starts at least ``service(before) + lag`` after
+        ``before`` starts, when both are served.
+    pickup_depot
+        ``(N,)`` for a pick-up node the depot index it stands for, else ``NO_VALUE``.
+    pickup_supply
+        ``(N, D)`` depot ``d`` holds everything job node ``i`` needs.
+    pickup_needed
+        ``(V, N)`` vehicle ``k`` must visit a supplying depot before node ``i`` (its van does
+        not carry the parts).
+    part_use, part_stock
+        Optional ``(N, P)`` units of part type ``p`` node ``i`` consumes and ``(V, P)`` units
+        vehicle ``k`` carries; a pick-up node makes every type unlimited for the rest of the
+        route (Pillac's TRSP rule). ``None``: quantities are not modelled.
+    """
+
+    names: tuple[str, ...]
+    vehicles: tuple[Vehicle, ...]
+    travel_time: IntArray = field(repr=False)
+    distance: IntArray = field(repr=False)
+    arc_cost: IntArray = field(repr=False)
+    service: IntArray = field(repr=False)
+    allowed: BoolArray = field(repr=False)
+    windows: tuple[tuple[Window, ...], ...] = field(repr=False)
+    penalty: IntArray = field(repr=False)
+    sla_deadline: IntArray = field(repr=False)
+    sla_cost: IntArray = field(repr=False)
+    demand: IntArray = field(repr=False)
+    fixed_start: IntArray = field(repr=False)
+    teams: tuple[tuple[int, ...], ...] = ()
+    precedences: tuple[tuple[int, int, int], ...] = ()
+    pickup_depot: IntArray | None = field(default=None, repr=False)
+    pickup_supply: BoolArray | None = field(default=None, repr=False)
+    pickup_needed: BoolArray | None = field(default=None, repr=False)
+    part_use: IntArray | None = field(default=None, repr=False)
+    part_stock: IntArray | None = field(default=None, repr=False)
+    horizon: int = 0
+
+    def __post_init__(self) -> None:
+        n, v = len(self.names), len(self.vehicles)
+        own = "routing data"
+        if v == 0:
+            raise ValueError(f"{own}: vehicles: at least one vehicle is needed")
+        set_ = object.__setattr__
+        for fname in ("travel_time", "distance", "arc_cost"):
+            set_(self, fname, frozen_int_array(own, fname, getattr(self, fname), (n, n)))
+        set_(self, "service", frozen_int_array(own, "service", self.service, (v, n)))
+        set_(self, "allowed", frozen_bool_array(own, "allowed", self.allowed, (v, n)))
+        for fname in ("penalty", "sla_deadline", "sla_cost", "demand", "fixed_start"):
+            set_(self, fname, frozen_int_array(own, fname, getattr(self, fname), (n,)))
+        depots = 0
+        if self.pickup_depot is None:
+            set_(self, "pickup_depot", frozen_int_array(own, "pickup_depot", [-1] * n, (n,)))
+        else:
+            set_(
+                self, "pickup_depot", frozen_int_array(own, "pickup_depot", self.pickup_depot, (n,))
+            )
+        assert self.pickup_depot is not None
+        depots = int(self.pickup_depot.max(initial=-1)) + 1
+        supply = self.pickup_supply
+        if supply is None:
+            supply = np.zeros((n, depots), dtype=bool)
+        set_(self, "pickup_supply", frozen_bool_array(own, "pickup_supply", supply, (n, None)))
+        needed = self.pickup_needed
+        if needed is None:
+            needed = np.zeros((v, n), dtype=bool)
+        set_(self, "pickup_needed", frozen_bool_array(own, "pickup_needed", needed, (v, n)))
+        if len(self.windows) != n:
+            raise ValueError(f"{own}: windows: expected {n} entries, got {len(self.windows)}")
+        for fname in ("travel_time", "distance", "arc_cost", "service"):
+            neg: BoolArray = np.asarray(np.asarray(getattr(self, fname) < 0).any(axis=-1))
+            i = first_index(neg)
+            if i is not None:
+                where = self.vehicles[i].name if fname == "service" else self.names[i]
+                raise ValueError(f"{own}: {fname}: negative value in row of {where}")
+        for i, wins in enumerate(self.windows):
+            prev_end = None
+            for start, end in wins:
+                if end < start:
+                    raise ValueError(
+                        f"node {self.names[i]}: windows: end {end} is before start {start}"
+                    )
+                if prev_end is not None and start <= prev_end:
+                    raise ValueError(f"node {self.names[i]}: windows: must be sorted and disjoint")
+                prev_end = end
+        terminals = set()
+        for veh in self.vehicles:
+            for fname in ("start_node", "end_node"):
+                node = getattr(veh, fname)
+                if not 0 <= node < n:
+                    raise ValueError(
+                        f"vehicle {veh.name}: {fname} {node} is not a node (0..{n - 1})"
+                    )
+                terminals.add(node)
+        for team in self.teams:
+            if len(team) < 2 or len(set(team)) != len(team):
+                raise ValueError(f"routing data: teams: {team} needs two or more distinct nodes")
+            for node in team:
+                if node in terminals or not 0 <= node < n:
+                    raise ValueError(f"routing data: teams: {node} is not a visit node")
+        for before, after, lag in self.precedences:
+            for node in (before, after):
+                if node in terminals or not 0 <= node < n:
+                    raise ValueError(f"routing data: precedences: {node} is not a visit node")
+            if lag < 0:
+                raise ValueError(f"node {self.names[after]}: precedence lag {lag} is negative")
+        if self.horizon <= 0:
+            latest = max(v.shift_end + v.overtime_max for v in self.vehicles)
+            set_(self, "horizon", int(latest))
+        if (self.part_use is None) != (self.part_stock is None):
+            raise ValueError(f"{own}: part_use and part_stock go together")
+        if self.part_use is not None and self.part_stock is not None:
+            use = frozen_int_array(own, "part_use", self.part_use, (n, None))
+            set_(self, "part_use", use)
+            stock = frozen_int_array(own, "part_stock", self.part_stock, (v, use.shape[1]))
+            set_(self, "part_stock", stock)
+            if (use < 0).any() or (stock < 0).any():
+                raise ValueError(f"{own}: part_use, part_stock: must be >= 0")
+        if depots and np.asarray(self.pickup_supply).shape[1] != depots:
+            raise ValueError(f"{own}: pickup_supply: expected {depots} depot columns")
+
+    @property
+    def num_nodes(self) -> int:
+        return len(self.names)
+
+    @property
+    def num_vehicles(self) -> int:
+        return len(self.vehicles)
+
+    @property
+    def terminals(self) -> frozenset[int]:
+        """Start and end nodes of the vehicles (never visits)."""
+        return frozenset(n for v in self.vehicles for n in (v.start_node, v.end_node))
+
+    @property
+    def visit_nodes(self) -> list[int]:
+        """Nodes that may be visited (everything but the terminals), in index order."""
+        term = self.terminals
+        return [i for i in range(self.num_nodes) if i not in term]
+
+
+@dataclass(frozen=True)
+class RoutingParams:
+    """How to search: explicit time limit, seed and workers (OR-Tools routing uses one thread).
+
+    ``seed`` relabels the visit nodes by a seeded permutation before the search, so different
+    seeds explore differently while one seed always gives the same plan. ``initial_routes``
+    (node lists per vehicle, terminals excluded) warm-start the search. ``backend``:
+    ``"ortools"``, ``"pyvrp"`` (plain VRPTW features only), or ``"auto"`` (PyVRP when the
+    instance has only features it supports and no warm start is given, else OR-Tools).
+    """
+
+    time_limit_s: float
+    seed: int = 0
+    workers: int = 1
+    first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    initial_routes: tuple[tuple[int, ...], ...] | None = None
+    solution_limit: int | None = None
+    log_search: bool = False
+    backend: str = "auto"
+
+    def __post_init__(self) -> None:
+        if not self.time_limit_s > 0:
+            raise ValueError(f"routing params: time_limit_s must be > 0, got {self.time_limit_s}")
+        if self.workers != 1:
+            raise ValueError(
+                f"routing params: workers must be 1 (OR-Tools routing is single-threaded), "
+                f"got {self.workers}"
+            )
+        if self.backend not in ("auto", "ortools", "pyvrp"):
+            raise ValueError(
+                f"routing params: backend must be auto, ortools or pyvrp, got {self.backend!r}"
+            )
+        if self.seed < 0:
+            raise ValueError(f"routing params: seed must be >= 0, got {self.seed}")

@@ -1,0 +1,235 @@
+"""``solve_routing(data, params) -> RoutingResult``: a pure function around OR-Tools routing."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from solvers.result import SolveReport, Status
+from solvers.routing.data import NO_VALUE, RoutingData, RoutingParams
+from solvers.routing.model import Model, build_model
+
+ProgressCallback = Callable[[float, int], None]  # (elapsed seconds, objective)
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A served node and its start of service (seconds)."""
+
+    node: int
+    start: int
+
+
+@dataclass(frozen=True)
+class RoutingResult:
+    """Routes per vehicle (visits in order, terminals excluded), their start and end times,
+    the break start per vehicle (``None`` without a break), and the unserved nodes."""
+
+    report: SolveReport
+    routes: tuple[tuple[Visit, ...], ...]
+    route_start: tuple[int, ...]
+    route_end: tuple[int, ...]
+    break_start: tuple[int | None, ...]
+    unserved: tuple[int, ...]
+    build_s: float = 0.0
+    first_solution_s: float | None = None
+
+    @property
+    def status(self) -> Status:
+        return self.report.status
+
+
+_RAW_STATUS = {
+    0: "ROUTING_NOT_SOLVED",
+    1: "ROUTING_SUCCESS",
+    2: "ROUTING_PARTIAL_SUCCESS_LOCAL_OPTIMUM_NOT_REACHED",
+    3: "ROUTING_FAIL",
+    4: "ROUTING_FAIL_TIMEOUT",
+    5: "ROUTING_INVALID",
+    6: "ROUTING_INFEASIBLE",
+    7: "ROUTING_OPTIMAL",
+}
+
+
+def permuted(data: RoutingData, perm: np.ndarray) -> RoutingData:
+    """The same instance with node ``p`` of the result being node ``perm[p]`` of ``data``."""
+    inv = np.empty_like(perm)
+    inv[perm] = np.arange(perm.size)
+    assert data.pickup_depot is not None and data.pickup_supply is not None
+    assert data.pickup_needed is not None
+    return dataclasses.replace(
+        data,
+        names=tuple(data.names[p] for p in perm),
+        vehicles=tuple(
+            dataclasses.replace(v, start_node=int(inv[v.start_node]), end_node=int(inv[v.end_node]))
+            for v in data.vehicles
+        ),
+        travel_time=data.travel_time[np.ix_(perm, perm)],
+        distance=data.distance[np.ix_(perm, perm)],
+        arc_cost=data.arc_cost[np.ix_(perm, perm)],
+        service=data.service[:, perm],
+        allowed=data.allowed[:, perm],
+        windows=tuple(data.windows[p] for p in perm),
+        penalty=data.penalty[perm],
+        sla_deadline=data.sla_deadline[perm],
+        sla_cost=data.sla_cost[perm],
+        demand=data.demand[perm],
+        fixed_start=data.fixed_start[perm],
+        teams=tuple(tuple(int(inv[i]) for i in t) for t in data.teams),
+        precedences=tuple((int(inv[a]), int(inv[b]), lag) for a, b, lag in data.precedences),
+        pickup_depot=data.pickup_depot[perm],
+        pickup_supply=data.pickup_supply[perm],
+        pickup_needed=data.pickup_needed[:, perm],
+        part_use=None if data.part_use is None else data.part_use[perm],
+    )
+
+
+def _search_parameters(params: RoutingParams) -> object:
+    from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+    sp = pywrapcp.DefaultRoutingSearchParameters()
+    sp.first_solution_strategy = getattr(
+        routing_enums_pb2.FirstSolutionStrategy, params.first_solution
+    )
+    sp.local_search_metaheuristic = getattr(
+        routing_enums_pb2.LocalSearchMetaheuristic, params.metaheuristic
+    )
+    sp.time_limit.FromMilliseconds(max(1, round(params.time_limit_s * 1000)))
+    if params.solution_limit:
+        sp.solution_limit = params.solution_limit
+    sp.log_search = params.log_search
+    return sp
+
+
+def solve_routing(
+    data: RoutingData, params: RoutingParams, progress: ProgressCallback | None = None
+) -> RoutingResult:
+    """Solve ``data`` within ``params.time_limit_s`` (build time excluded from the search limit).
+
+    The objective is in ``data``'s cost units: arc costs + penalties of unserved nodes + SLA,
+    overtime and span costs. ``progress(elapsed_s, objective)`` is called at each improving
+    solution. Team members served alone are dropped from the returned plan.
+    """
+    from solvers.routing.pyvrp_backend import pyvrp_unsupported, solve_pyvrp
+
+    if params.backend == "pyvrp" or (
+        params.backend == "auto"
+        and params.initial_routes is None
+        and pyvrp_unsupported(data) is None
+    ):
+        return solve_pyvrp(data, params)  # type: ignore[return-value]
+    t0 = time.perf_counter()
+    rng = np.random.default_rng(params.seed)
+    perm = np.arange(data.num_nodes)
+    if params.seed:
+        visits = np.array(data.visit_nodes, dtype=np.int64)
+        perm[visits] = visits[rng.permutation(visits.size)]
+    inner = permuted(data, perm) if params.seed else data
+    inv = np.empty_like(perm)
+    inv[perm] = np.arange(perm.size)
+
+    m = build_model(inner)
+    for interval in m.breaks.values():
+        m.routing.AddIntervalToAssignment(interval)
+    build_s = time.perf_counter() - t0
+    first: list[float] = []
+    best = [np.inf]
+
+    def on_solution() -> None:
+        obj = int(m.routing.CostVar().Value())
+        if obj < best[0]:
+            best[0] = obj
+            elapsed = time.perf_counter() - t0
+            if not first:
+                first.append(elapsed)
+            if progress is not None:
+                progress(elapsed, obj)
+
+    m.routing.AddAtSolutionCallback(on_solution)
+    sp = _search_parameters(params)
+    solution = None
+    if params.initial_routes is not None:
+        m.routing.CloseModelWithParameters(sp)
+        routes = [[int(inv[i]) for i in r] for r in params.initial_routes]
+        initial = m.routing.ReadAssignmentFromRoutes(routes, True)
+        if initial is not None:
+            solution = m.routing.SolveFromAssignmentWithParameters(initial, sp)
+    if solution is None:
+        solution = m.routing.SolveWithParameters(sp)
+    runtime = time.perf_counter() - t0
+    raw = _RAW_STATUS.get(int(m.routing.status()), str(m.routing.status()))
+    base = dict(
+        raw_status=raw,
+        runtime_s=runtime,
+        seed=params.seed,
+        workers=params.workers,
+        time_limit_s=params.time_limit_s,
+    )
+    n_veh = data.num_vehicles
+    if solution is None:
+        status = Status.INFEASIBLE if raw == "ROUTING_INFEASIBLE" else Status.TIMEOUT
+        if raw == "ROUTING_INVALID":
+            status = Status.ERROR
+        return RoutingResult(
+            report=SolveReport(status=status, **base),  # type: ignore[arg-type]
+            routes=((),) * n_veh,
+            route_start=(0,) * n_veh,
+            route_end=(0,) * n_veh,
+            break_start=(None,) * n_veh,
+            unserved=tuple(data.visit_nodes),
+            build_s=build_s,
+        )
+    return _extract(m, solution, perm, data, base, build_s, first[0] if first else runtime)
+
+
+def _extract(
+    m: Model,
+    solution: object,
+    perm: np.ndarray,
+    data: RoutingData,
+    base: dict[str, object],
+    build_s: float,
+    first_s: float,
+) -> RoutingResult:
+    sol = solution
+    routes: list[list[Visit]] = []
+    starts, ends, breaks = [], [], []
+    for k in range(data.num_vehicles):
+        idx = m.routing.Start(k)
+        starts.append(int(sol.Min(m.time.CumulVar(idx))))  # type: ignore[attr-defined]
+        route = []
+        idx = sol.Value(m.routing.NextVar(idx))  # type: ignore[attr-defined]
+        while not m.routing.IsEnd(idx):
+            node = int(perm[m.manager.IndexToNode(idx)])
+            route.append(Visit(node, int(sol.Min(m.time.CumulVar(idx)))))  # type: ignore[attr-defined]
+            idx = sol.Value(m.routing.NextVar(idx))  # type: ignore[attr-defined]
+        ends.append(int(sol.Min(m.time.CumulVar(idx))))  # type: ignore[attr-defined]
+        routes.append(route)
+        interval = m.breaks.get(k)
+        breaks.append(None if interval is None else int(sol.StartMin(interval)))  # type: ignore[attr-defined]
+    # A team member served without the rest of its team is not a plan: drop it.
+    served = {v.node for r in routes for v in r}
+    lone = {i for team in data.teams if not set(team) <= served for i in team}
+    if lone:
+        routes = [[v for v in r if v.node not in lone] for r in routes]
+        served -= lone
+    unserved = tuple(i for i in data.visit_nodes if i not in served)
+    objective = float(sol.ObjectiveValue())  # type: ignore[attr-defined]
+    status = Status.FEASIBLE if base["raw_status"] != "ROUTING_OPTIMAL" else Status.OPTIMAL
+    return RoutingResult(
+        report=SolveReport(status=status, objective=objective, **base),  # type: ignore[arg-type]
+        routes=tuple(tuple(r) for r in routes),
+        route_start=tuple(starts),
+        route_end=tuple(ends),
+        break_start=tuple(breaks),
+        unserved=unserved,
+        build_s=build_s,
+        first_solution_s=first_s,
+    )
+
+
+__all__ = ["NO_VALUE", "RoutingResult", "Visit", "solve_routing"]

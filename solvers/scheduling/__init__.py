@@ -1,0 +1,1 @@
+"""Multi-skill, multi-day repair scheduling with CP-SAT (MSPSP with calendars)."""

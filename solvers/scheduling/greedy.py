@@ -1,0 +1,166 @@
+"""A serial schedule-generation heuristic: the warm start of the CP-SAT search.
+
+Activities in precedence order (earliest due date, then release, then heaviest weight first)
+each take the earliest start at which a qualified team is free for the whole duration; an
+activity that finds no team in the horizon (or whose predecessor has none) is left out.
+On large instances this gives CP-SAT a complete solution to improve from the first second.
+"""
+
+from __future__ import annotations
+
+import heapq
+from bisect import bisect_right
+from dataclasses import dataclass
+
+import numpy as np
+
+from solvers.scheduling.data import SchedulingData
+
+
+@dataclass(frozen=True)
+class GreedySchedule:
+    """``start[i]`` (``-1``: left out) and the team ``[(resource, skill)]`` of each activity."""
+
+    start: tuple[int, ...]
+    end: tuple[int, ...]
+    team: tuple[tuple[tuple[int, int], ...], ...]
+
+
+class _Busy:
+    """Disjoint busy intervals of one resource, sorted by start."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def add(self, a: int, b: int) -> None:
+        k = bisect_right(self.starts, a)
+        self.starts.insert(k, a)
+        self.ends.insert(k, b)
+
+    def free(self, a: int, b: int) -> bool:
+        k = bisect_right(self.starts, a) - 1
+        if k >= 0 and self.ends[k] > a:
+            return False
+        return not (k + 1 < len(self.starts) and self.starts[k + 1] < b)
+
+
+def _order(data: SchedulingData) -> list[int]:
+    n = data.num_activities
+    indeg = np.bincount(data.succ, minlength=n).tolist() if len(data.succ) else [0] * n
+    out: list[list[int]] = [[] for _ in range(n)]
+    for a, b in zip(data.pred.tolist(), data.succ.tolist(), strict=True):
+        out[a].append(b)
+    big = data.horizon * 10 + 1
+
+    def key(i: int) -> tuple[int, int, int, int]:
+        due = int(data.due[i])
+        return (due if due >= 0 else big, int(data.release[i]), -int(data.weight[i]), i)
+
+    heap = [key(i) for i in range(n) if indeg[i] == 0]
+    heapq.heapify(heap)
+    order: list[int] = []
+    while heap:
+        i = heapq.heappop(heap)[3]
+        order.append(i)
+        for j in out[i]:
+            indeg[j] -= 1
+            if indeg[j] == 0:
+                heapq.heappush(heap, key(j))
+    return order
+
+
+def greedy_schedule(data: SchedulingData) -> GreedySchedule:
+    """Serial schedule generation (see the module docstring)."""
+    n, m = data.num_activities, data.num_resources
+    busy = [_Busy() for _ in range(m)]
+    for r, a, b in zip(
+        data.off_resource.tolist(), data.off_start.tolist(), data.off_end.tolist(), strict=True
+    ):
+        busy[r].add(a, b)
+    windows: dict[int, list[tuple[int, int]]] = {}
+    for i, a, b in zip(
+        data.window_activity.tolist(),
+        data.window_start.tolist(),
+        data.window_end.tolist(),
+        strict=True,
+    ):
+        windows.setdefault(i, []).append((a, b))
+    preds: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+    for a, b, lag in zip(data.pred.tolist(), data.succ.tolist(), data.lag.tolist(), strict=True):
+        preds[b].append((a, lag))
+    start, end = [-1] * n, [-1] * n
+    team: list[tuple[tuple[int, int], ...]] = [()] * n
+    for i in _order(data):
+        if any(start[p] < 0 for p, _ in preds[i]):
+            continue
+        est = max([int(data.release[i])] + [end[p] + lag for p, lag in preds[i]])
+        found = _place(data, i, est, busy, windows.get(i))
+        if found is None:
+            continue
+        t, p, members = found
+        start[i], end[i], team[i] = t, t + p, members
+        for r, _ in members:
+            if p > 0:
+                busy[r].add(t, t + p)
+    return GreedySchedule(tuple(start), tuple(end), tuple(team))
+
+
+def _place(
+    data: SchedulingData,
+    i: int,
+    est: int,
+    busy: list[_Busy],
+    windows: list[tuple[int, int]] | None,
+) -> tuple[int, int, tuple[tuple[int, int], ...]] | None:
+    elig = data.eligible(i)
+    pin_r, pin_s = int(data.pin_resource[i]), int(data.pin_start[i])
+    if pin_s >= 0:
+        times = [pin_s] if pin_s >= est else []
+    else:
+        cand = {est}
+        for r in elig:
+            k = bisect_right(busy[r].ends, est - 1)
+            cand.update(e for e in busy[r].ends[k:] if e >= est)
+        if windows:
+            cand.update(a for a, _ in windows if a >= est)
+        times = sorted(cand)
+    for t in times:
+        if windows and not any(a <= t <= b for a, b in windows):
+            continue
+        members = _team_at(data, i, t, elig, busy, pin_r)
+        if members is not None:
+            p = max((int(data.duration[i, r]) for r, _ in members), default=0)
+            if t + p <= data.horizon:
+                return t, p, members
+    return None
+
+
+def _team_at(
+    data: SchedulingData, i: int, t: int, elig: list[int], busy: list[_Busy], pin_r: int
+) -> tuple[tuple[int, int], ...] | None:
+    """A team free from ``t`` for the whole (team-dependent) duration, or ``None``."""
+    free = [r for r in elig if busy[r].free(t, t + int(data.duration[i, r]))]
+    if pin_r >= 0 and pin_r not in free:
+        return None
+    chosen: dict[int, int] = {}
+    needs = [(s, int(data.sreq[i, s])) for s in range(data.num_skills) if data.sreq[i, s] > 0]
+    # Scarcest skill first; each resource serves one skill; the pinned resource goes first.
+    needs.sort(key=lambda sk: sum(1 for r in free if data.mastery[r, sk[0]]))
+    pool = sorted(free, key=lambda r: (r != pin_r, int(data.mastery[r].sum()), r))
+    for s, k in needs:
+        got = [r for r in pool if r not in chosen and data.mastery[r, s]][:k]
+        if len(got) < k:
+            return None
+        chosen.update((r, s) for r in got)
+    spare = int(data.team_size[i]) - len(chosen)
+    extra = [r for r in pool if r not in chosen][: max(spare, 0)]
+    if len(extra) < spare:
+        return None
+    chosen.update((r, -1) for r in extra)
+    if pin_r >= 0 and pin_r not in chosen:
+        return None
+    p = max((int(data.duration[i, r]) for r in chosen), default=0)
+    if any(not busy[r].free(t, t + p) for r in chosen):
+        return None
+    return tuple(sorted(chosen.items()))

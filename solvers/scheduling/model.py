@@ -1,0 +1,309 @@
+"""The CP-SAT model, one function per constraint family.
+
+Symbols: activity ``i``, resource ``r``, skill ``s``; ``S_i``, ``P_i``, ``C_i`` its start,
+processing time and end; ``u_i`` (in-house), ``o_i`` (outsourced), ``d_i`` (dropped) its
+fate; ``x_ir`` resource ``r`` in its team; ``y_irs`` resource ``r`` serves skill ``s``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from solvers.scheduling.data import Objective, SchedulingData
+
+
+@dataclass
+class Variables:
+    """The decision variables, indexed as in the data."""
+
+    start: list[cp_model.IntVar]
+    size: list[cp_model.IntVar]
+    end: list[cp_model.IntVar]
+    inhouse: list[cp_model.IntVar]
+    outsourced: list[cp_model.IntVar]
+    dropped: list[cp_model.IntVar]
+    interval: list[cp_model.IntervalVar]
+    team: list[dict[int, cp_model.IntVar]]
+    team_interval: list[dict[int, cp_model.IntervalVar]]
+    serves: list[dict[tuple[int, int], cp_model.IntVar]]
+    cost_terms: list[cp_model.LinearExprT] = field(default_factory=list)
+
+
+def add_activities(model: cp_model.CpModel, data: SchedulingData) -> Variables:
+    """Activity intervals and their fate.
+
+    ``u_i + o_i + d_i = 1``; ``0 <= S_i``, ``C_i = S_i + P_i <= H``; ``S_i >= release_i``
+    (release dates: the part arrives). ``o_i = 0`` if the activity cannot be outsourced,
+    ``d_i = 0`` if it is mandatory. The interval ``[S_i, C_i)`` is present iff ``u_i``.
+    """
+    h = data.horizon
+    v = Variables([], [], [], [], [], [], [], [], [], [])
+    for i in range(data.num_activities):
+        elig = data.eligible(i)
+        durs = [int(data.duration[i, r]) for r in elig] or [int(data.duration[i].min(initial=0))]
+        lo, hi = min(durs), max(durs)
+        release = int(data.release[i])
+        start = model.new_int_var(release, max(release, h - lo), f"S{i}")
+        size = model.new_constant(lo) if lo == hi else model.new_int_var(lo, hi, f"P{i}")
+        end = model.new_int_var(release + lo, max(h, release + lo), f"C{i}")
+        u = model.new_bool_var(f"u{i}")
+        o = model.new_bool_var(f"o{i}")
+        d = model.new_bool_var(f"d{i}")
+        model.add_exactly_one(u, o, d)
+        if int(data.outsource_cost[i]) < 0:
+            model.add(o == 0)
+        if int(data.drop_penalty[i]) < 0:
+            model.add(d == 0)
+        model.add(end <= h).only_enforce_if(u)
+        v.start.append(start)
+        v.size.append(size)
+        v.end.append(end)
+        v.inhouse.append(u)
+        v.outsourced.append(o)
+        v.dropped.append(d)
+        v.interval.append(model.new_optional_interval_var(start, size, end, u, f"I{i}"))
+    return v
+
+
+def add_team_intervals(model: cp_model.CpModel, data: SchedulingData, v: Variables) -> None:
+    """Optional intervals per (activity, resource) sharing the activity's start and end.
+
+    ``sum_r x_ir = team_i * u_i``; ``x_ir => u_i``; ``x_ir => P_i >= p_ir`` (the slowest
+    member sets the duration).
+    """
+    for i in range(data.num_activities):
+        team: dict[int, cp_model.IntVar] = {}
+        intervals: dict[int, cp_model.IntervalVar] = {}
+        for r in data.eligible(i):
+            x = model.new_bool_var(f"x{i}_{r}")
+            model.add_implication(x, v.inhouse[i])
+            p = int(data.duration[i, r])
+            if not isinstance(v.size[i], int):
+                model.add(v.size[i] >= p).only_enforce_if(x)
+            team[r] = x
+            intervals[r] = model.new_optional_interval_var(
+                v.start[i], v.size[i], v.end[i], x, f"I{i}_{r}"
+            )
+        model.add(sum(team.values()) == int(data.team_size[i]) * v.inhouse[i])
+        v.team.append(team)
+        v.team_interval.append(intervals)
+
+
+def add_skill_coverage(model: cp_model.CpModel, data: SchedulingData, v: Variables) -> None:
+    """Each skill is covered by enough team members, each serving one skill.
+
+    ``sum_r y_irs = sreq_is * u_i`` over resources mastering ``s``; ``sum_s y_irs <= x_ir``
+    (with ``=`` when the team has no spare seat).
+    """
+    for i in range(data.num_activities):
+        skills = [int(s) for s in range(data.num_skills) if data.sreq[i, s] > 0]
+        serves: dict[tuple[int, int], cp_model.IntVar] = {}
+        for s in skills:
+            for r in v.team[i]:
+                if data.mastery[r, s]:
+                    serves[r, s] = model.new_bool_var(f"y{i}_{r}_{s}")
+            cover = [y for (r, s2), y in serves.items() if s2 == s]
+            model.add(sum(cover) == int(data.sreq[i, s]) * v.inhouse[i])
+        exact = int(data.team_size[i]) == int(data.sreq[i].sum())
+        for r, x in v.team[i].items():
+            mine = [y for (r2, _), y in serves.items() if r2 == r]
+            if exact:
+                model.add(sum(mine) == x)
+            elif mine:
+                model.add(sum(mine) <= x)
+        v.serves.append(serves)
+
+
+def calendar_intervals(
+    model: cp_model.CpModel, data: SchedulingData
+) -> list[list[cp_model.IntervalVar]]:
+    """Calendars as forbidden intervals: fixed intervals ``[a, b)`` per resource (nights, days
+    off), added to the resource's no-overlap and to the cumulatives of its skills."""
+    off: list[list[cp_model.IntervalVar]] = [[] for _ in range(data.num_resources)]
+    for k, (r, a, b) in enumerate(
+        zip(data.off_resource.tolist(), data.off_start.tolist(), data.off_end.tolist(), strict=True)
+    ):
+        off[r].append(model.new_fixed_size_interval_var(a, b - a, f"off{k}_r{r}"))
+    return off
+
+
+def add_no_overlap(
+    model: cp_model.CpModel,
+    data: SchedulingData,
+    v: Variables,
+    off: list[list[cp_model.IntervalVar]],
+) -> None:
+    """A resource does one thing at a time, and nothing in its forbidden intervals:
+    ``NoOverlap({[S_i, C_i) : x_ir} ∪ off_r)`` for each resource ``r``. An intervention thus
+    fits inside one working period (it cannot straddle a night)."""
+    for r in range(data.num_resources):
+        mine = [iv[r] for iv in v.team_interval if r in iv]
+        if len(mine) + len(off[r]) > 1 and mine:
+            model.add_no_overlap(mine + off[r])
+
+
+def add_skill_cumulatives(
+    model: cp_model.CpModel,
+    data: SchedulingData,
+    v: Variables,
+    off: list[list[cp_model.IntervalVar]],
+    max_cumulatives: int = 64,
+) -> None:
+    """Redundant: for each set ``Q`` of skills (all sets up to ``max_subset`` skills),
+    ``Cumulative({(I_i, sum_{s in Q} sreq_is)} ∪ {(off_r, 1) : r in R_Q}, |R_Q|)`` with
+    ``R_Q`` the resources mastering a skill of ``Q`` (every set of skills when there are at most
+    ``max_cumulatives`` of them, else singletons and pairs): a resource serves one skill at a time,
+    so the demand for ``Q``'s skills never exceeds ``R_Q`` at work. Implied by the rest;
+    the sets beyond single skills are what lifts the makespan bound (Hall's condition)."""
+    from itertools import combinations
+
+    skills = [s for s in range(data.num_skills) if data.sreq[:, s].any()]
+    seen: set[tuple[int, ...]] = set()
+    top = len(skills) if 2 ** len(skills) - 1 <= max_cumulatives else min(2, len(skills))
+    for k in range(1, top + 1):
+        for subset in combinations(skills, k):
+            cols = list(subset)
+            masters = [int(r) for r in np.flatnonzero(data.mastery[:, cols].any(axis=1))]
+            demand = data.sreq[:, cols].sum(axis=1)
+            users = [int(i) for i in np.flatnonzero(demand > 0)]
+            key = (*masters, -1, *users)
+            if not users or (k > 1 and key in seen):
+                continue
+            seen.add(key)
+            intervals = [v.interval[i] for i in users]
+            demands = [int(demand[i]) for i in users]
+            for r in masters:
+                intervals += off[r]
+                demands += [1] * len(off[r])
+            model.add_cumulative(intervals, demands, len(masters))
+
+
+def add_headcount_cumulative(
+    model: cp_model.CpModel,
+    data: SchedulingData,
+    v: Variables,
+    off: list[list[cp_model.IntervalVar]],
+) -> None:
+    """Redundant: ``Cumulative({(I_i, team_i)} ∪ {(off_r, 1)}, m)`` — teams at work never
+    outnumber the resources at work."""
+    users = [i for i in range(data.num_activities) if int(data.team_size[i]) > 0]
+    if not users:
+        return
+    intervals = [v.interval[i] for i in users]
+    demands = [int(data.team_size[i]) for i in users]
+    for r in range(data.num_resources):
+        intervals += off[r]
+        demands += [1] * len(off[r])
+    model.add_cumulative(intervals, demands, data.num_resources)
+
+
+def add_precedences(model: cp_model.CpModel, data: SchedulingData, v: Variables) -> None:
+    """Finish-to-start with lags: ``u_j => u_i`` and ``u_j => S_j >= C_i + lag`` for
+    ``i -> j``; an outsourced successor needs its predecessor done (``o_j => u_i or o_i``)."""
+    for a, b, lag in zip(data.pred.tolist(), data.succ.tolist(), data.lag.tolist(), strict=True):
+        model.add_implication(v.inhouse[b], v.inhouse[a])
+        model.add(v.start[b] >= v.end[a] + lag).only_enforce_if(v.inhouse[b])
+        model.add_bool_or([v.inhouse[a], v.outsourced[a]]).only_enforce_if(v.outsourced[b])
+
+
+def add_start_windows(model: cp_model.CpModel, data: SchedulingData, v: Variables) -> None:
+    """Allowed start ranges: ``u_i => S_i in ∪_w [a_w, b_w]`` for activities with windows."""
+    by_activity: dict[int, list[list[int]]] = {}
+    for i, a, b in zip(
+        data.window_activity.tolist(),
+        data.window_start.tolist(),
+        data.window_end.tolist(),
+        strict=True,
+    ):
+        by_activity.setdefault(i, []).append([a, b])
+    for i, ranges in by_activity.items():
+        domain = cp_model.Domain.from_intervals(ranges)
+        model.add_linear_expression_in_domain(v.start[i], domain).only_enforce_if(v.inhouse[i])
+
+
+def add_pins(model: cp_model.CpModel, data: SchedulingData, v: Variables) -> None:
+    """Pins a dispatcher set: ``u_i => x_{i,pin_r} = 1`` and ``u_i => S_i = pin_s``."""
+    for i in range(data.num_activities):
+        r, s = int(data.pin_resource[i]), int(data.pin_start[i])
+        if r >= 0:
+            if r in v.team[i]:
+                model.add_implication(v.inhouse[i], v.team[i][r])
+            else:
+                model.add(v.inhouse[i] == 0)
+        if s >= 0:
+            model.add(v.start[i] == s).only_enforce_if(v.inhouse[i])
+
+
+def add_outsourcing(model: cp_model.CpModel, data: SchedulingData, v: Variables) -> None:
+    """Outsourcing within a budget: ``sum_i spend_i o_i <= B``; cost ``sum_i c_i o_i``;
+    dropping costs ``sum_i pen_i d_i``."""
+    spend = [int(data.outsource_spend[i]) * v.outsourced[i] for i in range(data.num_activities)]
+    if data.outsource_budget >= 0:
+        model.add(sum(spend) <= data.outsource_budget)
+    for i in range(data.num_activities):
+        cost, pen = int(data.outsource_cost[i]), int(data.drop_penalty[i])
+        if cost > 0:
+            v.cost_terms.append(cost * v.outsourced[i])
+        if pen > 0:
+            v.cost_terms.append(pen * v.dropped[i])
+
+
+def set_objective(
+    model: cp_model.CpModel, data: SchedulingData, v: Variables, objective: Objective
+) -> cp_model.IntVar | None:
+    """Minimise the chosen objective plus the outsourcing and dropping costs.
+
+    - ``makespan``: ``Cmax >= C_i`` for in-house ``i``;
+    - ``weighted_tardiness`` (due dates): ``sum_i w_i T_i``, ``T_i >= C_i - due_i`` if ``u_i``;
+    - ``weighted_completion``: ``sum_i w_i F_i``, ``F_i >= C_i`` if ``u_i``.
+
+    Returns the makespan variable (``None`` for other objectives).
+    """
+    h = data.horizon
+    terms: list[cp_model.LinearExprT] = list(v.cost_terms)
+    cmax = None
+    if objective == "makespan":
+        cmax = model.new_int_var(0, h, "Cmax")
+        for i in range(data.num_activities):
+            model.add(cmax >= v.end[i]).only_enforce_if(v.inhouse[i])
+        terms.append(cmax)
+    else:
+        for i in range(data.num_activities):
+            w, due = int(data.weight[i]), int(data.due[i])
+            if w == 0:
+                continue
+            if objective == "weighted_tardiness":
+                if due < 0:
+                    continue
+                t = model.new_int_var(0, h, f"T{i}")
+                model.add(t >= v.end[i] - due).only_enforce_if(v.inhouse[i])
+            else:
+                t = model.new_int_var(0, h, f"F{i}")
+                model.add(t >= v.end[i]).only_enforce_if(v.inhouse[i])
+            terms.append(w * t)
+    model.minimize(sum(terms))
+    return cmax
+
+
+def build_model(
+    data: SchedulingData, objective: Objective, redundant: bool = True
+) -> tuple[cp_model.CpModel, Variables]:
+    """The whole model: every constraint family above."""
+    model = cp_model.CpModel()
+    v = add_activities(model, data)
+    add_team_intervals(model, data, v)
+    add_skill_coverage(model, data, v)
+    off = calendar_intervals(model, data)
+    add_no_overlap(model, data, v, off)
+    if redundant:
+        add_skill_cumulatives(model, data, v, off)
+        add_headcount_cumulative(model, data, v, off)
+    add_precedences(model, data, v)
+    add_start_windows(model, data, v)
+    add_pins(model, data, v)
+    add_outsourcing(model, data, v)
+    set_objective(model, data, v, objective)
+    return model, v

@@ -1,0 +1,156 @@
+"""``solve_scheduling(data, params) -> SchedulingResult``: build, hint, solve, read back."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from solvers.benchmarks._arrays import BoolArray, IntArray
+from solvers.result import SolveReport, Status
+from solvers.scheduling.data import SchedulingData, SchedulingParams
+from solvers.scheduling.greedy import greedy_schedule
+from solvers.scheduling.model import Variables, build_model
+
+# (objective, bound, seconds since the start) each time CP-SAT improves one of them.
+ProgressFn = Callable[[float | None, float | None, float], None]
+
+_STATUS = {
+    cp_model.OPTIMAL: Status.OPTIMAL,
+    cp_model.FEASIBLE: Status.FEASIBLE,
+    cp_model.INFEASIBLE: Status.INFEASIBLE,
+    cp_model.UNKNOWN: Status.TIMEOUT,
+    cp_model.MODEL_INVALID: Status.ERROR,
+}
+
+
+@dataclass(frozen=True, eq=False)
+class SchedulingResult:
+    """A solved schedule in solver indices.
+
+    ``start``/``end`` are ``-1`` for activities not done in-house; ``team[i]`` lists
+    ``(resource, skill)`` pairs (skill ``-1``: a spare seat); ``outsourced[i]`` and
+    ``dropped[i]`` give the other fates. ``report.objective``/``bound`` are in the data's
+    objective units.
+    """
+
+    report: SolveReport
+    start: IntArray = field(repr=False)
+    end: IntArray = field(repr=False)
+    team: tuple[tuple[tuple[int, int], ...], ...] = field(repr=False)
+    outsourced: BoolArray = field(repr=False)
+    dropped: BoolArray = field(repr=False)
+
+    @property
+    def inhouse(self) -> BoolArray:
+        out: BoolArray = self.start >= 0
+        return out
+
+
+class _Progress(cp_model.CpSolverSolutionCallback):
+    def __init__(self, on_progress: ProgressFn, t0: float) -> None:
+        super().__init__()
+        self._fn, self._t0 = on_progress, t0
+
+    def on_solution_callback(self) -> None:
+        self._fn(self.objective_value, self.best_objective_bound, time.perf_counter() - self._t0)
+
+
+def _add_hints(
+    data: SchedulingData, params: SchedulingParams, v: Variables, model: cp_model.CpModel
+) -> None:
+    """Hint the given previous schedule, else the greedy one (a complete solution)."""
+    if params.hint_start is not None:
+        for i, s in enumerate(params.hint_start[: data.num_activities]):
+            if s >= 0:
+                model.add_hint(v.start[i], int(s))
+                model.add_hint(v.inhouse[i], 1)
+        if params.hint_resources is not None:
+            for i, members in enumerate(params.hint_resources[: data.num_activities]):
+                for r, x in v.team[i].items():
+                    model.add_hint(x, int(r in members))
+        return
+    if not params.greedy_hint:
+        return
+    g = greedy_schedule(data)
+    for i in range(data.num_activities):
+        placed = g.start[i] >= 0
+        can_drop = int(data.drop_penalty[i]) >= 0
+        model.add_hint(v.inhouse[i], int(placed))
+        model.add_hint(v.dropped[i], int(not placed and can_drop))
+        model.add_hint(v.outsourced[i], int(not placed and not can_drop))
+        if placed:
+            model.add_hint(v.start[i], g.start[i])
+            model.add_hint(v.end[i], g.end[i])
+        chosen = dict(g.team[i])
+        for r, x in v.team[i].items():
+            model.add_hint(x, int(r in chosen))
+        for (r, s), y in v.serves[i].items():
+            model.add_hint(y, int(chosen.get(r) == s))
+
+
+def solve_scheduling(
+    data: SchedulingData,
+    params: SchedulingParams | None = None,
+    on_progress: ProgressFn | None = None,
+) -> SchedulingResult:
+    """Solve ``data`` with CP-SAT within ``params.time_limit_s`` seconds.
+
+    Deterministic for a given seed with ``workers=1`` (when the time limit does not cut the
+    search). ``on_progress`` is called on each new solution and each bound improvement.
+    """
+    params = params or SchedulingParams()
+    t0 = time.perf_counter()
+    model, v = build_model(data, params.objective, params.redundant)
+    _add_hints(data, params, v, model)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = params.time_limit_s
+    solver.parameters.num_workers = params.workers
+    solver.parameters.random_seed = params.seed
+    solver.parameters.log_search_progress = params.log
+    if not params.probing:
+        solver.parameters.cp_model_probing_level = 0
+    callback = None
+    if on_progress is not None:
+        callback = _Progress(on_progress, t0)
+        fn = on_progress
+        solver.best_bound_callback = lambda bound: fn(None, bound, time.perf_counter() - t0)
+    raw = solver.solve(model, callback)
+    status = _STATUS.get(raw, Status.ERROR)
+    n = data.num_activities
+    start = np.full(n, -1, np.int64)
+    end = np.full(n, -1, np.int64)
+    outsourced = np.zeros(n, np.bool_)
+    dropped = np.zeros(n, np.bool_)
+    teams: list[tuple[tuple[int, int], ...]] = [() for _ in range(n)]
+    objective = bound = None
+    if status.has_solution:
+        objective = float(solver.objective_value)
+        bound = float(solver.best_objective_bound)
+        for i in range(n):
+            outsourced[i] = solver.boolean_value(v.outsourced[i])
+            dropped[i] = solver.boolean_value(v.dropped[i])
+            if not solver.boolean_value(v.inhouse[i]):
+                continue
+            start[i], end[i] = solver.value(v.start[i]), solver.value(v.end[i])
+            members = [r for r, x in v.team[i].items() if solver.boolean_value(x)]
+            skill = {r: s for (r, s), y in v.serves[i].items() if solver.boolean_value(y)}
+            teams[i] = tuple((r, skill.get(r, -1)) for r in sorted(members))
+    elif status is Status.INFEASIBLE:
+        bound = None
+    for arr in (start, end, outsourced, dropped):
+        arr.setflags(write=False)
+    report = SolveReport(
+        status=status,
+        raw_status=solver.status_name(raw),
+        runtime_s=time.perf_counter() - t0,
+        objective=objective,
+        bound=bound,
+        seed=params.seed,
+        workers=params.workers,
+        time_limit_s=params.time_limit_s,
+    )
+    return SchedulingResult(report, start, end, tuple(teams), outsourced, dropped)

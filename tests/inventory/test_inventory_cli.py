@@ -1,0 +1,59 @@
+"""``fieldopt inventory`` and ``fieldopt bench inventory`` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from fieldopt.errors import EXIT_BAD_INPUT, EXIT_OK
+
+REPO = Path(__file__).parents[2]
+
+
+def fieldopt(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "fieldopt", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+
+
+def test_bench_inventory_writes_the_case_with_computed_values(tmp_path: Path) -> None:
+    case = REPO / "data" / "inventory-cases" / "case-emergency-shipments.json"
+    out = tmp_path / "out.json"
+    run = fieldopt("bench", "inventory", str(case), "--json", str(out), cwd=tmp_path)
+    assert run.returncode == EXIT_OK, run.stderr
+    result = json.loads(out.read_text())
+    original = json.loads(case.read_text())
+    assert len(result["cases"]) == len(original["cases"])
+    for q in result["cases"]:
+        assert {"computed_total_ebo", "computed_emergency_fraction", "computed_fill_rate"} <= set(q)
+        assert abs(q["computed_fill_rate"] - q["expected_fill_rate"]) <= original["tolerance_abs"]
+
+
+def test_rebalance_command_reports_and_checks(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    html = tmp_path / "r.html"
+    run = fieldopt(
+        "inventory", "rebalance", str(REPO / "data" / "sample"), "--json", str(out),
+        "--report", str(html), cwd=tmp_path,
+    )  # fmt: skip
+    assert run.returncode == EXIT_OK, run.stderr
+    got = json.loads(out.read_text())
+    assert got["violations"] == []
+    assert got["total_cost"] <= got["baseline_largest_excess_to_largest_shortage"]["total_cost"]
+    assert "Proposed transfers" in html.read_text()
+
+
+def test_bad_variant_exits_with_bad_input(tmp_path: Path) -> None:
+    run = fieldopt(
+        "inventory", "whatif", str(REPO / "data" / "sample"), "--variant", "demand=lots",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert run.returncode == EXIT_BAD_INPUT
+    assert "variant" in run.stderr

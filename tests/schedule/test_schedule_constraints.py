@@ -1,0 +1,249 @@
+"""Each constraint family on tiny named scenarios: one where it binds, one where it does not.
+Every schedule is also checked by the independent checker."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from fieldopt.check import check
+from fieldopt.scenario import Scenario, scenario_from_frames
+from fieldopt.schedule.api import schedule_repairs
+from fieldopt.schedule.result import RepairSchedule
+
+DAY1 = "2026-11-24"
+DAY2 = "2026-11-25"
+
+
+def at(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
+
+
+def scenario(
+    techs: dict[str, dict[str, int]],
+    jobs: list[dict[str, Any]],
+    skills: list[tuple[str, str, int, int]] = (),  # type: ignore[assignment]
+    preds: list[tuple[str, str, int]] = (),  # type: ignore[assignment]
+    shifts: list[tuple[str, str, str]] | None = None,
+) -> Scenario:
+    """A scenario from the essentials; every technician works 08:00-17:00 on DAY1 and DAY2
+    unless ``shifts`` says otherwise."""
+    if shifts is None:
+        shifts = [(t, f"{d} 08:00", f"{d} 17:00") for t in techs for d in (DAY1, DAY2)]
+    frames = {
+        "settings": pd.DataFrame({"key": ["horizon_start"], "value": [DAY1]}),
+        "locations": pd.DataFrame(
+            {"id": ["H", "S"], "kind": ["home", "site"], "lat": [45.0, 45.1], "lon": [4.0, 4.1]}
+        ),
+        "technicians": pd.DataFrame({"id": list(techs), "home_location_id": ["H"] * len(techs)}),
+        "technician_skills": pd.DataFrame(
+            [(t, s, lvl) for t, sk in techs.items() for s, lvl in sk.items()],
+            columns=["technician_id", "skill", "level"],
+        ),
+        "shifts": pd.DataFrame(shifts, columns=["technician_id", "start", "end"]),
+        "jobs": pd.DataFrame([{"site_id": "S", **j} for j in jobs]),
+        "job_skills": pd.DataFrame(
+            list(skills), columns=["job_id", "skill", "min_level", "technicians"]
+        ),
+        "job_predecessors": pd.DataFrame(
+            list(preds), columns=["job_id", "predecessor_id", "lag_min"]
+        ),
+    }
+    return scenario_from_frames(frames, name="tiny")
+
+
+def solve(scen: Scenario, objective: str = "makespan", days: int = 2, **kw: Any) -> RepairSchedule:
+    sched = schedule_repairs(
+        scen, dt.date(2026, 11, 24), days, objective, time_limit=10, workers=1, seed=0, **kw
+    )
+    assert sched.status.has_solution
+    assert check(sched, scen) == []
+    return sched
+
+
+# --------------------------------------------------------------------------- skills
+@pytest.mark.parametrize(
+    ("levels", "allowed"),
+    [
+        ({"T1": 2, "T2": 4}, {"T2"}),  # binds: only T2 holds hv at level >= 3
+        ({"T1": 3, "T2": 4}, {"T1", "T2"}),  # does not bind
+    ],
+)
+def test_skill_coverage(levels: dict[str, int], allowed: set[str]) -> None:
+    scen = scenario(
+        {t: {"hv": lvl} for t, lvl in levels.items()},
+        [{"id": "J1", "duration_min": 60}],
+        [("J1", "hv", 3, 1)],
+    )
+    ((_, _, team),) = solve(scen).jobs().values()
+    assert set(team) <= allowed
+
+
+def test_one_skill_per_technician_needs_two_people() -> None:
+    # T1 holds both skills, but serves one: the job needs T1 and T2.
+    scen = scenario(
+        {"T1": {"a": 3, "b": 3}, "T2": {"b": 3}},
+        [{"id": "J1", "duration_min": 60}],
+        [("J1", "a", 1, 1), ("J1", "b", 1, 1)],
+    )
+    ((_, _, team),) = solve(scen).jobs().values()
+    assert sorted(team) == ["T1", "T2"]
+
+
+def test_team_size_beyond_skills() -> None:
+    scen = scenario(
+        {"T1": {"a": 3}, "T2": {}, "T3": {}},
+        [{"id": "J1", "duration_min": 60, "technicians_needed": 2}],
+        [("J1", "a", 1, 1)],
+    )
+    ((_, _, team),) = solve(scen).jobs().values()
+    assert len(team) == 2 and "T1" in team
+
+
+# --------------------------------------------------------------------------- no overlap
+@pytest.mark.parametrize("techs", [1, 2])
+def test_no_overlap(techs: int) -> None:
+    scen = scenario(
+        {f"T{k}": {"a": 3} for k in range(1, techs + 1)},
+        [{"id": f"J{k}", "duration_min": 120} for k in (1, 2)],
+        [(f"J{k}", "a", 1, 1) for k in (1, 2)],
+    )
+    jobs = solve(scen).jobs()
+    starts = sorted(s for s, _, _ in jobs.values())
+    if techs == 1:  # binds: one after the other
+        assert starts[1] - starts[0] >= dt.timedelta(minutes=120)
+    else:  # does not bind: both at 08:00
+        assert starts == [at(f"{DAY1} 08:00")] * 2
+
+
+# --------------------------------------------------------------------------- calendars
+@pytest.mark.parametrize(("minutes", "day"), [(360, DAY2), (180, DAY1)])
+def test_calendar_no_straddling(minutes: int, day: str) -> None:
+    shifts = [("T1", f"{DAY1} 08:00", f"{DAY1} 12:00"), ("T1", f"{DAY2} 08:00", f"{DAY2} 17:00")]
+    scen = scenario(
+        {"T1": {"a": 3}},
+        [{"id": "J1", "duration_min": minutes}],
+        [("J1", "a", 1, 1)],
+        shifts=shifts,
+    )
+    ((start, end, _),) = solve(scen).jobs().values()
+    assert start.date().isoformat() == day and end.date().isoformat() == day
+
+
+# --------------------------------------------------------------------------- precedences
+@pytest.mark.parametrize("lag", [None, 120])
+def test_precedence_with_lag(lag: int | None) -> None:
+    preds = [] if lag is None else [("B", "A", lag)]
+    scen = scenario(
+        {"T1": {"a": 3}, "T2": {"a": 3}},
+        [{"id": "A", "duration_min": 60}, {"id": "B", "duration_min": 60}],
+        [("A", "a", 1, 1), ("B", "a", 1, 1)],
+        preds,
+    )
+    jobs = solve(scen).jobs()
+    if lag is None:
+        assert jobs["B"][0] == at(f"{DAY1} 08:00")
+    else:
+        assert jobs["B"][0] >= jobs["A"][1] + dt.timedelta(minutes=lag)
+        assert jobs["B"][0] == at(f"{DAY1} 11:00")
+
+
+# --------------------------------------------------------------------------- release, due
+@pytest.mark.parametrize("release", [None, f"{DAY2} 10:00"])
+def test_release_date(release: str | None) -> None:
+    scen = scenario(
+        {"T1": {"a": 3}},
+        [{"id": "J1", "duration_min": 60, "release_at": release}],
+        [("J1", "a", 1, 1)],
+    )
+    ((start, _, _),) = solve(scen).jobs().values()
+    assert start == at(release or f"{DAY1} 08:00")
+
+
+@pytest.mark.parametrize("sla", [f"{DAY1} 10:00", None])
+def test_due_date_orders_work(sla: str | None) -> None:
+    scen = scenario(
+        {"T1": {"a": 3}},
+        [
+            {"id": "J1", "duration_min": 120, "priority": 1},
+            {"id": "J2", "duration_min": 120, "priority": 4, "sla_deadline": sla},
+        ],
+        [("J1", "a", 1, 1), ("J2", "a", 1, 1)],
+    )
+    sched = solve(scen, "weighted_tardiness" if sla else "weighted_completion")
+    jobs = sched.jobs()
+    if sla:  # binds: J2 first, nobody late
+        assert jobs["J2"][0] < jobs["J1"][0] and sched.kpis["weighted_tardiness_min"] == 0
+    else:  # only completion matters: the heavier J1 first
+        assert jobs["J1"][0] < jobs["J2"][0]
+
+
+# --------------------------------------------------------------------------- outsourcing
+@pytest.mark.parametrize(("budget", "fate"), [(None, "outsourced"), (100.0, "unscheduled")])
+def test_outsourcing_budget(budget: float | None, fate: str) -> None:
+    # Nobody holds "x": outsourcing is the only way to get J1 done.
+    scen = scenario(
+        {"T1": {"a": 3}},
+        [{"id": "J1", "duration_min": 60, "outsource_cost": 250.0}],
+        [("J1", "x", 1, 1)],
+    )
+    sched = solve(scen, "weighted_tardiness", outsource_budget=budget)
+    row = sched.to_frame().set_index("job_id").loc["J1"]
+    assert row["fate"] == fate
+    if fate == "unscheduled":
+        assert row["reason"] == "left out by optimisation"
+
+
+def test_level_sets_duration() -> None:
+    # level 5 is 2 levels above 3: 20 % faster with level_factor_pct 10.
+    scen = scenario(
+        {"T1": {"a": 5}},
+        [{"id": "J1", "duration_min": 100, "level_factor_pct": 10.0}],
+        [("J1", "a", 1, 1)],
+    )
+    ((start, end, _),) = solve(scen).jobs().values()
+    assert end - start == dt.timedelta(minutes=80)
+
+
+def test_pin() -> None:
+    scen = scenario(
+        {"T1": {"a": 3}, "T2": {"a": 3}},
+        [{"id": "J1", "duration_min": 60, "pin_technician_id": "T2", "pin_start": f"{DAY2} 09:00"}],
+        [("J1", "a", 1, 1)],
+    )
+    ((start, _, team),) = solve(scen).jobs().values()
+    assert team == ["T2"] and start == at(f"{DAY2} 09:00")
+
+
+# --------------------------------------------------------------------------- reasons
+def test_proven_reasons() -> None:
+    scen = scenario(
+        {"T1": {"a": 3}},
+        [
+            {"id": "NOSKILL", "duration_min": 60},
+            {"id": "LATE", "duration_min": 60, "release_at": "2026-11-26 09:00"},
+            {"id": "TOOLONG", "duration_min": 600},
+            {"id": "AFTER", "duration_min": 60},
+            {"id": "OK", "duration_min": 60},
+        ],
+        [
+            ("NOSKILL", "b", 1, 1),
+            ("LATE", "a", 1, 1),
+            ("TOOLONG", "a", 1, 1),
+            ("AFTER", "a", 1, 1),
+            ("OK", "a", 1, 1),
+        ],
+        [("AFTER", "NOSKILL", 0)],
+    )
+    sched = solve(scen, "weighted_tardiness")
+    reasons = {u.job_id: u.reason for u in sched.unscheduled}
+    assert reasons == {
+        "NOSKILL": "no team with the skills",
+        "LATE": "release after the horizon",
+        "TOOLONG": "no working period long enough for a qualified team",
+        "AFTER": "predecessor cannot be scheduled",
+    }
+    assert set(sched.jobs()) == {"OK"}

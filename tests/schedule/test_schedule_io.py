@@ -1,0 +1,166 @@
+"""Reproducibility, JSON/DB/HTML round trips, the checker catching broken schedules, the CLI,
+the MSPSP path and the golden contract example."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from fieldopt.check import check
+from fieldopt.cli import app
+from fieldopt.scenario import read_scenario
+from fieldopt.schedule.api import schedule_repairs
+from fieldopt.schedule.result import RepairSchedule
+from fieldopt.schedule.store import load_schedule, save_schedule
+from solvers.benchmarks.mspsp import read_mspsp
+from solvers.scheduling.data import SchedulingData, SchedulingParams
+from solvers.scheduling.mspsp import from_mspsp, mspsp_violations
+from solvers.scheduling.solve import solve_scheduling
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = ROOT / "docs" / "examples" / "tiny"
+GOLDEN = ROOT / "docs" / "examples" / "schedule-tiny.json"
+MSPSP = ROOT / "data/benchmarks/mspsp/instances/set-1/set-1a/inst_set1a_sf0.5_nc1.5_n20_m10_01.dzn"
+
+
+@pytest.fixture(scope="module")
+def tiny_schedule() -> RepairSchedule:
+    return schedule_repairs(
+        read_scenario(TINY), dt.date(2026, 11, 24), 2, time_limit=10, workers=1, seed=0
+    )
+
+
+def test_tiny_is_valid_and_reproducible(tiny_schedule: RepairSchedule) -> None:
+    scen = read_scenario(TINY)
+    assert check(tiny_schedule, scen) == []
+    again = schedule_repairs(scen, dt.date(2026, 11, 24), 2, time_limit=10, workers=1, seed=0)
+    assert again.assignments == tiny_schedule.assignments
+    assert again.outsourced == tiny_schedule.outsourced
+
+
+def test_json_and_database_round_trip(tiny_schedule: RepairSchedule, tmp_path: Path) -> None:
+    path = tiny_schedule.save(tmp_path / "s.json")
+    loaded = RepairSchedule.load(path)
+    assert loaded.to_dict() == tiny_schedule.to_dict()
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    pid = save_schedule(tiny_schedule, url)
+    assert load_schedule(url, pid).to_dict() == tiny_schedule.to_dict()
+
+
+def test_html_report(tiny_schedule: RepairSchedule, tmp_path: Path) -> None:
+    out = tiny_schedule.to_html(tmp_path / "r.html")
+    text = out.read_text(encoding="utf-8")
+    assert "Per technician" in text and "Per intervention" in text
+
+
+def test_checker_catches_overlap_and_shift(tiny_schedule: RepairSchedule) -> None:
+    scen = read_scenario(TINY)
+    first = tiny_schedule.assignments[0]
+    moved = dataclasses.replace(
+        first, start=first.start.replace(hour=20), end=first.end.replace(hour=21)
+    )
+    broken = dataclasses.replace(tiny_schedule, assignments=(moved, *tiny_schedule.assignments[1:]))
+    rules = {v.rule for v in check(broken, scen)}
+    assert "shift" in rules
+    clash = dataclasses.replace(tiny_schedule.assignments[0], job_id="J4", skill=None)
+    dup = dataclasses.replace(tiny_schedule, assignments=(*tiny_schedule.assignments, clash))
+    assert "overlap" in {v.rule for v in check(dup, scen)}
+
+
+def test_golden_contract_example(tiny_schedule: RepairSchedule) -> None:
+    golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    assert check(RepairSchedule.from_dict(golden), read_scenario(TINY)) == []
+    fresh = tiny_schedule.to_dict()
+    assert set(fresh) == set(golden)
+    assert set(fresh["report"]) == set(golden["report"])
+    assert set(fresh["kpis"]) == set(golden["kpis"])
+
+
+def test_cli_schedule(tmp_path: Path) -> None:
+    out, report = tmp_path / "s.json", tmp_path / "s.html"
+    result = CliRunner().invoke(
+        app,
+        [
+            "schedule",
+            str(TINY),
+            "--days",
+            "2",
+            "--time-limit",
+            "5",
+            "--workers",
+            "1",
+            "--out",
+            str(out),
+            "--report",
+            str(report),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert check(RepairSchedule.load(out), read_scenario(TINY)) == []
+    assert report.exists()
+
+
+def test_cli_bad_objective_is_bad_input() -> None:
+    from fieldopt.errors import InputError
+
+    with pytest.raises(InputError, match="objective"):
+        schedule_repairs(read_scenario(TINY), objective="cheapest")
+
+
+def test_mspsp_instance_solves_feasibly() -> None:
+    inst = read_mspsp(MSPSP)
+    res = solve_scheduling(
+        from_mspsp(inst), SchedulingParams(objective="makespan", time_limit_s=20, workers=1)
+    )
+    assert res.report.status.has_solution
+    assert mspsp_violations(inst, res.start.tolist(), [list(t) for t in res.team]) == []
+    assert res.report.objective >= inst.makespan_lower_bound  # type: ignore[operator]
+    assert res.report.bound <= res.report.objective  # type: ignore[operator]
+
+
+def test_redundant_cumulatives_keep_optimum() -> None:
+    inst = read_mspsp(MSPSP)
+    objs = [
+        solve_scheduling(
+            from_mspsp(inst),
+            SchedulingParams(objective="makespan", time_limit_s=20, workers=1, redundant=r),
+        ).report
+        for r in (True, False)
+    ]
+    if all(o.status == "optimal" for o in objs):
+        assert objs[0].objective == objs[1].objective
+
+
+def test_data_error_names_object_and_field() -> None:
+    with pytest.raises(ValueError, match="toy: activity 0: team_size"):
+        SchedulingData(
+            name="toy",
+            horizon=10,
+            duration=np.ones((1, 1), np.int64),
+            sreq=np.array([[2]]),
+            mastery=np.array([[True]]),
+        )
+
+
+def test_greedy_warm_start_is_feasible_on_mspsp() -> None:
+    from solvers.scheduling.greedy import greedy_schedule
+
+    inst = read_mspsp(MSPSP)
+    g = greedy_schedule(from_mspsp(inst))
+    assert min(g.start) >= 0
+    assert mspsp_violations(inst, list(g.start), [list(t) for t in g.team]) == []
+
+
+def test_rescheduling_from_previous(tiny_schedule: RepairSchedule) -> None:
+    scen = read_scenario(TINY)
+    again = schedule_repairs(
+        scen, dt.date(2026, 11, 24), 2, time_limit=10, workers=1, seed=0, previous=tiny_schedule
+    )
+    assert check(again, scen) == []
+    assert again.report.objective == tiny_schedule.report.objective
