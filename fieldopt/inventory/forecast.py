@@ -90,8 +90,11 @@ def installed_base_rates(installed: pd.DataFrame, known: pd.DataFrame) -> pd.Dat
     """Units x failures per unit-year, for part/location pairs without history."""
     ib = installed.assign(rate_per_year=installed["units"] * installed["failures_per_unit_year"])
     have = set(zip(known["location_id"], known["part_id"], strict=True))
-    keep = [(loc, p) not in have for loc, p in zip(ib["location_id"], ib["part_id"], strict=True)]
-    ib = ib[keep]
+    keep = np.array(
+        [(loc, p) not in have for loc, p in zip(ib["location_id"], ib["part_id"], strict=True)],
+        dtype=bool,
+    )
+    ib = ib.loc[keep]  # a boolean array, so an empty table stays a table of rows
     return pd.DataFrame(
         {
             "location_id": ib["location_id"],

@@ -132,3 +132,11 @@ def test_installed_base_fills_only_parts_without_history() -> None:
     known = pd.DataFrame({"location_id": ["D1"], "part_id": ["P"]})
     out = installed_base_rates(ib, known)
     assert out[["location_id", "rate_per_year"]].values.tolist() == [["D2", 1.0]]
+
+
+def test_installed_base_with_no_rows_gives_an_empty_table_with_columns() -> None:
+    ib = pd.DataFrame(columns=["location_id", "part_id", "units", "failures_per_unit_year"])
+    known = pd.DataFrame({"location_id": ["D1"], "part_id": ["P"]})
+    out = installed_base_rates(ib, known)
+    assert out.empty
+    assert {"location_id", "part_id", "rate_per_year", "source"} <= set(out.columns)
