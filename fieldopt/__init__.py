@@ -6,8 +6,21 @@
 20
 >>> fieldopt.save_scenario(scenario, "sqlite:///fieldopt.db", replace=True)
 'sample'
+>>> plan = fieldopt.plan_routes(scenario, "2026-11-24", time_limit=30, seed=0)  # doctest: +SKIP
+>>> fieldopt.check(plan, scenario)                  # independent checker: [] when feasible
+[]
+>>> repairs = fieldopt.schedule_repairs(scenario, time_limit=30, seed=0)   # doctest: +SKIP
+>>> fieldopt.inventory.frontier(scenario).summary()                       # doctest: +SKIP
+
+Importing the package registers every model's checker on :func:`check`.
 """
 
+import fieldopt.checks.dispatch
+import fieldopt.inventory as inventory
+import fieldopt.schedule  # noqa: F401  (registers the checker)
+from fieldopt.check import Violation, check
+from fieldopt.dispatch import DispatchPlan, ReplanResult, Stop, plan_routes, replan
+from fieldopt.dispatch.store import save_plan
 from fieldopt.errors import (
     EXIT_BAD_INPUT,
     EXIT_INTERNAL,
@@ -27,6 +40,9 @@ from fieldopt.scenario import (
     scenario_from_frames,
     validate_source,
 )
+from fieldopt.schedule.api import schedule_repairs
+from fieldopt.schedule.result import RepairSchedule
+from fieldopt.schedule.store import load_schedule, save_schedule
 from fieldopt.travel import (
     Euclidean,
     Haversine,
@@ -42,6 +58,7 @@ __all__ = [
     "EXIT_INTERNAL",
     "EXIT_NO_PLAN",
     "EXIT_OK",
+    "DispatchPlan",
     "Euclidean",
     "FieldoptError",
     "Haversine",
@@ -49,16 +66,28 @@ __all__ = [
     "MatrixTravel",
     "NoPlanError",
     "Problem",
+    "RepairSchedule",
+    "ReplanResult",
     "Scenario",
+    "Stop",
     "StorageError",
     "TravelMatrix",
     "TravelProvider",
+    "Violation",
     "__version__",
+    "check",
     "check_frames",
+    "inventory",
     "list_scenarios",
     "load_scenario",
+    "load_schedule",
+    "plan_routes",
     "read_scenario",
+    "replan",
+    "save_plan",
     "save_scenario",
+    "save_schedule",
     "scenario_from_frames",
+    "schedule_repairs",
     "validate_source",
 ]
