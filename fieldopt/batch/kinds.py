@@ -76,6 +76,7 @@ def register_kind(kind: RunKind) -> RunKind:
 
 def known_kinds() -> dict[str, RunKind]:
     """Every registered kind (the models that have landed register theirs on import)."""
+    import fieldopt.batch.model_kinds
     import fieldopt.commands
 
     for name in fieldopt.commands.MODEL_MODULES:
