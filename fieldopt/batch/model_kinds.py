@@ -161,8 +161,9 @@ def run_inventory_whatif(scenario: Scenario, params: Params) -> RunOutcome:
     )
     kpis: dict[str, Any] = {}
     for row in result.comparison.to_dict("records"):
-        name = str(row.pop("variant"))
-        kpis.update(_flat_numbers(row, f"{name}."))
+        values = {str(k): v for k, v in row.items()}
+        name = str(values.pop("variant"))
+        kpis.update(_flat_numbers(values, f"{name}."))
     return RunOutcome("optimal", kpis, {"comparison": _stock_frame_json(result.comparison)})
 
 
