@@ -80,7 +80,9 @@ class StockingData:
         for j in range(sites):
             par = int(self.parent[j])
             _check(par < sites, f"site {self.site_ids[j]}", "parent", "index out of range")
-            _check(par != j, f"site {self.site_ids[j]}", "parent", "a site cannot be its own parent")
+            _check(
+                par != j, f"site {self.site_ids[j]}", "parent", "a site cannot be its own parent"
+            )
         for j in range(sites):
             depth, at = 0, j
             while self.parent[at] >= 0:
@@ -94,10 +96,10 @@ class StockingData:
                 f"{depth} levels below the root: at most three echelons (central, depot, van) "
                 "are modelled",
             )
-        for j in np.flatnonzero(self.emergency):
+        for e in np.flatnonzero(self.emergency).tolist():
             _check(
-                not np.any(self.parent == j),
-                f"site {self.site_ids[j]}",
+                not np.any(self.parent == e),
+                f"site {self.site_ids[e]}",
                 "emergency",
                 "only sites without children can meet stock-outs by emergency shipment",
             )
@@ -149,8 +151,7 @@ class StockingData:
         own = np.asarray(self.demand_rate * (1.0 - self.local_repair_fraction), dtype=np.float64)
         up = own.copy()
         down = np.zeros_like(own)
-        for j in np.argsort(-self.depth, kind="stable"):  # deepest first
-            j = int(j)
+        for j in np.argsort(-self.depth, kind="stable").tolist():  # deepest first
             up[:, j] = own[:, j] + down[:, j]
             par = int(self.parent[j])
             if par >= 0 and self.depth[j] > 1:
