@@ -318,6 +318,7 @@ def optimise(
             m,
             fr.curves,
             stock[:, net.data.root],
+            stock_hint=stock,
         )
         if not res.report.status.has_solution:
             raise NoPlanError(f"stocking MILP: {res.report.status} ({res.report.raw_status})")
