@@ -239,21 +239,21 @@ def test_marginal_matches_brute_force_on_three_echelons(method: str, depot_deman
     one = two_depots_two_vans_each(1, depot_demand)
     combos = np.array(list(itertools.product(range(4), repeat=7)))
     every = two_depots_two_vans_each(len(combos), depot_demand)
-    ebo = evaluate(every, combos, method).ebo.sum(axis=1)  # type: ignore[arg-type]
+    ebo = evaluate(every, combos, method).ebo.sum(axis=1)
     units = combos.sum(axis=1)
     top = 9  # with at most 9 units no optimum needs a level above 3 here
     brute = [float(ebo[units == n].min()) for n in range(top + 1)]
-    curves = part_curves(one, FrontierParams(method=method))  # type: ignore[arg-type]
+    curves = part_curves(one, FrontierParams(method=method))
     assert curves.ebo[0, : top + 1].tolist() == pytest.approx(brute, rel=1e-9, abs=1e-12)
     # every allocation realises its curve value, recomputed by hand under METRIC
     for n in range(top + 1):
-        stock = allocate(one, curves, np.array([n]), method)  # type: ignore[arg-type]
+        stock = allocate(one, curves, np.array([n]), method)
         assert stock.sum() == n
-        assert evaluate(one, stock, method).total_ebo == pytest.approx(brute[n], rel=1e-9)  # type: ignore[arg-type]
+        assert evaluate(one, stock, method).total_ebo == pytest.approx(brute[n], rel=1e-9)
         if method == "metric":
             assert metric_by_hand(one, stock) == pytest.approx(brute[n], rel=1e-9)
     # the frontier's points are the brute-force hull's vertices (cost 10 per unit)
-    fr = frontier(one, FrontierParams(method=method))  # type: ignore[arg-type]
+    fr = frontier(one, FrontierParams(method=method))
     reach = [int(c / 10) for c in fr.cost if c / 10 <= top]
     assert reach == [n for n in lower_hull(brute)]
     assert [fr.ebo[t] for t in range(len(reach))] == pytest.approx([brute[n] for n in reach])
