@@ -179,3 +179,8 @@ def test_rebalance_is_unaffected_by_echelons(tree: Scenario) -> None:
     plan = inv.rebalance(tree)
     assert check(plan, tree) == []
     assert plan.kpis["total_cost"] <= plan.baseline["total_cost"] + 1e-9
+
+
+def test_exact_method_on_three_echelons_is_an_input_error(tree: Scenario) -> None:
+    with pytest.raises(InputError, match="method 'exact' handles two echelons only"):
+        inv.optimise(tree, budget=100.0, rates=RATES, method="exact", side=False)
