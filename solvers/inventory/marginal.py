@@ -66,10 +66,14 @@ class FrontierParams:
 @dataclass(frozen=True)
 class PartCurves:
     """Exact per-part curves: ``ebo[i, n]`` = least total base EBO of part i with n units
-    (``inf`` past the part's range), ``root_level[i, n]`` the root's share of those n units."""
+    (``inf`` past the part's range), ``root_level[i, n]`` the root's share of those n units.
+    ``chunk`` and ``tail_ebo``: how they were computed (parts per block, level-range tail), so
+    that allocation on three echelons searches exactly the same level ranges."""
 
     ebo: Array
     root_level: IntArray
+    chunk: int = 0
+    tail_ebo: float = 1e-4
 
 
 @dataclass(frozen=True)
@@ -128,7 +132,7 @@ def part_curves(
         ebo[row : row + len(e), : e.shape[1]] = e
         lvl[row : row + len(e), : e.shape[1]] = s
         row += len(e)
-    return PartCurves(ebo, lvl)
+    return PartCurves(ebo, lvl, chunk, params.tail_ebo)
 
 
 def _levels_needed(mean: Array, tail: float) -> int:
@@ -341,33 +345,61 @@ def _tree_chunk_curves(
 def _allocate_tree(
     data: StockingData, curves: PartCurves, units: IntArray, method: Method
 ) -> NDArray[np.int64]:
-    """Stock levels of a three-echelon network: per part, redo the subtree merge at the chosen
-    root level and walk its choices back (vans by rank of EBO drop, as in the two-echelon case)."""
+    """Stock levels of a three-echelon network: redo the subtree merge at each part's chosen root
+    level, block by block with the level ranges ``part_curves`` used, and walk its choices back
+    (vans by rank of EBO drop, as in the two-echelon case)."""
     n_parts = len(data.part_ids)
     stock = np.zeros((n_parts, len(data.site_ids)), dtype=np.int64)
     root_level = curves.root_level[np.arange(n_parts), units]
     stock[:, data.root] = root_level
+    below = units - root_level
+    chunk = curves.chunk if curves.chunk > 0 else n_parts
+    for start in range(0, n_parts, chunk):
+        block = np.arange(start, min(start + chunk, n_parts), dtype=np.int64)
+        idx = block[below[block] > 0]
+        if len(idx) == 0:
+            continue
+        smax, smid = _tree_ranges(data, block, curves.tail_ebo)
+        e0, v0 = root_moments(data, int(root_level[idx].max()))
+        sub = _subtrees(
+            data, idx, e0[idx, root_level[idx]], v0[idx, root_level[idx]], method, smax, smid
+        )
+        for row, i in enumerate(idx.tolist()):
+            n = int(below[i])
+            if n < sub.g.shape[1] and np.isfinite(sub.g[row, n]):
+                _walk_back(data, stock, sub, row, i, n, smax)
+            else:  # beyond the searched ranges: search this part alone, as wide as its units
+                one = np.array([i], dtype=np.int64)
+                e1, v1 = e0[one, root_level[one]], v0[one, root_level[one]]
+                wide = _subtrees(data, one, e1, v1, method, n, n)
+                _walk_back(data, stock, wide, 0, i, n, n)
+    return stock
+
+
+def _walk_back(
+    data: StockingData,
+    stock: NDArray[np.int64],
+    sub: _Subtrees,
+    row: int,
+    i: int,
+    n: int,
+    smax: int,
+) -> None:
+    """Undo the merges of ``sub`` (row ``row``) for ``n`` units below the root of part ``i``."""
     tree = _tree(data)
     bases = data.bases
-    for i in np.flatnonzero(units - root_level > 0).tolist():
-        n = int(units[i] - root_level[i])
-        idx = np.array([i], dtype=np.int64)
-        e0, v0 = root_moments(data, int(root_level[i]))
-        sub = _subtrees(data, idx, e0[i, -1:], v0[i, -1:], method, n, n if len(tree.middle) else 0)
-        # undo the merges: the last subtree's share first
-        shares = [0] * len(sub.parts)
-        left = n
-        for t in range(len(sub.split) - 1, -1, -1):
-            shares[t + 1] = int(sub.split[t][0, left])
-            left -= shares[t + 1]
-        shares[0] = left
-        _by_rank(stock, i, bases[tree.direct], sub.direct_drops[0], shares[0], n)
-        for t, (m, kids) in enumerate(zip(tree.middle, tree.kids, strict=True)):
-            got = shares[t + 1]
-            s_m = int(sub.arg_level[t][0, got])
-            stock[i, bases[m]] = s_m
-            _by_rank(stock, i, bases[kids], sub.kid_drops[t][0, s_m], got - s_m, n)
-    return stock
+    shares = [0] * len(sub.parts)
+    left = n
+    for t in range(len(sub.split) - 1, -1, -1):  # the last subtree's share first
+        shares[t + 1] = int(sub.split[t][row, left])
+        left -= shares[t + 1]
+    shares[0] = left
+    _by_rank(stock, i, bases[tree.direct], sub.direct_drops[row], shares[0], smax)
+    for t, (m, kids) in enumerate(zip(tree.middle, tree.kids, strict=True)):
+        got = shares[t + 1]
+        s_m = int(sub.arg_level[t][row, got])
+        stock[i, bases[m]] = s_m
+        _by_rank(stock, i, bases[kids], sub.kid_drops[t][row, s_m], got - s_m, smax)
 
 
 def _by_rank(

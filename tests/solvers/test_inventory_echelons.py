@@ -332,3 +332,15 @@ def test_depot_min_level_binds_on_three_echelons() -> None:
 def test_milp_with_exact_evaluation_refuses_three_echelons() -> None:
     with pytest.raises(ValueError, match="field parent"):
         solve_stocking_milp(depot_two_vans(), SideConstraints(budget=10.0), FAST, "exact")
+
+
+def test_allocation_beyond_the_searched_ranges_searches_wider() -> None:
+    """Curves from wide ranges, allocation told of narrower ones: the wide per-part search still
+    realises (at least) the curve's value."""
+    one = two_depots_two_vans_each(1, 0.8)
+    curves = part_curves(one, FrontierParams())
+    narrow = replace(curves, tail_ebo=1e3)  # vans 0..8, depots 0..11: 54 units at most
+    for n in (20, 40, 60):
+        stock = allocate(one, narrow, np.array([n]), "metric")
+        assert stock.sum() == n
+        assert metric_by_hand(one, stock) <= curves.ebo[0, n] * (1 + 1e-9) + 1e-15
