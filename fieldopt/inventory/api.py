@@ -487,7 +487,13 @@ def _apply(
         )
     # close a depot: its demand moves to the nearest remaining demand site
     site = str(value)
-    if site not in data.site_ids[1:]:
+    # sites with own demand (a depot stocked only for its vans has none to move)
+    with_demand = [
+        s
+        for j, s in enumerate(data.site_ids)
+        if j != data.root and data.demand_rate[:, j].sum() > 0
+    ]
+    if site not in with_demand:
         raise InputError(
             [
                 Problem(
@@ -495,12 +501,12 @@ def _apply(
                     "bad_variant",
                     "options",
                     f"close_depot={site}: not a stocking site with demand "
-                    f"({', '.join(data.site_ids[1:])})",
+                    f"({', '.join(with_demand)})",
                     field="variant",
                 )
             ]
         )
-    others = [s for s in data.site_ids[1:] if s != site]
+    others = [s for s in with_demand if s != site]
     if not others:
         raise InputError(
             [

@@ -256,9 +256,9 @@ def _tree_part(
         top = smax if hi[jm] < 0 else int(min(hi[jm], smax))
         levels = np.arange(int(lo[jm]), max(top, int(lo[jm])) + 1)
         if window is not None:
-            h, wdt = int(window[0][jm]), window[1]
-            near = levels[np.abs(levels - h) <= wdt]
-            levels = near if len(near) else levels[:1]
+            # the hint moved into the allowed levels (min/max may exclude the hint itself)
+            h = int(np.clip(window[0][jm], levels[0], levels[-1]))
+            levels = levels[np.abs(levels - h) <= window[1]]
         mid = pipeline_curves(local[m], f[m], e0, v0, method, int(levels.max()))
         ebo_m, vbo_m = mid.ebo[:, levels], mid.vbo[:, levels]  # [K, L]
         y = [

@@ -344,3 +344,18 @@ def test_allocation_beyond_the_searched_ranges_searches_wider() -> None:
         stock = allocate(one, narrow, np.array([n]), "metric")
         assert stock.sum() == n
         assert metric_by_hand(one, stock) <= curves.ebo[0, n] * (1 + 1e-9) + 1e-15
+
+
+def test_depot_hint_outside_the_allowed_levels_is_moved_into_them() -> None:
+    """A marginal hint of 5 units at D1 with D1 capped at 2: the MILP searches levels near 2,
+    not only level 0 (it once did, and lost the budget's worth of depot stock)."""
+    one = two_depots_two_vans_each(1, 0.8)
+    hi = np.full((1, 7), -1, dtype=np.int64)
+    hi[0, 1] = 2
+    side = SideConstraints(budget=80.0, max_level=hi)
+    exact = solve_stocking_milp(one, side, FAST)
+    hint = np.array([[2, 5, 1, 1, 1, 1, 0]])
+    hinted = solve_stocking_milp(one, side, FAST, root_hint=hint[:, 0], stock_hint=hint)
+    assert hinted.stock[0, 1] == exact.stock[0, 1] == 2
+    assert hinted.total_ebo == pytest.approx(exact.total_ebo, rel=1e-9)
+    assert metric_by_hand(one, hinted.stock) == pytest.approx(hinted.total_ebo, rel=1e-9)
