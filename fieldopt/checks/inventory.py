@@ -1,7 +1,8 @@
 """Independent checks of stocking plans and transfers, from the scenario and the plan alone.
 
 Stocking: integer levels, min/max, site volumes, the budget, and every METRIC metric recomputed
-by summing the Poisson series directly (no solver code). Transfers: known parts, sites and
+by summing the Poisson series directly on the stocking tree (central → depots → vans, rebuilt from
+``locations.parent_id``; no solver code). Transfers: known parts, sites and
 lanes, positive quantities at least the minimum, lane capacities, stock at the source, and no
 source left below its safety level (``min_level``).
 """
@@ -127,34 +128,55 @@ def check_stocking(plan: StockingPlan, scenario: Scenario) -> list[Violation]:
     return out
 
 
+def _model_parents(scenario: Scenario, demand_sites: set[str], root: str) -> dict[str, str]:
+    """Each stocking site's parent: its nearest ancestor that has demand or is a depot (or
+    central) location on the way up from a demand location; the root for the rest."""
+    parent_of = scenario.locations.set_index("id")["parent_id"].to_dict()
+    kind = scenario.locations.set_index("id")["kind"].to_dict()
+
+    def ancestors(site: str) -> list[str]:
+        out: list[str] = []
+        at = site
+        while at != root and isinstance(parent_of.get(at), str) and len(out) < len(parent_of):
+            at = parent_of[at]
+            out.append(at)
+        return out
+
+    stocking = set(demand_sites) | {root}
+    for site in demand_sites:
+        stocking.update(a for a in ancestors(site) if kind.get(a) in ("central", "depot"))
+    return {
+        s: next((a for a in ancestors(s) if a in stocking), root) for s in stocking if s != root
+    }
+
+
 def _check_metric(plan: StockingPlan, scenario: Scenario) -> list[Violation]:
+    """METRIC on the tree, top down: a site's pipeline is λ r Tb + u (O + EBO_p / Λ_p) with
+    u = λ (1 - r) + Σ children's u and Λ = λ + Σ children's u; its customers hold λ / Λ of its
+    backorders."""
     out: list[Violation] = []
     lv = plan.levels
     times = _times(scenario)
-    demand = lv[lv["demand_per_year"] > 0]
     root = scenario.locations[scenario.locations["kind"] == "central"]["id"].iloc[0]
-    transit = {r.to_id: float(r.transit_days) for r in _rows(scenario.lanes) if r.from_id == root}
-    root_stock = {r.part_id: int(r.stock) for r in _rows(lv) if r.location_id == root}
+    demand_sites = set(lv.loc[lv["demand_per_year"] > 0, "location_id"])
+    single = demand_sites <= {root}
+    parent = {} if single else _model_parents(scenario, demand_sites - {root}, root)
+    transit = {(r.from_id, r.to_id): float(r.transit_days) for r in _rows(scenario.lanes)}
     total = 0.0
-    for part, grp in demand.groupby("part_id"):
+    for part, grp in lv.groupby("part_id"):
         t = times[str(part)]
-        single = set(grp["location_id"]) == {root}
+        lam = {str(r.location_id): float(r.demand_per_year) for r in _rows(grp)}
+        stock = {str(r.location_id): int(r.stock) for r in _rows(grp)}
         if single:
-            ebo0, lam0 = 0.0, 1.0
+            ebo_s, fill_s = poisson_ebo_fill(stock.get(root, 0), lam.get(root, 0.0) * t["t0"])
+            site_ebo, share, fill = {root: ebo_s}, {root: 1.0}, {root: fill_s}
         else:
-            lam0 = float((grp["demand_per_year"] * (1 - t["r"])).sum())
-            ebo0, _ = poisson_ebo_fill(root_stock.get(part, 0), lam0 * t["t0"])
-        for row in _rows(grp):
-            lam = float(row.demand_per_year)
-            if single:
-                mean = lam * t["t0"]
-            else:
-                o = transit.get(row.location_id, 1.0) / 365.0
-                delay = ebo0 / lam0 if lam0 > 0 else 0.0
-                mean = lam * (t["r"] * t["tb"] + (1 - t["r"]) * (o + delay))
-            ebo, fill = poisson_ebo_fill(int(row.stock), mean)
+            site_ebo, share, fill = _metric_tree(parent, root, lam, stock, t, transit)
+        for row in _rows(grp[grp["demand_per_year"] > 0]):
+            loc = str(row.location_id)
+            ebo = share[loc] * site_ebo[loc]
             total += ebo
-            where = f"{part}@{row.location_id}"
+            where = f"{part}@{loc}"
             if abs(ebo - float(row.ebo)) > TOL * max(1.0, ebo):
                 out.append(
                     Violation(
@@ -164,13 +186,13 @@ def _check_metric(plan: StockingPlan, scenario: Scenario) -> list[Violation]:
                         abs(ebo - row.ebo),
                     )
                 )
-            if abs(fill - float(row.fill_rate)) > TOL:
+            if abs(fill[loc] - float(row.fill_rate)) > TOL:
                 out.append(
                     Violation(
                         "fill_rate",
                         where,
-                        f"reported {row.fill_rate:.6g}, Poisson gives {fill:.6g}",
-                        abs(fill - row.fill_rate),
+                        f"reported {row.fill_rate:.6g}, Poisson gives {fill[loc]:.6g}",
+                        abs(fill[loc] - row.fill_rate),
                     )
                 )
     if abs(total - plan.kpis["total_ebo"]) > TOL * max(1.0, total):
@@ -180,6 +202,39 @@ def _check_metric(plan: StockingPlan, scenario: Scenario) -> list[Violation]:
             )
         )
     return out
+
+
+def _metric_tree(
+    parent: dict[str, str],
+    root: str,
+    lam: dict[str, float],
+    stock: dict[str, int],
+    t: dict[str, float],
+    transit: dict[tuple[str, str], float],
+) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
+    """Per site: all its backorders, its customers' share of them, and its fill rate."""
+
+    def depth(s: str) -> int:
+        return 0 if s == root else 1 + depth(parent[s])
+
+    sites = sorted(parent, key=depth)
+    up = {s: lam.get(s, 0.0) * (1 - t["r"]) for s in sites}
+    for s in reversed(sites):  # deepest first
+        if parent[s] != root:
+            up[parent[s]] += up[s]
+    intake = {s: up[s] - lam.get(s, 0.0) * (1 - t["r"]) + lam.get(s, 0.0) for s in sites}
+    intake[root] = sum(lam.get(s, 0.0) * (1 - t["r"]) for s in sites)
+    site_ebo: dict[str, float] = {}
+    fill: dict[str, float] = {}
+    site_ebo[root], fill[root] = poisson_ebo_fill(stock.get(root, 0), intake[root] * t["t0"])
+    for s in sites:
+        p = parent[s]
+        delay = site_ebo[p] / intake[p] if intake[p] > 0 else 0.0
+        o = transit.get((p, s), 1.0) / 365.0
+        mean = lam.get(s, 0.0) * t["r"] * t["tb"] + up[s] * (o + delay)
+        site_ebo[s], fill[s] = poisson_ebo_fill(stock.get(s, 0), mean)
+    share = {s: lam.get(s, 0.0) / intake[s] if intake[s] > 0 else 1.0 for s in sites}
+    return site_ebo, share, fill
 
 
 @check.register(RebalancePlan)

@@ -2,8 +2,11 @@
 
 Units: demand per year, waiting time in days per demand, money in the scenario's currency.
 Objective everywhere: total expected backorders (EBO) at the sites where demand arises, which by
-Little's law is Σλ times the mean waiting time for a part; cost is holding cost per year
-(Σ unit_cost x holding_rate x units) on the frontier, investment (Σ unit_cost x units) for budgets.
+Little's law is Σλ times the mean waiting time for a part (a depot with its own demand counts its
+customers' share λ/Λ of its backorders; the rest delay its vans). The network is the stocking tree
+of ``fieldopt.translate.inventory`` (central → depots → vans, up to three echelons). Cost is
+holding cost per year (Σ unit_cost x holding_rate x units) on the frontier, investment
+(Σ unit_cost x units) for budgets.
 """
 
 from __future__ import annotations
@@ -76,6 +79,26 @@ def _method(method: str) -> Method:
             ]
         )
     return method
+
+
+def _network(scenario: Scenario, rates: pd.DataFrame, method: Method) -> Network:
+    """The stocking network; an input error when the method cannot evaluate its depth."""
+    net = network(scenario, rates)
+    if method == "exact" and net.data.echelons > 2:
+        deep = net.data.site_ids[int(np.flatnonzero(net.data.depth > 1)[0])]
+        raise InputError(
+            [
+                Problem(
+                    "error",
+                    "bad_option",
+                    "options",
+                    f"method 'exact' handles two echelons only, but {deep} is stocked below a "
+                    "depot: use metric or vari-metric",
+                    field="method",
+                )
+            ]
+        )
+    return net
 
 
 def _rates(scenario: Scenario, rates: pd.DataFrame | ForecastResult | None) -> pd.DataFrame:
@@ -188,7 +211,7 @@ def frontier(
     rate at ``samples`` points), today's stock and a recommended point on it."""
     t0 = time.perf_counter()
     m = _method(method)
-    net = network(scenario, _rates(scenario, rates))
+    net = _network(scenario, _rates(scenario, rates), m)
     _, points = _frontier_of(net, m, samples, progress)
     current = kpis(net, net.current, m)
     rec = _recommend(net, points, current, m)
@@ -234,7 +257,8 @@ def optimise(
 
     Marginal analysis (Sherbrooke) gives a frontier point; with side constraints (van/site
     volumes, min/max levels, must-stock) — ``side=None`` means "if the scenario has any" — or for
-    a budget between frontier points, the MILP (HiGHS) solves the exact problem.
+    a budget between frontier points, the MILP (HiGHS) solves the exact problem. Both handle
+    three echelons; the ``exact`` evaluator is two-echelon only (an input error on a deeper tree).
     """
     if (budget is None) == (target_fill_rate is None):
         raise InputError(
@@ -273,7 +297,7 @@ def optimise(
             ]
         )
     m = _method(method)
-    net = network(scenario, _rates(scenario, rates))
+    net = _network(scenario, _rates(scenario, rates), m)
     t0 = time.perf_counter()
     fr = solve_frontier(net.data, FrontierParams(method=m), progress)
     if budget is not None:
@@ -318,6 +342,7 @@ def optimise(
             m,
             fr.curves,
             stock[:, net.data.root],
+            stock_hint=stock,
         )
         if not res.report.status.has_solution:
             raise NoPlanError(f"stocking MILP: {res.report.status} ({res.report.raw_status})")
@@ -462,7 +487,13 @@ def _apply(
         )
     # close a depot: its demand moves to the nearest remaining demand site
     site = str(value)
-    if site not in data.site_ids[1:]:
+    # sites with own demand (a depot stocked only for its vans has none to move)
+    with_demand = [
+        s
+        for j, s in enumerate(data.site_ids)
+        if j != data.root and data.demand_rate[:, j].sum() > 0
+    ]
+    if site not in with_demand:
         raise InputError(
             [
                 Problem(
@@ -470,12 +501,12 @@ def _apply(
                     "bad_variant",
                     "options",
                     f"close_depot={site}: not a stocking site with demand "
-                    f"({', '.join(data.site_ids[1:])})",
+                    f"({', '.join(with_demand)})",
                     field="variant",
                 )
             ]
         )
-    others = [s for s in data.site_ids[1:] if s != site]
+    others = [s for s in with_demand if s != site]
     if not others:
         raise InputError(
             [
@@ -513,7 +544,7 @@ def whatif(
     """The base frontier and one per variant (each variant applied alone), overlaid."""
     m = _method(method)
     r = _rates(scenario, rates)
-    base = network(scenario, r)
+    base = _network(scenario, r, m)
     parsed = [parse_variant(v) for v in variants]
     _, base_points = _frontier_of(base, m, samples, None)
     current = kpis(base, base.current, m)

@@ -1,9 +1,13 @@
-"""Scenario tables -> inventory solver data (two-echelon stocking, rebalancing), and back.
+"""Scenario tables -> inventory solver data (multi-echelon stocking, rebalancing), and back.
 
 Units: rates per year and times in years inside the solvers (days / 365 here); money as given.
-The stocking network is the central warehouse (the root) and every location with demand; each of
-those must hang directly under the root (two echelons). Vans without their own demand are not
-stocking points of the model: their stock stays theirs and is not optimised.
+The stocking network is a tree built from ``locations.parent_id``: the central warehouse (the
+root), every location with demand, and every depot (or central-kind location) on the way from a
+demand location up to the root. A stocking site's parent in the model is its nearest stocking
+ancestor; at most three echelons (central → depot → van) are modelled. Resupply time from the
+parent is the ``lanes`` transit time from that parent to the site (1 day without a lane). A depot
+with demanding vans below it is a stocking point even without demand of its own; vans (and depots)
+with no demand anywhere below them are not: their stock stays theirs and is not optimised.
 """
 
 from __future__ import annotations
@@ -68,32 +72,110 @@ def root_id(scenario: Scenario) -> str:
     return str(central[0])
 
 
-def network(scenario: Scenario, rates: pd.DataFrame) -> Network:
-    """Two-echelon stocking data from the scenario and demand ``rates`` (columns ``location_id``,
-    ``part_id``, ``rate_per_year``)."""
-    locs = scenario.locations.set_index("id")
+STOCKING_KINDS = ("central", "depot")
+
+
+def stocking_tree(scenario: Scenario, demand_sites: list[str]) -> tuple[list[str], list[int]]:
+    """Sites (root first, then by depth and id) and their parent indices (``-1`` for the root):
+    the root, the demand sites and every depot on the way up; each site hangs under its nearest
+    stocking ancestor. Errors name demand locations not connected to the central warehouse and
+    chains deeper than three echelons."""
+    locs = scenario.locations
+    up_of: dict[str, str | None] = {
+        str(i): None if pd.isna(p) or p == "" else str(p)
+        for i, p in zip(locs["id"], locs["parent_id"], strict=True)
+    }
+    kind_of = {str(i): str(k) for i, k in zip(locs["id"], locs["kind"], strict=True)}
     root = root_id(scenario)
-    rates = rates[rates["rate_per_year"] > 0]
-    demand_sites = sorted(set(rates["location_id"]) - {root})
+    wanted = set(demand_sites)
     problems = []
+    chains: dict[str, list[str]] = {}
     for site in demand_sites:
-        if site not in locs.index:
+        if site not in up_of:
             problems.append(
                 _problem("demand_history", f"unknown location {site}", site, "location_id")
             )
-        elif locs.at[site, "parent_id"] != root:
-            problems.append(
-                _problem(
-                    "locations",
-                    f"has demand but its parent is {locs.at[site, 'parent_id']!r}, not the central "
-                    f"warehouse {root!r}: only two echelons are modelled",
-                    site,
-                    "parent_id",
+            continue
+        chain: list[str] = []
+        at, seen = site, {site}
+        while True:
+            par = up_of[at]
+            if par is None or par not in up_of:
+                problems.append(
+                    _problem(
+                        "locations",
+                        f"has demand but is not connected to the central warehouse {root!r} "
+                        f"(the chain of parent_id stops at {at!r})",
+                        site,
+                        "parent_id",
+                    )
                 )
-            )
+                break
+            if par in seen:
+                problems.append(
+                    _problem("locations", f"parent_id loops back to {par!r}", site, "parent_id")
+                )
+                break
+            seen.add(par)
+            if par == root:
+                chains[site] = chain
+                break
+            chain.append(par)
+            at = par
     if problems:
         raise InputError(problems)
-    sites = [root, *demand_sites]
+    for chain in chains.values():
+        wanted.update(a for a in chain if kind_of[a] in STOCKING_KINDS)
+    parent_of: dict[str, str] = {}
+    for site in wanted:
+        chain = chains[site] if site in chains else _chain(up_of, site, root)
+        parent_of[site] = next((a for a in chain if a in wanted), root)
+    depth = {s: _depth(parent_of, s, root) for s in wanted}
+    deep = sorted(s for s, d in depth.items() if d > 2)
+    if deep:
+        raise InputError(
+            [
+                _problem(
+                    "locations",
+                    f"{depth[s]} stocking levels below the central warehouse {root!r}: at most "
+                    "three echelons (central, depot, van) are modelled",
+                    s,
+                    "parent_id",
+                )
+                for s in deep
+            ]
+        )
+    sites = [root, *sorted(wanted, key=lambda s: (depth[s], s))]
+    index = {s: j for j, s in enumerate(sites)}
+    parent = [-1] + [index[parent_of[s]] for s in sites[1:]]
+    return sites, parent
+
+
+def _chain(up_of: dict[str, str | None], site: str, root: str) -> list[str]:
+    """Ancestors of ``site`` below the root (the site is known to reach it)."""
+    out: list[str] = []
+    at = up_of[site]
+    while at is not None and at != root:
+        out.append(at)
+        at = up_of[at]
+    return out
+
+
+def _depth(parent_of: dict[str, str], site: str, root: str) -> int:
+    d = 0
+    while site != root:
+        site = parent_of[site]
+        d += 1
+    return d
+
+
+def network(scenario: Scenario, rates: pd.DataFrame) -> Network:
+    """Multi-echelon stocking data from the scenario and demand ``rates`` (columns
+    ``location_id``, ``part_id``, ``rate_per_year``)."""
+    root = root_id(scenario)
+    rates = rates[rates["rate_per_year"] > 0]
+    demand_sites = sorted(set(rates["location_id"]) - {root})
+    sites, parent_idx = stocking_tree(scenario, demand_sites)
     parts = scenario.parts.reset_index(drop=True)
     p_index = {p: i for i, p in enumerate(parts["id"])}
     s_index = {s: j for j, s in enumerate(sites)}
@@ -107,10 +189,10 @@ def network(scenario: Scenario, rates: pd.DataFrame) -> Network:
     lead = floats(parts["lead_time_days"]) / DAYS_PER_YEAR
     r_share = np.where(repairable, floats(parts["local_repair_share"]), 0.0)
     transit = np.full(len(sites), DEFAULT_TRANSIT_DAYS)
-    lanes = scenario.lanes
-    for row in _rows(lanes[lanes["from_id"] == root]):
-        if row.to_id in s_index:
-            transit[s_index[row.to_id]] = float(row.transit_days)
+    for row in _rows(scenario.lanes):
+        j = s_index.get(row.to_id)
+        if j is not None and j > 0 and sites[parent_idx[j]] == row.from_id:
+            transit[j] = float(row.transit_days)
     r = np.repeat(r_share[:, None], len(sites), axis=1)
     r[:, 0] = 0.0
     if len(sites) == 1:  # a single stocking point faces its own lead or repair time
@@ -126,7 +208,7 @@ def network(scenario: Scenario, rates: pd.DataFrame) -> Network:
         part_ids=tuple(str(p) for p in parts["id"]),
         site_ids=tuple(sites),
         unit_cost=floats(parts["unit_cost"]),
-        parent=np.array([-1] + [0] * (len(sites) - 1), dtype=np.int64),
+        parent=np.array(parent_idx, dtype=np.int64),
         demand_rate=lam,
         local_repair_fraction=r,
         local_repair_time=np.repeat(repair[:, None], len(sites), axis=1),

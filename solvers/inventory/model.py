@@ -1,7 +1,9 @@
 """Constraint families of the two inventory MILPs (PuLP), one function each.
 
 Stocking: integer base levels s_ij, root level s_i0 = Σ_k k z_ik with binaries z_ik choosing one
-candidate root level, and e_ij ≥ 0 the EBO of part i at base j. Rebalancing: integer transfers
+candidate root level, and e_ij ≥ 0 the EBO of part i at base j. On three echelons a depot m's
+level is s_im = Σ_{k,l} l y_imkl with binaries y_imkl choosing its level l under root level k,
+and the vans below it have one EBO curve per pair (k, l). Rebalancing: integer transfers
 x_{a,i} on lane a of part i, lane-use binaries y_a, shortages u_{il} ≥ 0.
 """
 
@@ -21,6 +23,13 @@ def add_root_level_choice(prob: pulp.LpProblem, part: str, z: Sequence[pulp.LpVa
     prob += pulp.lpSum(z) == 1, f"root_level_{part}"
 
 
+def add_depot_level_choice(
+    prob: pulp.LpProblem, name: str, z: pulp.LpVariable, y: Sequence[pulp.LpVariable]
+) -> None:
+    """One depot level per chosen root level:  Σ_l y_imkl = z_ik  (so Σ_{k,l} y_imkl = 1)."""
+    prob += pulp.lpSum(y) == z, f"depot_level_{name}"
+
+
 def add_ebo_curve(
     prob: pulp.LpProblem,
     name: str,
@@ -29,7 +38,8 @@ def add_ebo_curve(
     curves: Array,
     z: Sequence[pulp.LpVariable] | None,
 ) -> None:
-    """Convex piecewise-linear EBO of one base, one curve per candidate root level k:
+    """Convex piecewise-linear EBO of one base, one curve per candidate parent state k (a root
+    level; on three echelons, under a depot, a (root level, depot level) pair):
 
         e ≥ E_k(n) + (E_k(n+1) - E_k(n)) (s - n) - E_k(0) (1 - z_k)   for n = 0..S-1.
 
