@@ -63,11 +63,8 @@ def negative_binomial_pmf(mean: Array, var: Array, n: int) -> Array:
     return out
 
 
-def backorder_curves(pmf: Array, mean: Array, smax: int) -> tuple[Array, Array, Array]:
-    """``(EBO, VBO, fill)`` for ``s = 0..smax``; each of shape ``pmf.shape[:-1] + (smax+1,)``.
-
-    ``mean`` is the exact pipeline mean (not the truncated one), so EBO(0) is exact.
-    """
+def _cdf_tail(pmf: Array, smax: int) -> tuple[Array, Array]:
+    """The cdf and ``P(X > k)`` for ``k = 0..smax`` (padded with 1 and 0 past the support)."""
     n = pmf.shape[-1]
     cdf = np.cumsum(pmf, axis=-1)
     tail = np.clip(1.0 - cdf, 0.0, 1.0)  # P(X > k)
@@ -75,12 +72,31 @@ def backorder_curves(pmf: Array, mean: Array, smax: int) -> tuple[Array, Array, 
         pad = smax + 1 - n
         tail = np.concatenate([tail, np.zeros((*tail.shape[:-1], pad))], axis=-1)
         cdf = np.concatenate([cdf, np.ones((*cdf.shape[:-1], pad))], axis=-1)
-    tail = tail[..., : smax + 1]
+    return cdf, tail[..., : smax + 1]
+
+
+def _ebo_from_tail(tail: Array, mean: Array, smax: int) -> Array:
     ebo = np.empty(tail.shape)
     ebo[..., 0] = mean
     if smax > 0:
         ebo[..., 1:] = mean[..., None] - np.cumsum(tail[..., :-1], axis=-1)
-    ebo = np.maximum(ebo, 0.0)
+    return np.maximum(ebo, 0.0)
+
+
+def ebo_curve(pmf: Array, mean: Array, smax: int) -> Array:
+    """EBO alone for ``s = 0..smax`` (the same numbers as ``backorder_curves``), shape
+    ``pmf.shape[:-1] + (smax+1,)``."""
+    return _ebo_from_tail(_cdf_tail(pmf, smax)[1], mean, smax)
+
+
+def backorder_curves(pmf: Array, mean: Array, smax: int) -> tuple[Array, Array, Array]:
+    """``(EBO, VBO, fill)`` for ``s = 0..smax``; each of shape ``pmf.shape[:-1] + (smax+1,)``.
+
+    ``mean`` is the exact pipeline mean (not the truncated one), so EBO(0) is exact.
+    """
+    n = pmf.shape[-1]
+    cdf, tail = _cdf_tail(pmf, smax)
+    ebo = _ebo_from_tail(tail, mean, smax)
     x = np.arange(n, dtype=np.float64)
     second = np.sum(pmf * x * x, axis=-1)
     sq = np.empty(tail.shape)

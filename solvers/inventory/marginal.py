@@ -24,7 +24,6 @@ merge of the lower convex hulls of the F_i, exactly as for two echelons.
 
 from __future__ import annotations
 
-import itertools
 import math
 import time
 from collections.abc import Callable
@@ -34,6 +33,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from solvers.inventory.data import Method, StockingData
+from solvers.inventory.distributions import (
+    ebo_curve,
+    negative_binomial_pmf,
+    poisson_pmf,
+    support_size,
+)
 from solvers.inventory.evaluate import (
     _local_mean,
     _root_share,
@@ -90,11 +95,13 @@ class Frontier:
 
     def units_at(self, point: int) -> IntArray:
         """Units per part at frontier point ``point``."""
-        units = np.zeros(self.curves.ebo.shape[0], dtype=np.int64)
+        n_parts = self.curves.ebo.shape[0]
         k = int(point)
-        units[self.step_part[:k]] = 0  # later steps of a part overwrite earlier ones
-        for p, u in zip(self.step_part[:k], self.step_units[:k], strict=True):
-            units[p] = u
+        last = np.full(n_parts, -1, dtype=np.int64)  # each part's last step up to the point
+        np.maximum.at(last, self.step_part[:k], np.arange(k, dtype=np.int64))
+        units = np.zeros(n_parts, dtype=np.int64)
+        done = last >= 0
+        units[done] = self.step_units[last[done]]
         return units
 
     def point_for_budget(self, budget: float) -> int:
@@ -117,10 +124,11 @@ def part_curves(
             "use metric or vari-metric on a three-echelon network"
         )
     chunk = max(1, params.chunk // 20) if deep else params.chunk
+    pre = None if deep else _pre(data, params)
     for start in range(0, n_parts, chunk):
         idx = np.arange(start, min(start + chunk, n_parts), dtype=np.int64)
         blocks.append(
-            _tree_chunk_curves(data, idx, params) if deep else _chunk_curves(data, idx, params)
+            _tree_chunk_curves(data, idx, params) if deep else _chunk_curves(data, idx, params, pre)
         )
         if progress is not None:
             progress(len(idx))
@@ -141,18 +149,17 @@ def _levels_needed(mean: Array, tail: float) -> int:
 
 
 def _chunk_curves(
-    data: StockingData, idx: IntArray, params: FrontierParams
+    data: StockingData, idx: IntArray, params: FrontierParams, pre: _Pre | None = None
 ) -> tuple[Array, IntArray]:
     k = len(idx)
+    pre = pre or _pre(data, params)
     if data.single_site:
         s0max = 0
     else:
         mu0 = (data.root_demand * data.root_time)[idx]
         s0max = _levels_needed(mu0, params.tail_ebo)
-        e0, _ = root_moments(data, s0max)
-        e0 = e0[idx]
-    zero = np.zeros(k, dtype=np.int64)
-    smax = _levels_needed(base_curves(data, zero, "metric", 0, idx).mean, params.tail_ebo)
+        e0 = pre.e0[idx, : s0max + 1]
+    smax = _base_range(data, idx, params.tail_ebo, pre)
     n_bases = len(data.bases)
     width = s0max + n_bases * smax + 1
     best = np.full((k, width), np.inf)
@@ -160,18 +167,71 @@ def _chunk_curves(
     for s0 in range(s0max + 1):
         if s0 > 0 and not data.single_site and np.all(e0[:, s0 - 1] < params.tail_ebo * 1e-3):
             break  # more root stock cannot change anything measurable
-        curves = base_curves(data, np.full(k, s0, dtype=np.int64), params.method, smax, idx)
-        drops = (curves.ebo[..., :-1] - curves.ebo[..., 1:]).reshape(k, -1)
-        drops = -np.sort(-drops, axis=1)
-        g = curves.ebo[..., 0].sum(axis=1)[:, None] - np.concatenate(
-            [np.zeros((k, 1)), np.cumsum(drops, axis=1)], axis=1
-        )
-        g = np.maximum(g, 0.0)
+        ebo = _base_ebo(data, idx, np.full(k, s0, dtype=np.int64), params.method, smax, pre)
+        g, _ = _greedy(ebo)
         window = best[:, s0 : s0 + g.shape[1]]
         better = g < window - 1e-15
         window[better] = g[better]
         best_lvl[:, s0 : s0 + g.shape[1]][better] = s0
     return best, best_lvl
+
+
+@dataclass(frozen=True)
+class _Pre:
+    """What every chunk of a two-echelon network shares, computed once: the bases' local
+    pipeline means and root shares (``P x B``) and the root's backorder moments for every root
+    level searched (``P x (S0+1)``)."""
+
+    local: Array
+    share: Array
+    e0: Array
+    v0: Array
+
+
+def _pre(data: StockingData, params: FrontierParams, top: int | None = None) -> _Pre:
+    local, f = _local_mean(data), _root_share(data)
+    if data.single_site:
+        zero = np.zeros((len(data.part_ids), 1))
+        return _Pre(local, f, zero, zero)
+    if top is None:
+        top = _levels_needed(data.root_demand * data.root_time, params.tail_ebo)
+    e0, v0 = root_moments(data, top)
+    return _Pre(local, f, e0, v0)
+
+
+def _base_range(data: StockingData, idx: IntArray, tail: float, pre: _Pre) -> int:
+    """Levels 0..S searched at every base for the parts ``idx``: enough for the largest pipeline
+    (no root stock) to leave less than ``tail`` backorders."""
+    if data.single_site:
+        return _levels_needed(pre.local[idx], tail)
+    return _levels_needed(pre.local[idx] + pre.share[idx] * pre.e0[idx, :1], tail)
+
+
+def _base_ebo(
+    data: StockingData,
+    idx: IntArray,
+    root_level: IntArray,
+    method: Method,
+    smax: int,
+    pre: _Pre,
+) -> Array:
+    """Base EBO curves ``[part, base, 0..smax]`` of the parts ``idx`` at root levels
+    ``root_level`` (the same numbers as ``base_curves``, from the shared precomputation)."""
+    if method == "exact" or root_level.max(initial=0) >= pre.e0.shape[1]:
+        return base_curves(data, root_level, method, smax, idx).ebo
+    local, f = pre.local[idx], pre.share[idx]
+    e0, v0 = pre.e0[idx, root_level][:, None], pre.v0[idx, root_level][:, None]
+    mean = local + f * e0
+    # EBO(s) for s <= smax needs the pmf on 0..smax-1 only: the first points of the same
+    # truncated pmf (support_size), so the same numbers at a fraction of the work
+    if method == "metric":
+        n = support_size(float(mean.max(initial=0.0)), 0.0)
+        pmf = poisson_pmf(mean, max(min(n, smax), 1))
+    else:
+        var = local + f * (1.0 - f) * e0 + f * f * v0
+        n = support_size(float(mean.max(initial=0.0)), float(var.max(initial=0.0)))
+        pmf = negative_binomial_pmf(mean, var, max(min(n, smax), 1))
+    return ebo_curve(pmf, mean, smax)
 
 
 @dataclass(frozen=True)
@@ -414,25 +474,51 @@ def _by_rank(
     stock[part, sites] = chosen.reshape(len(sites), smax).sum(axis=1)
 
 
-def _lower_hull(y: Array) -> list[int]:
-    """Indices of the lower convex hull of points (n, y[n]) with finite y, left to right."""
-    pts = [n for n in range(len(y)) if np.isfinite(y[n])]
-    hull: list[int] = []
-    for n in pts:
-        while len(hull) >= 2:
-            a, b = hull[-2], hull[-1]
-            # drop b if it lies on or above the segment a-n
-            if (y[b] - y[a]) * (n - a) >= (y[n] - y[a]) * (b - a) - 1e-15:
-                hull.pop()
-            else:
+def _lower_hulls(y: Array) -> tuple[IntArray, IntArray]:
+    """Per row of ``y`` (``P x W``), the decreasing part of the lower convex hull of the points
+    (n, y[n]) with finite y: ``hull[i, :count[i]]`` left to right.
+
+    Andrew's monotone chain run on all rows in lock-step, column by column: a row pops its
+    stack's top b while b lies on or above the segment from the point below it, a, to the new
+    point n, i.e. ``(y_b - y_a)(n - a) >= (y_n - y_a)(b - a) - 1e-15``; then only the points
+    that cut y by more than 1e-15 are kept (extra units that do not cut EBO are not efficient).
+    The same arithmetic as the one-curve loop, so the same hulls, in O(W) numpy steps.
+    """
+    n_rows, width = y.shape
+    stack = np.zeros((n_rows, width), dtype=np.int64)
+    height = np.zeros(n_rows, dtype=np.int64)
+    finite = np.isfinite(y)
+    for n in range(width):
+        rows = np.flatnonzero(finite[:, n])
+        if len(rows) == 0:
+            continue
+        act = rows
+        while len(act):
+            act = act[height[act] >= 2]
+            if len(act) == 0:
                 break
-        hull.append(n)
-    # keep only the decreasing part: extra units that do not cut EBO are not efficient
-    out = [hull[0]]
-    for n in hull[1:]:
-        if y[n] < y[out[-1]] - 1e-15:
-            out.append(n)
-    return out
+            h = height[act]
+            a, b = stack[act, h - 2], stack[act, h - 1]
+            ya, yb = y[act, a], y[act, b]
+            pop = (yb - ya) * (n - a) >= (y[act, n] - ya) * (b - a) - 1e-15
+            act = act[pop]
+            height[act] -= 1
+        stack[rows, height[rows]] = n
+        height[rows] += 1
+    # the decreasing part: keep a vertex only if it cuts y below the last kept one
+    hull = np.zeros_like(stack)
+    count = (height > 0).astype(np.int64)
+    hull[:, 0] = stack[:, 0]
+    rows_all = np.arange(n_rows)
+    for k in range(1, int(height.max(initial=0))):
+        rows = rows_all[height > k]
+        cand = stack[rows, k]
+        last = hull[rows, count[rows] - 1]
+        ok = y[rows, cand] < y[rows, last] - 1e-15
+        rows, cand = rows[ok], cand[ok]
+        hull[rows, count[rows]] = cand
+        count[rows] += 1
+    return hull, count
 
 
 def frontier(
@@ -443,31 +529,36 @@ def frontier(
     """The whole efficient frontier (cost, total base EBO), cheapest first."""
     t0 = time.perf_counter()
     curves = part_curves(data, params, progress)
-    cost = data.unit_cost
-    parts: list[int] = []
-    units: list[int] = []
-    d_ebo: list[float] = []
-    d_cost: list[float] = []
-    for i in range(curves.ebo.shape[0]):
-        hull = _lower_hull(curves.ebo[i])
-        for a, b in itertools.pairwise(hull):
-            parts.append(i)
-            units.append(b)
-            d_ebo.append(float(curves.ebo[i, a] - curves.ebo[i, b]))
-            d_cost.append(float(cost[i] * (b - a)))
-    de, dc = np.array(d_ebo), np.array(d_cost)
+    return _merge(curves, data.unit_cost, t0)
+
+
+def _merge(curves: PartCurves, cost: Array, t0: float) -> Frontier:
+    """The frontier from per-part curves: every part's hull steps (a -> b units), merged by
+    decreasing EBO drop per unit of money; free steps first, ties in part then unit order."""
+    hull, count = _lower_hulls(curves.ebo)
+    n_parts = curves.ebo.shape[0]
+    start_pts = count > 0
+    start = float(np.sum(curves.ebo[start_pts, hull[start_pts, 0]]))
+    steps = np.maximum(count - 1, 0)
+    part = np.repeat(np.arange(n_parts, dtype=np.int64), steps)
+    # position of each step within its part's hull: 1..count-1
+    first = np.concatenate([[0], np.cumsum(steps)[:-1]]) if n_parts else np.zeros(0, np.int64)
+    pos = np.arange(len(part), dtype=np.int64) - np.repeat(first, steps) + 1
+    b = hull[part, pos]
+    a = hull[part, pos - 1]
+    de = curves.ebo[part, a] - curves.ebo[part, b]
+    dc = cost[part] * (b - a)
     # free units (cost 0) first, then by EBO drop per money; stable keeps each part's order
     ratio = np.where(dc > 0, de / np.where(dc > 0, dc, 1.0), np.inf)
     order = np.argsort(-ratio, kind="stable")
-    start = float(curves.ebo[:, 0].sum())
     ebo = np.concatenate([[start], start - np.cumsum(de[order])])
     total_cost = np.concatenate([[0.0], np.cumsum(dc[order])])
     return Frontier(
         curves,
         total_cost,
         np.maximum(ebo, 0.0),
-        np.array(parts, dtype=np.int64)[order],
-        np.array(units, dtype=np.int64)[order],
+        part[order],
+        b[order],
         time.perf_counter() - t0,
     )
 
@@ -486,16 +577,39 @@ def allocate(
         return _allocate_tree(data, curves, units, method)
     stock[:, data.root] = root_level
     k = units - root_level
-    active = np.flatnonzero(k > 0)
-    if len(active) == 0:
-        return stock
-    smax = int(k.max())
-    cur = base_curves(data, root_level[active], method, smax, active.astype(np.int64))
+    params = FrontierParams(method=method, tail_ebo=curves.tail_ebo)
+    pre = _pre(data, params, int(root_level.max(initial=0)))
+    chunk = curves.chunk if curves.chunk > 0 else n_parts
     n_b = len(data.bases)
-    drops = (cur.ebo[..., :-1] - cur.ebo[..., 1:]).reshape(len(active), -1)
+    for begin in range(0, n_parts, chunk):
+        block = np.arange(begin, min(begin + chunk, n_parts), dtype=np.int64)
+        active = block[k[block] > 0]
+        if len(active) == 0:
+            continue
+        # the level range part_curves searched for this block; wider for parts beyond it
+        smax = _base_range(data, block, curves.tail_ebo, pre)
+        wide = k[active] > n_b * smax
+        for group, top in ((active[~wide], smax), (active[wide], int(k[active].max()))):
+            if len(group):
+                _by_rank_all(data, stock, group, root_level, k, method, top, pre)
+    return stock
+
+
+def _by_rank_all(
+    data: StockingData,
+    stock: NDArray[np.int64],
+    parts: IntArray,
+    root_level: IntArray,
+    k: IntArray,
+    method: Method,
+    smax: int,
+    pre: _Pre,
+) -> None:
+    """Give each part ``k`` units over the bases in order of largest EBO drop (two echelons)."""
+    ebo = _base_ebo(data, parts, root_level[parts], method, smax, pre)
+    drops = (ebo[..., :-1] - ebo[..., 1:]).reshape(len(parts), -1)
     order = np.argsort(-drops, axis=1, kind="stable")
     rank = np.empty_like(order)
     np.put_along_axis(rank, order, np.arange(drops.shape[1])[None, :], axis=1)
-    chosen = rank < k[active][:, None]
-    stock[np.ix_(active, data.bases)] = chosen.reshape(len(active), n_b, smax).sum(axis=2)
-    return stock
+    chosen = rank < k[parts][:, None]
+    stock[np.ix_(parts, data.bases)] = chosen.reshape(len(parts), len(data.bases), smax).sum(axis=2)
