@@ -1,10 +1,10 @@
-"""Constraint families of the two inventory MILPs (PuLP), one function each.
+"""Constraint families of the stocking MILP (PuLP), one function each.
 
 Stocking: integer base levels s_ij, root level s_i0 = Σ_k k z_ik with binaries z_ik choosing one
 candidate root level, and e_ij ≥ 0 the EBO of part i at base j. On three echelons a depot m's
 level is s_im = Σ_{k,l} l y_imkl with binaries y_imkl choosing its level l under root level k,
-and the vans below it have one EBO curve per pair (k, l). Rebalancing: integer transfers
-x_{a,i} on lane a of part i, lane-use binaries y_a, shortages u_{il} ≥ 0.
+and the vans below it have one EBO curve per pair (k, l). The rebalancing MILP's families are
+numpy row blocks, in ``solvers.inventory.rebalance_model``.
 """
 
 from __future__ import annotations
@@ -85,66 +85,3 @@ def add_site_budget(
 ) -> None:
     """Money held at one site within its own budget:  Σ_i c_i s_il ≤ B_l."""
     prob += pulp.lpSum(float(cost[i]) * x for i, x in levels.items()) <= cap, f"site_budget_{site}"
-
-
-def add_flow_balance(
-    prob: pulp.LpProblem,
-    name: str,
-    on_hand: int,
-    target: int,
-    inflow: Sequence[pulp.LpVariable],
-    outflow: Sequence[pulp.LpVariable],
-    shortage: pulp.LpVariable | None,
-) -> None:
-    """Shortage after transfers:  u_il ≥ T_il - (h_il + Σ in - Σ out)."""
-    if shortage is not None and inflow:
-        prob += (
-            shortage >= target - on_hand - pulp.lpSum(inflow) + pulp.lpSum(outflow),
-            (f"short_{name}"),
-        )
-
-
-def add_source_safety(
-    prob: pulp.LpProblem, name: str, spare: int, outflow: Sequence[pulp.LpVariable]
-) -> None:
-    """Never below the source's own safety level:  Σ out ≤ h_il - safety_il."""
-    if outflow:
-        prob += pulp.lpSum(outflow) <= spare, f"safety_{name}"
-
-
-def add_lane_use(
-    prob: pulp.LpProblem,
-    lane: str,
-    flows: Sequence[pulp.LpVariable],
-    used: pulp.LpVariable,
-    capacity: int,
-) -> None:
-    """Units on a lane only if it is used, within its capacity:  Σ_i x_{a,i} ≤ C_a y_a."""
-    prob += pulp.lpSum(flows) <= capacity * used, f"lane_{lane}"
-
-
-def add_min_quantity(
-    prob: pulp.LpProblem, name: str, x: pulp.LpVariable, on: pulp.LpVariable, q: int, upper: int
-) -> None:
-    """A transfer is zero or at least the minimum quantity:  q w ≤ x ≤ U w."""
-    prob += x >= q * on, f"minq_lo_{name}"
-    prob += x <= upper * on, f"minq_hi_{name}"
-
-
-def add_site_capacity_after(
-    prob: pulp.LpProblem,
-    site: str,
-    volume_now: float,
-    inflow: Sequence[tuple[float, pulp.LpVariable]],
-    outflow: Sequence[tuple[float, pulp.LpVariable]],
-    cap: float,
-) -> None:
-    """Receiving site stays within its volume:  V_now + Σ v x_in - Σ v x_out ≤ max(V_cap, V_now)."""
-    if inflow:
-        prob += (
-            volume_now
-            + pulp.lpSum(v * x for v, x in inflow)
-            - pulp.lpSum(v * x for v, x in outflow)
-            <= max(cap, volume_now),
-            f"capacity_{site}",
-        )

@@ -1,28 +1,32 @@
-"""Rebalancing transfers between stocking sites: a PuLP MILP (HiGHS), and the common rule
-"largest excess to largest shortage" as a baseline on the same data.
+"""Rebalancing transfers between stocking sites: a MILP built as numpy arrays and passed
+straight to HiGHS (PuLP/CBC as the fallback), and the common rule "largest excess to largest
+shortage" as a baseline on the same data.
 
 Minimise  Σ_a Σ_i c_a x_ai + Σ_a F_a y_a + Σ_il π_i u_il
-subject to shortage, source safety, lane capacity/use, minimum quantity and receiving-volume
-families (``solvers.inventory.model``). A source only gives stock above both its target and its
-safety level; a destination only receives while below its target.
+subject to shortage, source safety, lane use/capacity, minimum quantity and receiving-volume
+families (``solvers.inventory.rebalance_model``). A source only gives stock above both its
+target and its safety level; a destination only receives while below its target.
 """
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
-import pulp
 from numpy.typing import NDArray
 
-from solvers.inventory.lp import LpParams, new_var, solve_problem
-from solvers.inventory.model import (
-    add_flow_balance,
-    add_lane_use,
-    add_min_quantity,
-    add_site_capacity_after,
-    add_source_safety,
+from solvers.inventory.lp import LpParams, solve_arrays
+from solvers.inventory.rebalance_model import (
+    ArrayModel,
+    assemble,
+    lane_capacity_rows,
+    lane_use_rows,
+    min_quantity_rows,
+    receiving_volume_rows,
+    shortage_rows,
+    source_safety_rows,
 )
 from solvers.result import SolveReport, Status
 
@@ -143,67 +147,171 @@ def _result(
     return RebalanceResult(lane, part, qty, t, f, s, u, report)
 
 
-def solve_rebalance(data: RebalanceData, params: LpParams) -> RebalanceResult:
-    """Least-cost transfers (MILP). Variables exist only for a part on a lane from a site with
-    spare stock to a site short of it, so the model grows with the imbalance, not P x L^2."""
+MAX_FREE_INTEGERS = 100_000
+
+
+@dataclass(frozen=True)
+class _Built:
+    """The array model and what maps its columns back: transfers ``(lane, part)`` with their
+    upper bounds, the lane of each lane-use column, and the column blocks."""
+
+    model: ArrayModel
+    lane: IntArray
+    part: IntArray
+    upper: IntArray
+    used_lanes: IntArray
+    x: IntArray
+    y: IntArray
+    u: IntArray
+    short_at: IntArray
+
+
+def build_rebalance_model(data: RebalanceData) -> _Built:
+    """The rebalancing MILP as arrays (``solvers.inventory.rebalance_model``). Transfers exist
+    only for a part on a lane from a site with spare stock to a site short of it (and, with a
+    minimum quantity q, only where q units could move), so the model grows with the imbalance,
+    not P x L^2. Columns: x (lane-major, then part), w (q > 1), y per lane with a transfer, u
+    per (part, site) some transfer reaches."""
     spare, short = data.spare, data.short
-    prob = pulp.LpProblem("rebalance", pulp.LpMinimize)
-    x: dict[tuple[int, int], pulp.LpVariable] = {}
-    by_lane: dict[int, list[pulp.LpVariable]] = defaultdict(list)
-    inflow: dict[tuple[int, int], list[pulp.LpVariable]] = defaultdict(list)
-    outflow: dict[tuple[int, int], list[pulp.LpVariable]] = defaultdict(list)
-    objective: list[pulp.LpAffineExpression] = []
+    n_sites = spare.shape[1]
     q = data.min_quantity
-    for a in range(len(data.lane_from)):
-        f, t = int(data.lane_from[a]), int(data.lane_to[a])
-        parts = np.flatnonzero((spare[:, f] > 0) & (short[:, t] > 0))
-        if q > 1:
-            parts = parts[np.minimum(spare[parts, f], short[parts, t]) >= q]
-        for i in parts.tolist():
-            upper = int(min(spare[i, f], short[i, t]))
-            var = new_var(prob, f"x_{a}_{i}", 0, upper, "Integer")
-            x[a, i] = var
-            by_lane[a].append(var)
-            inflow[i, t].append(var)
-            outflow[i, f].append(var)
-            objective.append(float(data.lane_cost[a]) * var)
-            if q > 1:
-                on = new_var(prob, f"w_{a}_{i}", None, None, "Binary")
-                add_min_quantity(prob, f"{a}_{i}", var, on, q, upper)
-    for a, flows in by_lane.items():
-        used = new_var(prob, f"y_{a}", None, None, "Binary")
-        cap = int(data.lane_capacity[a])
-        total = sum(int(v.upBound) for v in flows)
-        add_lane_use(prob, str(a), flows, used, total if cap < 0 else min(cap, total))
-        objective.append(float(data.lane_fixed[a]) * used)
-    for (i, t), flows in inflow.items():
-        u = new_var(prob, f"u_{i}_{t}", 0, None)
-        add_flow_balance(
-            prob, f"{i}_{t}", int(data.on_hand[i, t]), int(data.target[i, t]), flows, [], u
-        )
-        objective.append(float(data.penalty[i]) * u)
-    for (i, f), flows in outflow.items():
-        add_source_safety(prob, f"{i}_{f}", int(spare[i, f]), flows)
-    for t in range(len(data.site_ids)):
-        site_cap = float(data.site_volume[t])
-        if not np.isfinite(site_cap):
-            continue
-        incoming = [
-            (float(data.volume[i]), v) for (i, tt), vs in inflow.items() if tt == t for v in vs
+    reach = np.minimum(spare[:, data.lane_from], short[:, data.lane_to])  # P x A
+    lane_i, part_i = np.nonzero((reach >= q).T)
+    lane = lane_i.astype(np.int64)
+    part = part_i.astype(np.int64)
+    upper = reach[part, lane].astype(np.int64)
+    n_x = len(lane)
+    used_lanes, y_of_x = np.unique(lane, return_inverse=True)
+    src = part * n_sites + data.lane_from[lane]
+    dst = part * n_sites + data.lane_to[lane]
+    sinks, sink_of_x = np.unique(dst, return_inverse=True)
+    n_w = n_x if q > 1 else 0
+    n_y, n_u = len(used_lanes), len(sinks)
+    x = np.arange(n_x, dtype=np.int64)
+    w = n_x + np.arange(n_w, dtype=np.int64)
+    y = n_x + n_w + np.arange(n_y, dtype=np.int64)
+    u = n_x + n_w + n_y + np.arange(n_u, dtype=np.int64)
+    cost = np.concatenate(
+        [
+            data.lane_cost[lane],
+            np.zeros(n_w),
+            data.lane_fixed[used_lanes],
+            data.penalty[sinks // n_sites],
         ]
-        if incoming:
-            now = float(np.sum(data.on_hand[:, t] * data.volume))
-            add_site_capacity_after(prob, data.site_ids[t], now, incoming, [], site_cap)
-    # constant part of the shortage penalty: shortages no lane can reach
-    prob += pulp.lpSum(objective)
-    if not x:
+    ).astype(np.float64)
+    lower = np.zeros(n_x + n_w + n_y + n_u)
+    up = np.concatenate([upper, np.ones(n_w + n_y), np.full(n_u, np.inf)]).astype(np.float64)
+    integer = np.concatenate([np.ones(n_x + n_w + n_y, dtype=bool), np.zeros(n_u, dtype=bool)])
+    # lane capacities: per-transfer links use min(U_k, C_a); a row only where C_a < Σ U_k
+    total = np.bincount(y_of_x, weights=upper, minlength=n_y)
+    cap = data.lane_capacity[used_lanes].astype(np.float64)
+    has_cap = cap >= 0
+    link = np.where(has_cap[y_of_x], np.minimum(upper, cap[y_of_x]), upper).astype(np.float64)
+    cap_row = np.where(has_cap & (cap < total), cap, np.nan)
+    # sources: a row where the transfers could together take more than the spare stock
+    sources, source_of_x = np.unique(src, return_inverse=True)
+    out_total = np.bincount(source_of_x, weights=upper, minlength=len(sources))
+    spare_flat = spare.ravel()[sources].astype(np.float64)
+    safety = np.where(out_total > spare_flat, spare_flat, np.nan)
+    # receiving volumes
+    now = np.sum(data.on_hand * data.volume[:, None], axis=0)
+    room = np.where(np.isfinite(data.site_volume), np.maximum(data.site_volume, now) - now, np.nan)
+    blocks = [
+        lane_use_rows(x, y[y_of_x], link),
+        lane_capacity_rows(x, y_of_x, y, cap_row),
+        shortage_rows(x, sink_of_x, u, short.ravel()[sinks].astype(np.float64)),
+        source_safety_rows(x, source_of_x, safety),
+        receiving_volume_rows(x, data.lane_to[lane], data.volume[part], room),
+    ]
+    if q > 1:
+        blocks.append(min_quantity_rows(x, w, q, upper.astype(np.float64)))
+    model = assemble(cost, lower, up, integer, blocks)
+    return _Built(model, lane, part, upper, used_lanes, x, y, u, sinks)
+
+
+def solve_rebalance(data: RebalanceData, params: LpParams) -> RebalanceResult:
+    """Least-cost transfers (MILP), straight into HiGHS as arrays (PuLP/CBC as the fallback,
+    the same model).
+
+    Beyond ``MAX_FREE_INTEGERS`` free integer columns, or when the MILP finds no solution in
+    its time limit, the plan is the LP relaxation's transfers rounded down (every row is a
+    ``≤`` with non-negative coefficients on the transfers, or a shortage row whose u takes up
+    the slack, so rounding down keeps them), lanes used wherever a transfer remains: status
+    ``feasible`` (``optimal`` when the rounded plan costs no more than the LP optimum, within
+    ``gap_rel``), the raw status saying so, the LP optimum as the bound."""
+    built = build_rebalance_model(data)
+    model = built.model
+    if len(built.x) == 0:
         report = SolveReport(Status.OPTIMAL, "no candidate transfer", 0.0, objective=0.0)
         return _result(data, {}, report)
-    report = solve_problem(prob, params)
-    moves: dict[tuple[int, int], int] = {}
-    if report.status.has_solution:
-        moves = {k: round(v.value() or 0.0) for k, v in x.items()}
+    t0 = time.perf_counter()
+    if model.free_integers <= MAX_FREE_INTEGERS:
+        sol = solve_arrays(model, params)
+        if sol.values is not None:
+            return _result(data, _moves(built, sol.values), sol.report)
+        if sol.report.status in (Status.INFEASIBLE, Status.ERROR):
+            return _result(data, {}, sol.report)
+        why = f"{sol.report.raw_status}: no MILP solution in the time limit"
+    else:
+        why = f"{model.free_integers} free integer columns > {MAX_FREE_INTEGERS}"
+    left = max(params.time_limit_s - (time.perf_counter() - t0), 1.0)
+    lp = solve_arrays(model, replace(params, time_limit_s=left), relax=True)
+    if lp.values is None:
+        report = replace(lp.report, runtime_s=time.perf_counter() - t0)
+        return _result(data, {}, report)
+    moves = _moves(built, lp.values, rounded=True, min_quantity=data.min_quantity)
+    objective = _objective(data, built, moves)
+    bound = lp.report.objective if lp.report.status == Status.OPTIMAL else None
+    # an integer plan as good as the relaxation's optimum is optimal (often so: the LP of this
+    # transport structure tends to have integer vertices)
+    proven = bound is not None and objective - bound <= max(params.gap_rel * abs(objective), 1e-6)
+    report = SolveReport(
+        Status.OPTIMAL if proven else Status.FEASIBLE,
+        f"LP relaxation rounded down ({why}; LP {lp.report.raw_status})",
+        time.perf_counter() - t0,
+        objective=objective,
+        bound=bound,
+        seed=params.seed,
+        workers=params.workers,
+        time_limit_s=params.time_limit_s,
+    )
     return _result(data, moves, report)
+
+
+def _moves(
+    built: _Built, values: Array, rounded: bool = False, min_quantity: int = 1
+) -> dict[tuple[int, int], int]:
+    """Transfers from column values: rounded to the nearest integer (a MILP solution), or down
+    (the LP relaxation; then transfers left below the minimum quantity are dropped)."""
+    xv = values[built.x]
+    qty = np.floor(xv + 1e-6) if rounded else np.round(xv)
+    qty = np.minimum(qty, built.upper).astype(np.int64)
+    if rounded:
+        qty[qty < min_quantity] = 0
+    return {
+        (int(a), int(i)): int(v)
+        for a, i, v in zip(built.lane[qty > 0], built.part[qty > 0], qty[qty > 0], strict=True)
+    }
+
+
+def _objective(data: RebalanceData, built: _Built, moves: dict[tuple[int, int], int]) -> float:
+    """The model's objective at a set of transfers (shortages only where a transfer reaches)."""
+    if len(moves):
+        keys = np.array(list(moves), dtype=np.int64)
+        qty = np.array(list(moves.values()), dtype=np.int64)
+    else:
+        keys, qty = np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.int64)
+    lane, part = keys[:, 0], keys[:, 1]
+    n_sites = len(data.site_ids)
+    inflow = np.zeros(data.on_hand.size)
+    np.add.at(inflow, part * n_sites + data.lane_to[lane], qty)
+    short = data.short.ravel()[built.short_at] - inflow[built.short_at]
+    penalty = data.penalty[built.short_at // n_sites]
+    return float(
+        np.sum(data.lane_cost[lane] * qty)
+        + np.sum(data.lane_fixed[np.unique(lane)])
+        + np.sum(penalty * np.maximum(short, 0.0))
+    )
 
 
 def largest_excess_to_largest_shortage(data: RebalanceData) -> RebalanceResult:

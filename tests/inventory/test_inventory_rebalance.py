@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -14,6 +16,7 @@ from solvers.inventory.rebalance import (
 )
 
 FAST = LpParams(time_limit_s=10, seed=0, workers=1)
+SAMPLE = Path(__file__).parents[2] / "data" / "sample"
 
 
 def one_part_three_sites(**kw: object) -> RebalanceData:
@@ -114,3 +117,63 @@ def test_milp_never_costs_more_than_the_greedy_rule() -> None:
 def test_bad_lane_is_named() -> None:
     with pytest.raises(ValueError, match="lane 0"):
         one_part_three_sites(lane_to=np.array([0, 2, 2]))
+
+
+def random_instance(seed: int, min_quantity: int, volumes: bool) -> RebalanceData:
+    from dataclasses import replace
+
+    from fieldopt.inventory.synthetic import rebalance_instance
+
+    data = replace(rebalance_instance(25, 6, seed), min_quantity=min_quantity)
+    if volumes:
+        now = np.sum(data.on_hand * data.volume[:, None], axis=0)
+        data = replace(data, site_volume=np.where(np.arange(6) % 2 == 1, now + 4.0, np.nan))
+    return data
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize(("min_quantity", "volumes"), [(1, False), (2, False), (1, True)])
+def test_highs_arrays_and_pulp_cbc_agree(seed: int, min_quantity: int, volumes: bool) -> None:
+    """The same array model solved straight in HiGHS and through PuLP/CBC."""
+    from dataclasses import replace
+
+    data = random_instance(seed, min_quantity, volumes)
+    highs = solve_rebalance(data, FAST)
+    cbc = solve_rebalance(data, replace(FAST, backend="cbc"))
+    assert highs.report.status == cbc.report.status == "optimal"
+    assert highs.total_cost == pytest.approx(cbc.total_cost, abs=1e-6)
+    assert highs.report.objective == pytest.approx(cbc.report.objective, abs=1e-6)
+    assert highs.total_cost == pytest.approx(
+        sum(cost_of(data, highs.lane, highs.part, highs.quantity)[:3])
+    )
+
+
+def test_too_many_integers_give_the_rounded_lp_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    import solvers.inventory.rebalance as reb
+
+    data = random_instance(4, 2, True)
+    exact = solve_rebalance(data, FAST)
+    monkeypatch.setattr(reb, "MAX_FREE_INTEGERS", 0)
+    rounded = solve_rebalance(data, FAST)
+    assert rounded.report.status in ("feasible", "optimal")
+    assert "LP relaxation rounded down" in rounded.report.raw_status
+    assert rounded.report.bound is not None and rounded.report.objective is not None
+    assert rounded.report.bound <= exact.report.objective + 1e-6  # type: ignore[operator]
+    assert exact.report.objective <= rounded.report.objective + 1e-6  # type: ignore[operator]
+    assert np.all(rounded.quantity >= data.min_quantity)
+    sent = np.zeros_like(data.on_hand)
+    np.add.at(sent, (rounded.part, data.lane_from[rounded.lane]), rounded.quantity)
+    assert np.all(data.on_hand - sent >= np.maximum(data.target, data.safety) * (sent > 0))
+
+
+def test_rounded_lp_plan_passes_the_checker(monkeypatch: pytest.MonkeyPatch) -> None:
+    import fieldopt.inventory as inv
+    import solvers.inventory.rebalance as reb
+    from fieldopt.check import check
+    from fieldopt.scenario import read_scenario
+
+    sample = read_scenario(SAMPLE)
+    monkeypatch.setattr(reb, "MAX_FREE_INTEGERS", 0)
+    plan = inv.rebalance(sample, time_limit_s=10, seed=0)
+    assert "LP relaxation rounded down" in plan.report.raw_status
+    assert check(plan, sample) == []
