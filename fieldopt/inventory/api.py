@@ -37,6 +37,7 @@ from fieldopt.translate.inventory import (
     rebalance_data,
     side_constraints,
 )
+from solvers.inventory.choice import choice_applies, solve_stocking_choice
 from solvers.inventory.data import METHODS, Method, StockingData
 from solvers.inventory.evaluate import evaluate
 from solvers.inventory.lp import LpParams
@@ -256,9 +257,11 @@ def optimise(
     ``target_fill_rate`` (demand-weighted over all parts and sites).
 
     Marginal analysis (Sherbrooke) gives a frontier point; with side constraints (van/site
-    volumes, min/max levels, must-stock) — ``side=None`` means "if the scenario has any" — or for
-    a budget between frontier points, the MILP (HiGHS) solves the exact problem. Both handle
-    three echelons; the ``exact`` evaluator is two-echelon only (an input error on a deeper tree).
+    volumes, min/max levels, must-stock) — ``side=None`` means "if the scenario has any" — the
+    frontier point of marginal analysis on the min/max-clipped curves when those are the only
+    side constraints on two echelons (``optimiser="choice"``), the MILP (HiGHS) otherwise.
+    Marginal analysis and the MILP handle three echelons; the ``exact`` evaluator is two-echelon
+    only (an input error on a deeper tree).
     """
     if (budget is None) == (target_fill_rate is None):
         raise InputError(
@@ -334,7 +337,13 @@ def optimise(
                 )
             ]
         )
-    if side:
+    if side and choice_applies(net.data, sc):
+        # min/max levels only: marginal analysis on the clipped curves, no MILP needed
+        res = solve_stocking_choice(net.data, sc, m)
+        if not res.report.status.has_solution:
+            raise NoPlanError(f"stocking choice: {res.report.status} ({res.report.raw_status})")
+        stock, report, optimiser = res.stock, res.report, "choice"
+    elif side:
         res = solve_stocking_milp(
             net.data,
             sc,

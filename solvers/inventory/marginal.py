@@ -92,6 +92,7 @@ class Frontier:
     step_part: IntArray
     step_units: IntArray
     runtime_s: float
+    start_units: IntArray | None = None  # units per part at point 0 (min levels); None: 0
 
     def units_at(self, point: int) -> IntArray:
         """Units per part at frontier point ``point``."""
@@ -100,6 +101,8 @@ class Frontier:
         last = np.full(n_parts, -1, dtype=np.int64)  # each part's last step up to the point
         np.maximum.at(last, self.step_part[:k], np.arange(k, dtype=np.int64))
         units = np.zeros(n_parts, dtype=np.int64)
+        if self.start_units is not None:
+            units[:] = self.start_units
         done = last >= 0
         units[done] = self.step_units[last[done]]
         return units
@@ -534,11 +537,17 @@ def frontier(
 
 def _merge(curves: PartCurves, cost: Array, t0: float) -> Frontier:
     """The frontier from per-part curves: every part's hull steps (a -> b units), merged by
-    decreasing EBO drop per unit of money; free steps first, ties in part then unit order."""
+    decreasing EBO drop per unit of money; free steps first, ties in part then unit order.
+    Point 0 holds each part's first finite point (0 units, or its min levels' sum)."""
     hull, count = _lower_hulls(curves.ebo)
     n_parts = curves.ebo.shape[0]
     start_pts = count > 0
+    if not np.all(start_pts):
+        i = int(np.flatnonzero(~start_pts)[0])
+        raise ValueError(f"part index {i}: no allowed stock level (min above max?)")
     start = float(np.sum(curves.ebo[start_pts, hull[start_pts, 0]]))
+    start_units = hull[:, 0].copy()
+    start_cost = float(np.sum(cost * start_units))
     steps = np.maximum(count - 1, 0)
     part = np.repeat(np.arange(n_parts, dtype=np.int64), steps)
     # position of each step within its part's hull: 1..count-1
@@ -552,7 +561,7 @@ def _merge(curves: PartCurves, cost: Array, t0: float) -> Frontier:
     ratio = np.where(dc > 0, de / np.where(dc > 0, dc, 1.0), np.inf)
     order = np.argsort(-ratio, kind="stable")
     ebo = np.concatenate([[start], start - np.cumsum(de[order])])
-    total_cost = np.concatenate([[0.0], np.cumsum(dc[order])])
+    total_cost = np.concatenate([[0.0], np.cumsum(dc[order])]) + start_cost
     return Frontier(
         curves,
         total_cost,
@@ -560,6 +569,7 @@ def _merge(curves: PartCurves, cost: Array, t0: float) -> Frontier:
         part[order],
         b[order],
         time.perf_counter() - t0,
+        start_units if np.any(start_units) else None,
     )
 
 

@@ -55,7 +55,7 @@ def test_optimise_with_side_constraints_respects_min_max(
     sample: Scenario, mean_rates: pd.DataFrame
 ) -> None:
     plan = inv.optimise(sample, budget=25000, rates=mean_rates, side=True, time_limit_s=3)
-    assert plan.optimiser == "milp"
+    assert plan.optimiser == "choice"  # min/max levels only, two echelons
     assert check(plan, sample) == []
     with pytest.raises(InputError, match="min levels"):
         inv.optimise(sample, budget=15000, rates=mean_rates, side=True)
