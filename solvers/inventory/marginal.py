@@ -477,6 +477,9 @@ def _by_rank(
     stock[part, sites] = chosen.reshape(len(sites), smax).sum(axis=1)
 
 
+_HULL_BLOCK = 500
+
+
 def _lower_hulls(y: Array) -> tuple[IntArray, IntArray]:
     """Per row of ``y`` (``P x W``), the decreasing part of the lower convex hull of the points
     (n, y[n]) with finite y: ``hull[i, :count[i]]`` left to right.
@@ -488,9 +491,20 @@ def _lower_hulls(y: Array) -> tuple[IntArray, IntArray]:
     The same arithmetic as the one-curve loop, so the same hulls, in O(W) numpy steps.
     """
     n_rows, width = y.shape
+    finite = np.isfinite(y)
+    if n_rows > _HULL_BLOCK:
+        # rows are independent: blocks of rows, each only as wide as its last finite point
+        hull = np.zeros((n_rows, width), dtype=np.int64)
+        count = np.zeros(n_rows, dtype=np.int64)
+        for begin in range(0, n_rows, _HULL_BLOCK):
+            block = slice(begin, min(begin + _HULL_BLOCK, n_rows))
+            cols = np.flatnonzero(finite[block].any(axis=0))
+            upto = int(cols[-1]) + 1 if len(cols) else 0
+            h, c = _lower_hulls(y[block, :upto])
+            hull[block, :upto], count[block] = h, c
+        return hull, count
     stack = np.zeros((n_rows, width), dtype=np.int64)
     height = np.zeros(n_rows, dtype=np.int64)
-    finite = np.isfinite(y)
     for n in range(width):
         rows = np.flatnonzero(finite[:, n])
         if len(rows) == 0:
