@@ -260,6 +260,7 @@ def solve_rebalance(data: RebalanceData, params: LpParams) -> RebalanceResult:
         report = replace(lp.report, runtime_s=time.perf_counter() - t0)
         return _result(data, {}, report)
     moves = _moves(built, lp.values, rounded=True, min_quantity=data.min_quantity)
+    moves = _repair(data, built, lp.values, moves)
     objective = _objective(data, built, moves)
     bound = lp.report.objective if lp.report.status == Status.OPTIMAL else None
     # an integer plan as good as the relaxation's optimum is optimal (often so: the LP of this
@@ -292,6 +293,62 @@ def _moves(
         (int(a), int(i)): int(v)
         for a, i, v in zip(built.lane[qty > 0], built.part[qty > 0], qty[qty > 0], strict=True)
     }
+
+
+def _repair(
+    data: RebalanceData,
+    built: _Built,
+    values: Array,
+    moves: dict[tuple[int, int], int],
+) -> dict[tuple[int, int], int]:
+    """Give back what rounding down took: the transfers the LP had fractional, largest fraction
+    first, each raised to its LP value rounded up where the source's spare stock, the
+    destination's shortage, the lane's capacity and the receiving volume still allow it and a
+    unit saves more shortage penalty than it costs (plus the lane's fixed cost on an unused
+    lane). Every row stays satisfied, so the plan stays feasible."""
+    xv = values[built.x]
+    frac = xv - np.floor(xv + 1e-6)
+    cand = np.flatnonzero(frac > 1e-6)
+    if len(cand) == 0:
+        return moves
+    cand = cand[np.argsort(-frac[cand], kind="stable")]
+    out = dict(moves)
+    n_sites = len(data.site_ids)
+    spare = data.spare.astype(np.int64).ravel().copy()
+    short = data.short.astype(np.int64).ravel().copy()
+    lane_left = np.where(data.lane_capacity >= 0, data.lane_capacity, np.iinfo(np.int64).max)
+    lane_left = lane_left.astype(np.int64)
+    used = np.zeros(len(data.lane_from), dtype=bool)
+    now = np.sum(data.on_hand * data.volume[:, None], axis=0)
+    room = np.where(np.isfinite(data.site_volume), np.maximum(data.site_volume, now) - now, np.inf)
+    for (a, i), q in out.items():
+        spare[i * n_sites + data.lane_from[a]] -= q
+        short[i * n_sites + data.lane_to[a]] -= q
+        lane_left[a] -= q
+        used[a] = True
+        room[data.lane_to[a]] -= q * data.volume[i]
+    lanes, parts = built.lane[cand].tolist(), built.part[cand].tolist()
+    tops = np.ceil(xv[cand] - 1e-6).astype(np.int64).tolist()
+    for a, i, top in zip(lanes, parts, tops, strict=True):
+        have = out.get((a, i), 0)
+        src, dst = i * n_sites + int(data.lane_from[a]), i * n_sites + int(data.lane_to[a])
+        t = int(data.lane_to[a])
+        vol = float(data.volume[i])
+        add = min(top - have, int(spare[src]), int(short[dst]), int(lane_left[a]))
+        if vol > 0 and np.isfinite(room[t]):
+            add = min(add, int(max(float(room[t]), 0.0) // vol))
+        if add <= 0 or have + add < data.min_quantity:
+            continue
+        gain = add * (float(data.penalty[i]) - float(data.lane_cost[a]))
+        if gain <= (0.0 if used[a] else float(data.lane_fixed[a])):
+            continue
+        out[a, i] = have + add
+        spare[src] -= add
+        short[dst] -= add
+        lane_left[a] -= add
+        used[a] = True
+        room[t] -= add * vol
+    return out
 
 
 def _objective(data: RebalanceData, built: _Built, moves: dict[tuple[int, int], int]) -> float:
