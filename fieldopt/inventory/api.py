@@ -176,14 +176,17 @@ def _frontier_frame(net: Network, fr: Frontier, method: Method, samples: int) ->
         }
     )
     del units_cum
-    # investment along the path: each step moves one part to a new unit count
-    units = np.zeros(data.demand_rate.shape[0], dtype=np.int64)
-    invest = np.zeros(len(fr.cost))
-    total = 0.0
-    for t, (p, u) in enumerate(zip(fr.step_part, fr.step_units, strict=True), start=1):
-        total += float(data.unit_cost[p]) * float(u - units[p])
-        units[p] = u
-        invest[t] = total
+    # investment along the path: each step moves one part to a new unit count (its previous
+    # step's, or 0 before its first)
+    by_part = np.argsort(fr.step_part, kind="stable")
+    part_sorted = fr.step_part[by_part]
+    units_sorted = fr.step_units[by_part]
+    prev_sorted = np.concatenate([[0], units_sorted[:-1]]).astype(np.int64)
+    prev_sorted[np.concatenate([[True], part_sorted[1:] != part_sorted[:-1]])] = 0
+    delta = np.zeros(len(by_part), dtype=np.int64)
+    delta[by_part] = units_sorted - prev_sorted
+    step_cost = data.unit_cost[fr.step_part] * delta.astype(np.float64)
+    invest = np.concatenate([[0.0], np.cumsum(step_cost)])
     frame.insert(0, "investment", invest)
     frame["fill_rate"] = np.nan
     picks = np.unique(np.linspace(0, len(fr.cost) - 1, min(samples, len(fr.cost))).astype(int))

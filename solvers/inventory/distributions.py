@@ -85,8 +85,16 @@ def _ebo_from_tail(tail: Array, mean: Array, smax: int) -> Array:
 
 def ebo_curve(pmf: Array, mean: Array, smax: int) -> Array:
     """EBO alone for ``s = 0..smax`` (the same numbers as ``backorder_curves``), shape
-    ``pmf.shape[:-1] + (smax+1,)``."""
-    return _ebo_from_tail(_cdf_tail(pmf, smax)[1], mean, smax)
+    ``pmf.shape[:-1] + (smax+1,)``. Needs the pmf on ``0..smax-1`` only: a shorter one is a
+    truncated pmf whose tail past its support is 0, so EBO stays flat there."""
+    m = min(pmf.shape[-1], smax)
+    ebo = np.empty((*pmf.shape[:-1], smax + 1))
+    ebo[..., 0] = mean
+    if m > 0:
+        tail = np.clip(1.0 - np.cumsum(pmf[..., :m], axis=-1), 0.0, 1.0)
+        ebo[..., 1 : m + 1] = mean[..., None] - np.cumsum(tail, axis=-1)
+        ebo[..., m + 1 :] = ebo[..., m : m + 1]
+    return np.maximum(ebo, 0.0, out=ebo)
 
 
 def backorder_curves(pmf: Array, mean: Array, smax: int) -> tuple[Array, Array, Array]:

@@ -265,10 +265,12 @@ def _greedy(ebo: Array) -> tuple[Array, Array]:
     (``n = 0..sites*S``) and the drops, for ranking units when allocating."""
     lead = ebo.shape[:-2]
     drops = (ebo[..., :-1] - ebo[..., 1:]).reshape(*lead, -1)
-    g = ebo[..., 0].sum(axis=-1)[..., None] - np.concatenate(
-        [np.zeros((*lead, 1)), np.cumsum(-np.sort(-drops, axis=-1), axis=-1)], axis=-1
-    )
-    return np.maximum(g, 0.0), drops
+    ranked = np.sort(drops, axis=-1)[..., ::-1]  # largest first
+    g = np.empty((*lead, drops.shape[-1] + 1))
+    start = ebo[..., 0].sum(axis=-1)
+    g[..., 0] = start
+    g[..., 1:] = start[..., None] - np.cumsum(ranked, axis=-1)
+    return np.maximum(g, 0.0, out=g), drops
 
 
 def _minplus(a: Array, b: Array) -> tuple[Array, IntArray]:
