@@ -145,23 +145,28 @@ def _choice_chunk(
     best = np.full((k, width), np.inf)
     best_lvl = np.zeros((k, width), dtype=np.int64)
     e0 = pre.e0[idx]
+    cut = params.tail_ebo * 1e-3
     for s0 in range(int(first.min(initial=0)), int(last.max(initial=0)) + 1):
-        if (
-            s0 > int(first.max(initial=0))
-            and not data.single_site
-            and np.all(e0[:, s0 - 1] < params.tail_ebo * 1e-3)
-        ):
-            break  # more root stock cannot change anything measurable
-        ebo = _base_ebo(data, idx, np.full(k, s0, dtype=np.int64), params.method, smax, pre)
-        g, _, _ = _clipped_greedy(ebo, lo_b, allowed)
-        g[(s0 < first) | (s0 > last)] = np.inf
-        cols = s0 + floor[:, None] + np.arange(g.shape[1])[None, :]
+        # as in the plain frontier: a part takes root stock above its min only while its root
+        # still has measurable backorders
+        active = (s0 >= first) & (s0 <= last)
+        if s0 > 0 and not data.single_site:
+            active &= (s0 <= first) | (e0[:, s0 - 1] >= cut)
+        rows = np.flatnonzero(active)
+        if len(rows) == 0:
+            if s0 > int(first.max(initial=0)):
+                break
+            continue
+        lv = np.full(len(rows), s0, dtype=np.int64)
+        ebo = _base_ebo(data, idx[rows], lv, params.method, smax, pre)
+        g, _, _ = _clipped_greedy(ebo, lo_b[rows], allowed[rows])
+        cols = s0 + floor[rows, None] + np.arange(g.shape[1])[None, :]
         inside = cols < width
         cols = np.minimum(cols, width - 1)
-        rows = np.broadcast_to(np.arange(k)[:, None], cols.shape)
-        better = inside & (g < best[rows, cols] - 1e-15)
-        best[rows[better], cols[better]] = g[better]
-        best_lvl[rows[better], cols[better]] = s0
+        at = np.broadcast_to(rows[:, None], cols.shape)
+        better = inside & (g < best[at, cols] - 1e-15)
+        best[at[better], cols[better]] = g[better]
+        best_lvl[at[better], cols[better]] = s0
     return best, best_lvl
 
 

@@ -168,14 +168,21 @@ def _chunk_curves(
     best = np.full((k, width), np.inf)
     best_lvl = np.zeros((k, width), dtype=np.int64)
     for s0 in range(s0max + 1):
-        if s0 > 0 and not data.single_site and np.all(e0[:, s0 - 1] < params.tail_ebo * 1e-3):
-            break  # more root stock cannot change anything measurable
-        ebo = _base_ebo(data, idx, np.full(k, s0, dtype=np.int64), params.method, smax, pre)
+        # a part takes more root stock only while its root still has measurable backorders
+        rows = np.arange(k) if s0 == 0 else np.flatnonzero(e0[:, s0 - 1] >= params.tail_ebo * 1e-3)
+        if len(rows) == 0:
+            break
+        ebo = _base_ebo(
+            data, idx[rows], np.full(len(rows), s0, dtype=np.int64), params.method, smax, pre
+        )
         g, _ = _greedy(ebo)
-        window = best[:, s0 : s0 + g.shape[1]]
+        window = best[rows, s0 : s0 + g.shape[1]]
         better = g < window - 1e-15
         window[better] = g[better]
-        best_lvl[:, s0 : s0 + g.shape[1]][better] = s0
+        best[rows, s0 : s0 + g.shape[1]] = window
+        lvl = best_lvl[rows, s0 : s0 + g.shape[1]]
+        lvl[better] = s0
+        best_lvl[rows, s0 : s0 + g.shape[1]] = lvl
     return best, best_lvl
 
 

@@ -1,9 +1,10 @@
 """Stocking with side constraints: a PuLP MILP over convex piecewise-linear EBO curves (HiGHS).
 
-Marginal analysis cannot carry van volumes, per-site budgets, min/max levels or must-stock rules;
-this model can. Candidate root levels per part are those the exact per-part curve uses (plus the
-root's min level); with no side constraints the MILP is exact for any budget, and it agrees with
-marginal analysis on the frontier's points.
+Marginal analysis cannot carry van volumes or per-site budgets; this model can (min/max levels
+and must-stock rules alone, on two echelons, are marginal analysis on clipped curves:
+``solvers.inventory.choice``). Candidate root levels per part are those the exact per-part
+curve uses (plus the root's min level); with no side constraints the MILP is exact for any
+budget, and it agrees with marginal analysis on the frontier's points.
 
 Three echelons: each depot with vans below it gets one binary per (candidate root level, depot
 level) pair, tied to the root's choice (``add_depot_level_choice``); the depot's own customers'
