@@ -147,15 +147,23 @@ class ArraySolution:
     report: SolveReport
 
 
-def solve_arrays(model: ArrayModel, params: LpParams, relax: bool = False) -> ArraySolution:
+def solve_arrays(
+    model: ArrayModel,
+    params: LpParams,
+    relax: bool = False,
+    start: NDArray[np.float64] | None = None,
+) -> ArraySolution:
     """Solve an array model: straight into HiGHS (one ``passModel``), or through PuLP with CBC
-    when CBC is asked for or highspy is missing. ``relax``: the LP relaxation."""
+    when CBC is asked for or highspy is missing. ``relax``: the LP relaxation; ``start``: a
+    feasible solution HiGHS starts from (CBC ignores it)."""
     if params.backend == "highs" and highs_available():
-        return _solve_highs(model, params, relax)
+        return _solve_highs(model, params, relax, start)
     return _solve_pulp(model, replace(params, backend="cbc"), relax)
 
 
-def _solve_highs(model: ArrayModel, params: LpParams, relax: bool) -> ArraySolution:
+def _solve_highs(
+    model: ArrayModel, params: LpParams, relax: bool, start: NDArray[np.float64] | None
+) -> ArraySolution:
     import highspy
 
     t0 = time.perf_counter()
@@ -189,6 +197,10 @@ def _solve_highs(model: ArrayModel, params: LpParams, relax: bool) -> ArraySolut
     if passed == highspy.HighsStatus.kError:
         return ArraySolution(
             None, SolveReport(Status.ERROR, "highs: passModel refused the model", 0.0)
+        )
+    if start is not None and not relax:
+        h.setSolution(
+            model.n_cols, np.arange(model.n_cols, dtype=np.int32), start.astype(np.float64)
         )
     h.run()
     runtime = time.perf_counter() - t0

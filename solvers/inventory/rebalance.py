@@ -231,34 +231,25 @@ def build_rebalance_model(data: RebalanceData) -> _Built:
 
 def solve_rebalance(data: RebalanceData, params: LpParams) -> RebalanceResult:
     """Least-cost transfers (MILP), straight into HiGHS as arrays (PuLP/CBC as the fallback,
-    the same model).
+    the same model), within ``params.time_limit_s`` for the MILP.
 
-    Beyond ``MAX_FREE_INTEGERS`` free integer columns, or when the MILP finds no solution in
-    its time limit, the plan is the LP relaxation's transfers rounded down (every row is a
-    ``≤`` with non-negative coefficients on the transfers, or a shortage row whose u takes up
-    the slack, so rounding down keeps them), lanes used wherever a transfer remains: status
-    ``feasible`` (``optimal`` when the rounded plan costs no more than the LP optimum, within
-    ``gap_rel``), the raw status saying so, the LP optimum as the bound."""
+    The LP relaxation comes first: its transfers rounded down keep every row (each is a ``≤``
+    with non-negative coefficients on the transfers, or a shortage row whose u takes up the
+    slack), then fractional ones are raised back where every row allows it and it pays
+    (``_repair``). That plan is returned — status ``optimal`` when it costs no more than the LP
+    optimum (within ``gap_rel``), else ``feasible``, the LP optimum as the bound, raw status
+    ``LP relaxation rounded down (...)`` — when it meets the bound, when the model has more
+    than ``MAX_FREE_INTEGERS`` free integer columns, or when the MILP (started from that plan)
+    returns nothing better within its time limit."""
     built = build_rebalance_model(data)
     model = built.model
     if len(built.x) == 0:
         report = SolveReport(Status.OPTIMAL, "no candidate transfer", 0.0, objective=0.0)
         return _result(data, {}, report)
     t0 = time.perf_counter()
-    if model.free_integers <= MAX_FREE_INTEGERS:
-        sol = solve_arrays(model, params)
-        if sol.values is not None:
-            return _result(data, _moves(built, sol.values), sol.report)
-        if sol.report.status in (Status.INFEASIBLE, Status.ERROR):
-            return _result(data, {}, sol.report)
-        why = f"{sol.report.raw_status}: no MILP solution in the time limit"
-    else:
-        why = f"{model.free_integers} free integer columns > {MAX_FREE_INTEGERS}"
-    left = max(params.time_limit_s - (time.perf_counter() - t0), 1.0)
-    lp = solve_arrays(model, replace(params, time_limit_s=left), relax=True)
+    lp = solve_arrays(model, params, relax=True)
     if lp.values is None:
-        report = replace(lp.report, runtime_s=time.perf_counter() - t0)
-        return _result(data, {}, report)
+        return _result(data, {}, replace(lp.report, runtime_s=time.perf_counter() - t0))
     moves = _moves(built, lp.values, rounded=True, min_quantity=data.min_quantity)
     moves = _repair(data, built, lp.values, moves)
     objective = _objective(data, built, moves)
@@ -266,6 +257,21 @@ def solve_rebalance(data: RebalanceData, params: LpParams) -> RebalanceResult:
     # an integer plan as good as the relaxation's optimum is optimal (often so: the LP of this
     # transport structure tends to have integer vertices)
     proven = bound is not None and objective - bound <= max(params.gap_rel * abs(objective), 1e-6)
+    if proven:
+        why = "meets the LP bound"
+    elif model.free_integers > MAX_FREE_INTEGERS:
+        why = f"{model.free_integers} free integer columns > {MAX_FREE_INTEGERS}"
+    else:
+        left = max(params.time_limit_s - (time.perf_counter() - t0), 1.0)
+        start = _columns(data, built, moves)
+        sol = solve_arrays(model, replace(params, time_limit_s=left), start=start)
+        better = sol.report.objective is not None and sol.report.objective < objective - 1e-9
+        if sol.values is not None and (better or sol.report.status == Status.OPTIMAL):
+            report = replace(sol.report, runtime_s=time.perf_counter() - t0)
+            if report.bound is None or (bound is not None and bound > report.bound):
+                report = replace(report, bound=bound)
+            return _result(data, _moves(built, sol.values), report)
+        why = f"MILP {sol.report.raw_status}: nothing better in the time limit"
     report = SolveReport(
         Status.OPTIMAL if proven else Status.FEASIBLE,
         f"LP relaxation rounded down ({why}; LP {lp.report.raw_status})",
@@ -277,6 +283,24 @@ def solve_rebalance(data: RebalanceData, params: LpParams) -> RebalanceResult:
         time_limit_s=params.time_limit_s,
     )
     return _result(data, moves, report)
+
+
+def _columns(data: RebalanceData, built: _Built, moves: dict[tuple[int, int], int]) -> Array:
+    """Every column's value at a set of transfers (a MILP start): x, w, y and u."""
+    n_sites = len(data.site_ids)
+    key = {(int(a), int(i)): k for k, (a, i) in enumerate(zip(built.lane, built.part, strict=True))}
+    xv = np.zeros(len(built.x))
+    for ai, q in moves.items():
+        xv[key[ai]] = q
+    n_w = len(built.model.cost) - len(built.x) - len(built.y) - len(built.u)
+    wv = (xv > 0).astype(np.float64) if n_w else np.zeros(0)
+    lane_used = np.zeros(len(data.lane_from), dtype=bool)
+    lane_used[built.lane[xv > 0]] = True
+    yv = lane_used[built.used_lanes].astype(np.float64)
+    inflow = np.zeros(data.on_hand.size)
+    np.add.at(inflow, built.part * n_sites + data.lane_to[built.lane], xv)
+    uv = np.maximum(data.short.ravel()[built.short_at] - inflow[built.short_at], 0.0)
+    return np.concatenate([xv, wv, yv, uv])
 
 
 def _moves(

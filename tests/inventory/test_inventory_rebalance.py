@@ -177,3 +177,22 @@ def test_rounded_lp_plan_passes_the_checker(monkeypatch: pytest.MonkeyPatch) -> 
     plan = inv.rebalance(sample, time_limit_s=10, seed=0)
     assert "LP relaxation rounded down" in plan.report.raw_status
     assert check(plan, sample) == []
+
+
+def test_milp_runs_from_the_rounded_lp_plan_and_never_does_worse(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An instance whose LP relaxation is fractional: the MILP (started from the rounded LP
+    plan) proves optimality, at no more than the rounded plan's cost and no less than the LP
+    bound."""
+    import solvers.inventory.rebalance as reb
+
+    data = random_instance(0, 1, False)
+    milp = solve_rebalance(data, FAST)
+    assert milp.report.raw_status == "highs: Optimal"
+    monkeypatch.setattr(reb, "MAX_FREE_INTEGERS", 0)
+    rounded = solve_rebalance(data, FAST)
+    assert rounded.report.status == "feasible"
+    assert rounded.report.bound is not None and rounded.report.objective is not None
+    assert milp.report.objective is not None
+    assert rounded.report.bound - 1e-6 <= milp.report.objective <= rounded.report.objective + 1e-6
