@@ -200,6 +200,89 @@ def add_headcount_cumulative(
     model.add_cumulative(intervals, demands, data.num_resources)
 
 
+def staffable_together(data: SchedulingData, acts: list[int]) -> bool:
+    """Whether activities ``acts`` can be staffed at the same time: a matching of their skill
+    units (and spare seats, which any resource fills) to distinct resources, by augmenting
+    paths. By Hall's theorem this is ``sum_{i in acts} sum_{s in Q} sreq_is <= |R_Q|`` for
+    every skill set ``Q`` (and the head count against all resources)."""
+    units: list[int] = []  # a skill, or -1 for a spare seat
+    for i in acts:
+        for s in np.flatnonzero(data.sreq[i]).tolist():
+            units += [int(s)] * int(data.sreq[i, s])
+        units += [-1] * (int(data.team_size[i]) - int(data.sreq[i].sum()))
+    m = data.num_resources
+    if len(units) > m:
+        return False
+    cand = [
+        list(range(m)) if s < 0 else [int(r) for r in np.flatnonzero(data.mastery[:, s])]
+        for s in units
+    ]
+    owner = [-1] * m
+
+    def augment(u: int, seen: list[bool]) -> bool:
+        for r in cand[u]:
+            if not seen[r]:
+                seen[r] = True
+                if owner[r] < 0 or augment(owner[r], seen):
+                    owner[r] = u
+                    return True
+        return False
+
+    return all(augment(u, [False] * m) for u in range(len(units)))
+
+
+def incompatible_cliques(data: SchedulingData, max_activities: int = 400) -> list[list[int]]:
+    """Cliques covering the pairs of activities (positive duration, in-house) that cannot run
+    at the same time because no two disjoint teams staff them (:func:`staffable_together`).
+
+    Pairs are tested once per pair of requirement profiles; each uncovered pair is grown
+    greedily into a maximal clique. Nothing is computed beyond ``max_activities``."""
+    n = data.num_activities
+    if n > max_activities:
+        return []
+    acts = [i for i in range(n) if int(data.duration[i].max(initial=0)) > 0]
+    acts = [i for i in acts if int(data.team_size[i]) > 0]
+    profile = {i: (tuple(data.sreq[i].tolist()), int(data.team_size[i])) for i in acts}
+    memo: dict[tuple[object, object], bool] = {}
+    adj: dict[int, set[int]] = {i: set() for i in acts}
+    for a_pos, a in enumerate(acts):
+        for b in acts[a_pos + 1 :]:
+            pa, pb = profile[a], profile[b]
+            key = (pa, pb) if pa <= pb else (pb, pa)
+            if key not in memo:
+                memo[key] = not staffable_together(data, [a, b])
+            if memo[key]:
+                adj[a].add(b)
+                adj[b].add(a)
+    cliques: list[list[int]] = []
+    covered: set[tuple[int, int]] = set()
+    order = sorted(acts, key=lambda i: (-len(adj[i]), i))
+    for a in order:
+        for b in sorted(adj[a], key=lambda j: (-len(adj[j]), j)):
+            if (a, b) in covered:
+                continue
+            clique = [a, b]
+            for c in order:
+                if c not in clique and all(c in adj[k] for k in clique):
+                    clique.append(c)
+            for x in clique:
+                for y in clique:
+                    covered.add((x, y))
+            cliques.append(sorted(clique))
+    return cliques
+
+
+def add_incompatibility_cliques(
+    model: cp_model.CpModel, data: SchedulingData, v: Variables
+) -> None:
+    """Redundant: ``NoOverlap({I_i : i in K})`` for each clique ``K`` of
+    :func:`incompatible_cliques` — activities no two disjoint teams can staff run one after
+    the other. Implied by the per-resource no-overlaps and the skill coverage, but it gives
+    the solver the disjunctions directly (edge finding, the LP's clique energy)."""
+    for clique in incompatible_cliques(data):
+        model.add_no_overlap([v.interval[i] for i in clique])
+
+
 def add_precedences(model: cp_model.CpModel, data: SchedulingData, v: Variables) -> None:
     """Finish-to-start with lags: ``u_j => u_i`` and ``u_j => S_j >= C_i + lag`` for
     ``i -> j``; an outsourced successor needs its predecessor done (``o_j => u_i or o_i``)."""
@@ -301,6 +384,7 @@ def build_model(
     if redundant:
         add_skill_cumulatives(model, data, v, off)
         add_headcount_cumulative(model, data, v, off)
+        add_incompatibility_cliques(model, data, v)
     add_precedences(model, data, v)
     add_start_windows(model, data, v)
     add_pins(model, data, v)
