@@ -2,7 +2,8 @@
 
 Symbols: activity ``i``, resource ``r``, skill ``s``; ``S_i``, ``P_i``, ``C_i`` its start,
 processing time and end; ``u_i`` (in-house), ``o_i`` (outsourced), ``d_i`` (dropped) its
-fate; ``x_ir`` resource ``r`` in its team; ``y_irs`` resource ``r`` serves skill ``s``.
+fate; ``x_ic`` members of class ``c`` (interchangeable resources) in its team; ``y_ics``
+members of class ``c`` serving skill ``s``.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class Variables:
     team_interval: list[dict[int, cp_model.IntervalVar]]
     serves: list[dict[tuple[int, int], cp_model.IntVar]]
     cost_terms: list[cp_model.LinearExprT] = field(default_factory=list)
+    classes: list[tuple[int, ...]] = field(default_factory=list)
 
 
 def add_activities(model: cp_model.CpModel, data: SchedulingData) -> Variables:
@@ -68,26 +70,67 @@ def add_activities(model: cp_model.CpModel, data: SchedulingData) -> Variables:
     return v
 
 
-def add_team_intervals(model: cp_model.CpModel, data: SchedulingData, v: Variables) -> None:
-    """Optional intervals per (activity, resource) sharing the activity's start and end.
+def resource_classes(data: SchedulingData) -> list[tuple[int, ...]]:
+    """Interchangeable resources: same skills, same durations, same forbidden intervals, never
+    pinned. Classes are ordered by their first member; a pinned resource is a class alone."""
+    pinned = {int(r) for r in data.pin_resource.tolist() if r >= 0}
+    off: dict[int, list[tuple[int, int]]] = {}
+    for r, a, b in zip(
+        data.off_resource.tolist(), data.off_start.tolist(), data.off_end.tolist(), strict=True
+    ):
+        off.setdefault(r, []).append((a, b))
+    groups: dict[object, list[int]] = {}
+    for r in range(data.num_resources):
+        key: object = (
+            ("pinned", r)
+            if r in pinned
+            else (
+                data.mastery[r].tobytes(),
+                data.duration[:, r].tobytes(),
+                tuple(sorted(off.get(r, []))),
+            )
+        )
+        groups.setdefault(key, []).append(r)
+    return sorted((tuple(g) for g in groups.values()), key=lambda g: g[0])
 
-    ``sum_r x_ir = team_i * u_i``; ``x_ir => u_i``; ``x_ir => P_i >= p_ir`` (the slowest
-    member sets the duration).
+
+def add_team_intervals(model: cp_model.CpModel, data: SchedulingData, v: Variables) -> None:
+    """Team members counted per class of interchangeable resources (:func:`resource_classes`).
+
+    ``x_ic`` in ``[0, min(|c|, team_i)]`` members of class ``c`` in activity ``i``'s team;
+    ``sum_c x_ic = team_i * u_i``; ``x_ic >= 1 => P_i >= p_ic`` (the slowest member sets the
+    duration). A class of one resource is a Boolean with an optional interval sharing
+    ``S_i``, ``C_i``. Counting members instead of naming them removes the symmetry between
+    identical resources; :func:`assign_members` names them in the solution.
     """
+    v.classes = resource_classes(data)
+    of_class = {r: c for c, members in enumerate(v.classes) for r in members}
     for i in range(data.num_activities):
         team: dict[int, cp_model.IntVar] = {}
         intervals: dict[int, cp_model.IntervalVar] = {}
+        elig: dict[int, int] = {}
         for r in data.eligible(i):
-            x = model.new_bool_var(f"x{i}_{r}")
-            model.add_implication(x, v.inhouse[i])
-            p = int(data.duration[i, r])
-            if not isinstance(v.size[i], int):
-                model.add(v.size[i] >= p).only_enforce_if(x)
-            team[r] = x
-            intervals[r] = model.new_optional_interval_var(
-                v.start[i], v.size[i], v.end[i], x, f"I{i}_{r}"
-            )
-        model.add(sum(team.values()) == int(data.team_size[i]) * v.inhouse[i])
+            elig[of_class[r]] = elig.get(of_class[r], 0) + 1
+        cap = int(data.team_size[i])
+        pace = {int(data.duration[i, v.classes[c][0]]) for c in elig}
+        for c, k in elig.items():
+            p = int(data.duration[i, v.classes[c][0]])
+            if k == 1:
+                x = model.new_bool_var(f"x{i}_c{c}")
+                intervals[c] = model.new_optional_interval_var(
+                    v.start[i], v.size[i], v.end[i], x, f"I{i}_c{c}"
+                )
+                model.add_implication(x, v.inhouse[i])
+                if len(pace) > 1:
+                    model.add(v.size[i] >= p).only_enforce_if(x)
+            else:
+                x = model.new_int_var(0, min(k, cap), f"x{i}_c{c}")
+                if len(pace) > 1 and p > min(pace):
+                    used = model.new_bool_var(f"x{i}_c{c}_used")
+                    model.add(x <= k * used)
+                    model.add(v.size[i] >= p).only_enforce_if(used)
+            team[c] = x
+        model.add(sum(team.values()) == cap * v.inhouse[i])
         v.team.append(team)
         v.team_interval.append(intervals)
 
@@ -95,21 +138,27 @@ def add_team_intervals(model: cp_model.CpModel, data: SchedulingData, v: Variabl
 def add_skill_coverage(model: cp_model.CpModel, data: SchedulingData, v: Variables) -> None:
     """Each skill is covered by enough team members, each serving one skill.
 
-    ``sum_r y_irs = sreq_is * u_i`` over resources mastering ``s``; ``sum_s y_irs <= x_ir``
-    (with ``=`` when the team has no spare seat).
+    ``y_ics`` members of class ``c`` (which masters ``s``) serving ``s`` in activity ``i``;
+    ``sum_c y_ics = sreq_is * u_i``; ``sum_s y_ics <= x_ic`` (with ``=`` when the team has no
+    spare seat).
     """
     for i in range(data.num_activities):
         skills = [int(s) for s in range(data.num_skills) if data.sreq[i, s] > 0]
         serves: dict[tuple[int, int], cp_model.IntVar] = {}
         for s in skills:
-            for r in v.team[i]:
-                if data.mastery[r, s]:
-                    serves[r, s] = model.new_bool_var(f"y{i}_{r}_{s}")
-            cover = [y for (r, s2), y in serves.items() if s2 == s]
+            for c in v.team[i]:
+                if data.mastery[v.classes[c][0], s]:
+                    hi = min(int(data.sreq[i, s]), len(v.classes[c]), int(data.team_size[i]))
+                    serves[c, s] = (
+                        model.new_bool_var(f"y{i}_c{c}_{s}")
+                        if hi == 1
+                        else model.new_int_var(0, hi, f"y{i}_c{c}_{s}")
+                    )
+            cover = [y for (c, s2), y in serves.items() if s2 == s]
             model.add(sum(cover) == int(data.sreq[i, s]) * v.inhouse[i])
         exact = int(data.team_size[i]) == int(data.sreq[i].sum())
-        for r, x in v.team[i].items():
-            mine = [y for (r2, _), y in serves.items() if r2 == r]
+        for c, x in v.team[i].items():
+            mine = [y for (c2, _), y in serves.items() if c2 == c]
             if exact:
                 model.add(sum(mine) == x)
             elif mine:
@@ -136,13 +185,60 @@ def add_no_overlap(
     v: Variables,
     off: list[list[cp_model.IntervalVar]],
 ) -> None:
-    """A resource does one thing at a time, and nothing in its forbidden intervals:
-    ``NoOverlap({[S_i, C_i) : x_ir} ∪ off_r)`` for each resource ``r``. An intervention thus
-    fits inside one working period (it cannot straddle a night)."""
-    for r in range(data.num_resources):
-        mine = [iv[r] for iv in v.team_interval if r in iv]
-        if len(mine) + len(off[r]) > 1 and mine:
-            model.add_no_overlap(mine + off[r])
+    """A resource does one thing at a time, and nothing in its forbidden intervals. For a class
+    of one resource ``r``: ``NoOverlap({[S_i, C_i) : x_ir} ∪ off_r)``; for a larger class
+    ``c``: ``Cumulative({([S_i, C_i), x_ic)} ∪ {(off_c, |c|)}, |c|)`` — its members share one
+    calendar. An intervention thus fits inside one working period (it cannot straddle a
+    night). The cumulative is exact: intervals on a line can always be given distinct members
+    when no more than ``|c|`` are needed at any time (:func:`assign_members`)."""
+    for c, members in enumerate(v.classes):
+        calendar = off[members[0]]
+        if len(members) == 1:
+            mine = [iv[c] for iv in v.team_interval if c in iv]
+            if len(mine) + len(calendar) > 1 and mine:
+                model.add_no_overlap(mine + calendar)
+            continue
+        users = [i for i in range(data.num_activities) if c in v.team[i]]
+        if not users:
+            continue
+        intervals = [v.interval[i] for i in users] + calendar
+        demands: list[cp_model.LinearExprT] = [v.team[i][c] for i in users]
+        demands += [len(members)] * len(calendar)
+        model.add_cumulative(intervals, demands, len(members))
+
+
+def assign_members(
+    classes: list[tuple[int, ...]],
+    start: list[int],
+    end: list[int],
+    counts: list[dict[int, int]],
+    skills: list[dict[tuple[int, int], int]],
+) -> list[tuple[tuple[int, int], ...]]:
+    """Name the members of each team from the solved counts: per class, activities in order
+    of start take the lowest-numbered members free at that time (released when their activity
+    ends). Returns ``(resource, skill)`` pairs per activity (skill ``-1``: a spare seat).
+
+    Raises ``RuntimeError`` if a class is over-subscribed (the counts break the model)."""
+    n = len(start)
+    team: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+    for c, members in enumerate(classes):
+        users = sorted(
+            (i for i in range(n) if counts[i].get(c, 0) > 0), key=lambda i: (start[i], i)
+        )
+        busy_until = dict.fromkeys(members, -1)
+        for i in users:
+            k = counts[i][c]
+            zero = end[i] <= start[i]
+            free = [r for r in members if zero or busy_until[r] <= start[i]][:k]
+            if len(free) < k:
+                raise RuntimeError(f"class {c}: {k} members needed at {start[i]}, fewer free")
+            seats = [s for (c2, s), y in sorted(skills[i].items()) if c2 == c for _ in range(y)]
+            seats += [-1] * (k - len(seats))
+            for r, s in zip(free, seats, strict=True):
+                if not zero:
+                    busy_until[r] = end[i]
+                team[i].append((r, s))
+    return [tuple(sorted(t)) for t in team]
 
 
 def add_skill_cumulatives(
@@ -309,11 +405,12 @@ def add_start_windows(model: cp_model.CpModel, data: SchedulingData, v: Variable
 
 def add_pins(model: cp_model.CpModel, data: SchedulingData, v: Variables) -> None:
     """Pins a dispatcher set: ``u_i => x_{i,pin_r} = 1`` and ``u_i => S_i = pin_s``."""
+    of_class = {r: c for c, members in enumerate(v.classes) for r in members}
     for i in range(data.num_activities):
         r, s = int(data.pin_resource[i]), int(data.pin_start[i])
         if r >= 0:
-            if r in v.team[i]:
-                model.add_implication(v.inhouse[i], v.team[i][r])
+            if of_class[r] in v.team[i]:  # a pinned resource is a class alone
+                model.add(v.team[i][of_class[r]] == 1).only_enforce_if(v.inhouse[i])
             else:
                 model.add(v.inhouse[i] == 0)
         if s >= 0:
