@@ -70,9 +70,12 @@ def add_activities(model: cp_model.CpModel, data: SchedulingData) -> Variables:
     return v
 
 
-def resource_classes(data: SchedulingData) -> list[tuple[int, ...]]:
+def resource_classes(data: SchedulingData, group: bool = True) -> list[tuple[int, ...]]:
     """Interchangeable resources: same skills, same durations, same forbidden intervals, never
-    pinned. Classes are ordered by their first member; a pinned resource is a class alone."""
+    pinned. Classes are ordered by their first member; a pinned resource is a class alone, and
+    so is every resource with ``group=False``."""
+    if not group:
+        return [(r,) for r in range(data.num_resources)]
     pinned = {int(r) for r in data.pin_resource.tolist() if r >= 0}
     off: dict[int, list[tuple[int, int]]] = {}
     for r, a, b in zip(
@@ -94,7 +97,9 @@ def resource_classes(data: SchedulingData) -> list[tuple[int, ...]]:
     return sorted((tuple(g) for g in groups.values()), key=lambda g: g[0])
 
 
-def add_team_intervals(model: cp_model.CpModel, data: SchedulingData, v: Variables) -> None:
+def add_team_intervals(
+    model: cp_model.CpModel, data: SchedulingData, v: Variables, group: bool = True
+) -> None:
     """Team members counted per class of interchangeable resources (:func:`resource_classes`).
 
     ``x_ic`` in ``[0, min(|c|, team_i)]`` members of class ``c`` in activity ``i``'s team;
@@ -103,7 +108,7 @@ def add_team_intervals(model: cp_model.CpModel, data: SchedulingData, v: Variabl
     ``S_i``, ``C_i``. Counting members instead of naming them removes the symmetry between
     identical resources; :func:`assign_members` names them in the solution.
     """
-    v.classes = resource_classes(data)
+    v.classes = resource_classes(data, group)
     of_class = {r: c for c, members in enumerate(v.classes) for r in members}
     for i in range(data.num_activities):
         team: dict[int, cp_model.IntVar] = {}
@@ -469,12 +474,12 @@ def set_objective(
 
 
 def build_model(
-    data: SchedulingData, objective: Objective, redundant: bool = True
+    data: SchedulingData, objective: Objective, redundant: bool = True, group: bool = True
 ) -> tuple[cp_model.CpModel, Variables]:
     """The whole model: every constraint family above."""
     model = cp_model.CpModel()
     v = add_activities(model, data)
-    add_team_intervals(model, data, v)
+    add_team_intervals(model, data, v, group)
     add_skill_coverage(model, data, v)
     off = calendar_intervals(model, data)
     add_no_overlap(model, data, v, off)

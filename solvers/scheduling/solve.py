@@ -108,7 +108,7 @@ def solve_scheduling(
     """
     params = params or SchedulingParams()
     t0 = time.perf_counter()
-    model, v = build_model(data, params.objective, params.redundant)
+    model, v = build_model(data, params.objective, params.redundant, params.group_resources)
     _add_hints(data, params, v, model)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = params.time_limit_s
