@@ -246,40 +246,64 @@ def assign_members(
     return [tuple(sorted(t)) for t in team]
 
 
+def hall_skill_sets(
+    data: SchedulingData, max_sets: int = 64, max_enumerated: int = 12
+) -> list[tuple[list[int], list[int]]]:
+    """Skill sets ``Q`` worth a redundant cumulative, with the resources ``R_Q`` mastering a
+    skill of ``Q``: ``[(Q, R_Q), ...]``.
+
+    Every set of skills is enumerated (singletons and pairs beyond ``max_enumerated`` skills);
+    for each distinct ``R`` only its closure ``Q(R) = {s : masters(s) ⊆ R}`` is kept (the
+    largest demand against the same capacity dominates), and ``R`` = every resource is left
+    to the head-count cumulative. The ``max_sets`` sets with the largest energy bound
+    ``sum_i p_i sum_{s in Q} sreq_is / |R|`` are returned, in that order."""
+    from itertools import combinations
+
+    skills = [s for s in range(data.num_skills) if data.sreq[:, s].any()]
+    masks = {s: sum(1 << int(r) for r in np.flatnonzero(data.mastery[:, s])) for s in skills}
+    full = (1 << data.num_resources) - 1
+    top = len(skills) if len(skills) <= max_enumerated else min(2, len(skills))
+    found: set[int] = set()
+    for k in range(1, top + 1):
+        for subset in combinations(skills, k):
+            mask = 0
+            for s in subset:
+                mask |= masks[s]
+            if mask and mask != full:
+                found.add(mask)
+    p = data.duration.min(axis=1, initial=0) if data.num_resources else np.zeros(0)
+    scored = []
+    for mask in found:
+        closure = [s for s in skills if masks[s] & ~mask == 0]
+        masters = [r for r in range(data.num_resources) if mask >> r & 1]
+        energy = int((p * data.sreq[:, closure].sum(axis=1)).sum())
+        scored.append((-energy / len(masters), closure, masters))
+    scored.sort()
+    return [(q, rs) for _, q, rs in scored[:max_sets]]
+
+
 def add_skill_cumulatives(
     model: cp_model.CpModel,
     data: SchedulingData,
     v: Variables,
     off: list[list[cp_model.IntervalVar]],
-    max_cumulatives: int = 64,
 ) -> None:
-    """Redundant: for each set ``Q`` of skills (all sets up to ``max_subset`` skills),
+    """Redundant: for each set ``Q`` of skills of :func:`hall_skill_sets`,
     ``Cumulative({(I_i, sum_{s in Q} sreq_is)} ∪ {(off_r, 1) : r in R_Q}, |R_Q|)`` with
-    ``R_Q`` the resources mastering a skill of ``Q`` (every set of skills when there are at most
-    ``max_cumulatives`` of them, else singletons and pairs): a resource serves one skill at a time,
+    ``R_Q`` the resources mastering a skill of ``Q``: a resource serves one skill at a time,
     so the demand for ``Q``'s skills never exceeds ``R_Q`` at work. Implied by the rest;
     the sets beyond single skills are what lifts the makespan bound (Hall's condition)."""
-    from itertools import combinations
-
-    skills = [s for s in range(data.num_skills) if data.sreq[:, s].any()]
-    seen: set[tuple[int, ...]] = set()
-    top = len(skills) if 2 ** len(skills) - 1 <= max_cumulatives else min(2, len(skills))
-    for k in range(1, top + 1):
-        for subset in combinations(skills, k):
-            cols = list(subset)
-            masters = [int(r) for r in np.flatnonzero(data.mastery[:, cols].any(axis=1))]
-            demand = data.sreq[:, cols].sum(axis=1)
-            users = [int(i) for i in np.flatnonzero(demand > 0)]
-            key = (*masters, -1, *users)
-            if not users or (k > 1 and key in seen):
-                continue
-            seen.add(key)
-            intervals = [v.interval[i] for i in users]
-            demands = [int(demand[i]) for i in users]
-            for r in masters:
-                intervals += off[r]
-                demands += [1] * len(off[r])
-            model.add_cumulative(intervals, demands, len(masters))
+    for cols, masters in hall_skill_sets(data):
+        demand = data.sreq[:, cols].sum(axis=1)
+        users = [int(i) for i in np.flatnonzero(demand > 0)]
+        if not users:
+            continue
+        intervals = [v.interval[i] for i in users]
+        demands = [int(demand[i]) for i in users]
+        for r in masters:
+            intervals += off[r]
+            demands += [1] * len(off[r])
+        model.add_cumulative(intervals, demands, len(masters))
 
 
 def add_headcount_cumulative(

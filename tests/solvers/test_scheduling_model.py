@@ -15,6 +15,7 @@ from solvers.benchmarks.mspsp import MspspInstance, read_mspsp
 from solvers.scheduling.data import SchedulingParams
 from solvers.scheduling.model import (
     assign_members,
+    hall_skill_sets,
     incompatible_cliques,
     resource_classes,
     staffable_together,
@@ -123,3 +124,23 @@ def test_incompatible_activities_run_one_after_the_other(masters: int, makespan:
     res = solve_checked(two_activities(masters))
     assert str(res.report.status) == "optimal"
     assert res.report.objective == makespan
+
+
+# --------------------------------------------------------------------------- Hall sets
+def test_hall_skill_sets_keep_closures_only() -> None:
+    """Skill 0 mastered by r0, r1; skill 1 by r1 only; skill 2 by r2 only. ``R = {r0, r1}``
+    comes from ``{0}`` and ``{0, 1}``: only its closure ``{0, 1}`` is kept; ``R = {r1}`` has
+    closure ``{1}``; every resource (from ``{0, 2}`` or all) is left to the head count."""
+    data = from_mspsp(
+        MspspInstance(
+            name="hall",
+            duration=np.array([0, 4, 4, 4, 0]),
+            sreq=np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 0, 0]]),
+            mastery=np.array([[1, 0, 0], [1, 1, 0], [0, 0, 1]], np.bool_),
+            pred=np.array([0, 0, 0, 1, 2, 3]),
+            succ=np.array([1, 2, 3, 4, 4, 4]),
+            makespan_lower_bound=4,
+        )
+    )
+    got = sorted((tuple(q), tuple(r)) for q, r in hall_skill_sets(data))
+    assert got == [((0, 1), (0, 1)), ((1,), (1,)), ((1, 2), (1, 2)), ((2,), (2,))]
