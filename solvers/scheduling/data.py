@@ -229,8 +229,10 @@ class SchedulingParams:
     ``hint_start`` (``(n,)``, ``-1`` = no hint) and ``hint_resources`` (a team per activity)
     come from a previous schedule: re-scheduling starts from it (CP-SAT solution hints);
     without them the greedy schedule is the hint (``greedy_hint``). ``redundant`` adds the
-    implied cumulatives; ``probing`` keeps CP-SAT's presolve probing, which takes tens of
-    seconds on 500 × 50 instances for little gain.
+    implied cumulatives and no-overlaps; ``group_resources`` counts interchangeable resources
+    per class instead of naming each (off: one class per resource, for comparisons);
+    ``probing`` keeps CP-SAT's presolve probing, which takes tens of seconds on 500 × 50
+    instances for little gain.
     """
 
     objective: Objective = "weighted_tardiness"
@@ -238,6 +240,7 @@ class SchedulingParams:
     seed: int = 0
     workers: int = 2
     redundant: bool = True
+    group_resources: bool = True
     greedy_hint: bool = True
     probing: bool = False
     hint_start: tuple[int, ...] | None = None

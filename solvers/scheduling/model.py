@@ -2,7 +2,8 @@
 
 Symbols: activity ``i``, resource ``r``, skill ``s``; ``S_i``, ``P_i``, ``C_i`` its start,
 processing time and end; ``u_i`` (in-house), ``o_i`` (outsourced), ``d_i`` (dropped) its
-fate; ``x_ir`` resource ``r`` in its team; ``y_irs`` resource ``r`` serves skill ``s``.
+fate; ``x_ic`` members of class ``c`` (interchangeable resources) in its team; ``y_ics``
+members of class ``c`` serving skill ``s``.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class Variables:
     team_interval: list[dict[int, cp_model.IntervalVar]]
     serves: list[dict[tuple[int, int], cp_model.IntVar]]
     cost_terms: list[cp_model.LinearExprT] = field(default_factory=list)
+    classes: list[tuple[int, ...]] = field(default_factory=list)
 
 
 def add_activities(model: cp_model.CpModel, data: SchedulingData) -> Variables:
@@ -68,26 +70,72 @@ def add_activities(model: cp_model.CpModel, data: SchedulingData) -> Variables:
     return v
 
 
-def add_team_intervals(model: cp_model.CpModel, data: SchedulingData, v: Variables) -> None:
-    """Optional intervals per (activity, resource) sharing the activity's start and end.
+def resource_classes(data: SchedulingData, group: bool = True) -> list[tuple[int, ...]]:
+    """Interchangeable resources: same skills, same durations, same forbidden intervals, never
+    pinned. Classes are ordered by their first member; a pinned resource is a class alone, and
+    so is every resource with ``group=False``."""
+    if not group:
+        return [(r,) for r in range(data.num_resources)]
+    pinned = {int(r) for r in data.pin_resource.tolist() if r >= 0}
+    off: dict[int, list[tuple[int, int]]] = {}
+    for r, a, b in zip(
+        data.off_resource.tolist(), data.off_start.tolist(), data.off_end.tolist(), strict=True
+    ):
+        off.setdefault(r, []).append((a, b))
+    groups: dict[object, list[int]] = {}
+    for r in range(data.num_resources):
+        key: object = (
+            ("pinned", r)
+            if r in pinned
+            else (
+                data.mastery[r].tobytes(),
+                data.duration[:, r].tobytes(),
+                tuple(sorted(off.get(r, []))),
+            )
+        )
+        groups.setdefault(key, []).append(r)
+    return sorted((tuple(g) for g in groups.values()), key=lambda g: g[0])
 
-    ``sum_r x_ir = team_i * u_i``; ``x_ir => u_i``; ``x_ir => P_i >= p_ir`` (the slowest
-    member sets the duration).
+
+def add_team_intervals(
+    model: cp_model.CpModel, data: SchedulingData, v: Variables, group: bool = True
+) -> None:
+    """Team members counted per class of interchangeable resources (:func:`resource_classes`).
+
+    ``x_ic`` in ``[0, min(|c|, team_i)]`` members of class ``c`` in activity ``i``'s team;
+    ``sum_c x_ic = team_i * u_i``; ``x_ic >= 1 => P_i >= p_ic`` (the slowest member sets the
+    duration). A class of one resource is a Boolean with an optional interval sharing
+    ``S_i``, ``C_i``. Counting members instead of naming them removes the symmetry between
+    identical resources; :func:`assign_members` names them in the solution.
     """
+    v.classes = resource_classes(data, group)
+    of_class = {r: c for c, members in enumerate(v.classes) for r in members}
     for i in range(data.num_activities):
         team: dict[int, cp_model.IntVar] = {}
         intervals: dict[int, cp_model.IntervalVar] = {}
+        elig: dict[int, int] = {}
         for r in data.eligible(i):
-            x = model.new_bool_var(f"x{i}_{r}")
-            model.add_implication(x, v.inhouse[i])
-            p = int(data.duration[i, r])
-            if not isinstance(v.size[i], int):
-                model.add(v.size[i] >= p).only_enforce_if(x)
-            team[r] = x
-            intervals[r] = model.new_optional_interval_var(
-                v.start[i], v.size[i], v.end[i], x, f"I{i}_{r}"
-            )
-        model.add(sum(team.values()) == int(data.team_size[i]) * v.inhouse[i])
+            elig[of_class[r]] = elig.get(of_class[r], 0) + 1
+        cap = int(data.team_size[i])
+        pace = {int(data.duration[i, v.classes[c][0]]) for c in elig}
+        for c, k in elig.items():
+            p = int(data.duration[i, v.classes[c][0]])
+            if k == 1:
+                x = model.new_bool_var(f"x{i}_c{c}")
+                intervals[c] = model.new_optional_interval_var(
+                    v.start[i], v.size[i], v.end[i], x, f"I{i}_c{c}"
+                )
+                model.add_implication(x, v.inhouse[i])
+                if len(pace) > 1:
+                    model.add(v.size[i] >= p).only_enforce_if(x)
+            else:
+                x = model.new_int_var(0, min(k, cap), f"x{i}_c{c}")
+                if len(pace) > 1 and p > min(pace):
+                    used = model.new_bool_var(f"x{i}_c{c}_used")
+                    model.add(x <= k * used)
+                    model.add(v.size[i] >= p).only_enforce_if(used)
+            team[c] = x
+        model.add(sum(team.values()) == cap * v.inhouse[i])
         v.team.append(team)
         v.team_interval.append(intervals)
 
@@ -95,21 +143,27 @@ def add_team_intervals(model: cp_model.CpModel, data: SchedulingData, v: Variabl
 def add_skill_coverage(model: cp_model.CpModel, data: SchedulingData, v: Variables) -> None:
     """Each skill is covered by enough team members, each serving one skill.
 
-    ``sum_r y_irs = sreq_is * u_i`` over resources mastering ``s``; ``sum_s y_irs <= x_ir``
-    (with ``=`` when the team has no spare seat).
+    ``y_ics`` members of class ``c`` (which masters ``s``) serving ``s`` in activity ``i``;
+    ``sum_c y_ics = sreq_is * u_i``; ``sum_s y_ics <= x_ic`` (with ``=`` when the team has no
+    spare seat).
     """
     for i in range(data.num_activities):
         skills = [int(s) for s in range(data.num_skills) if data.sreq[i, s] > 0]
         serves: dict[tuple[int, int], cp_model.IntVar] = {}
         for s in skills:
-            for r in v.team[i]:
-                if data.mastery[r, s]:
-                    serves[r, s] = model.new_bool_var(f"y{i}_{r}_{s}")
-            cover = [y for (r, s2), y in serves.items() if s2 == s]
+            for c in v.team[i]:
+                if data.mastery[v.classes[c][0], s]:
+                    hi = min(int(data.sreq[i, s]), len(v.classes[c]), int(data.team_size[i]))
+                    serves[c, s] = (
+                        model.new_bool_var(f"y{i}_c{c}_{s}")
+                        if hi == 1
+                        else model.new_int_var(0, hi, f"y{i}_c{c}_{s}")
+                    )
+            cover = [y for (c, s2), y in serves.items() if s2 == s]
             model.add(sum(cover) == int(data.sreq[i, s]) * v.inhouse[i])
         exact = int(data.team_size[i]) == int(data.sreq[i].sum())
-        for r, x in v.team[i].items():
-            mine = [y for (r2, _), y in serves.items() if r2 == r]
+        for c, x in v.team[i].items():
+            mine = [y for (c2, _), y in serves.items() if c2 == c]
             if exact:
                 model.add(sum(mine) == x)
             elif mine:
@@ -136,13 +190,96 @@ def add_no_overlap(
     v: Variables,
     off: list[list[cp_model.IntervalVar]],
 ) -> None:
-    """A resource does one thing at a time, and nothing in its forbidden intervals:
-    ``NoOverlap({[S_i, C_i) : x_ir} ∪ off_r)`` for each resource ``r``. An intervention thus
-    fits inside one working period (it cannot straddle a night)."""
-    for r in range(data.num_resources):
-        mine = [iv[r] for iv in v.team_interval if r in iv]
-        if len(mine) + len(off[r]) > 1 and mine:
-            model.add_no_overlap(mine + off[r])
+    """A resource does one thing at a time, and nothing in its forbidden intervals. For a class
+    of one resource ``r``: ``NoOverlap({[S_i, C_i) : x_ir} ∪ off_r)``; for a larger class
+    ``c``: ``Cumulative({([S_i, C_i), x_ic)} ∪ {(off_c, |c|)}, |c|)`` — its members share one
+    calendar. An intervention thus fits inside one working period (it cannot straddle a
+    night). The cumulative is exact: intervals on a line can always be given distinct members
+    when no more than ``|c|`` are needed at any time (:func:`assign_members`)."""
+    for c, members in enumerate(v.classes):
+        calendar = off[members[0]]
+        if len(members) == 1:
+            mine = [iv[c] for iv in v.team_interval if c in iv]
+            if len(mine) + len(calendar) > 1 and mine:
+                model.add_no_overlap(mine + calendar)
+            continue
+        users = [i for i in range(data.num_activities) if c in v.team[i]]
+        if not users:
+            continue
+        intervals = [v.interval[i] for i in users] + calendar
+        demands: list[cp_model.LinearExprT] = [v.team[i][c] for i in users]
+        demands += [len(members)] * len(calendar)
+        model.add_cumulative(intervals, demands, len(members))
+
+
+def assign_members(
+    classes: list[tuple[int, ...]],
+    start: list[int],
+    end: list[int],
+    counts: list[dict[int, int]],
+    skills: list[dict[tuple[int, int], int]],
+) -> list[tuple[tuple[int, int], ...]]:
+    """Name the members of each team from the solved counts: per class, activities in order
+    of start take the lowest-numbered members free at that time (released when their activity
+    ends). Returns ``(resource, skill)`` pairs per activity (skill ``-1``: a spare seat).
+
+    Raises ``RuntimeError`` if a class is over-subscribed (the counts break the model)."""
+    n = len(start)
+    team: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+    for c, members in enumerate(classes):
+        users = sorted(
+            (i for i in range(n) if counts[i].get(c, 0) > 0), key=lambda i: (start[i], i)
+        )
+        busy_until = dict.fromkeys(members, -1)
+        for i in users:
+            k = counts[i][c]
+            zero = end[i] <= start[i]
+            free = [r for r in members if zero or busy_until[r] <= start[i]][:k]
+            if len(free) < k:
+                raise RuntimeError(f"class {c}: {k} members needed at {start[i]}, fewer free")
+            seats = [s for (c2, s), y in sorted(skills[i].items()) if c2 == c for _ in range(y)]
+            seats += [-1] * (k - len(seats))
+            for r, s in zip(free, seats, strict=True):
+                if not zero:
+                    busy_until[r] = end[i]
+                team[i].append((r, s))
+    return [tuple(sorted(t)) for t in team]
+
+
+def hall_skill_sets(
+    data: SchedulingData, max_sets: int = 64, max_enumerated: int = 12
+) -> list[tuple[list[int], list[int]]]:
+    """Skill sets ``Q`` worth a redundant cumulative, with the resources ``R_Q`` mastering a
+    skill of ``Q``: ``[(Q, R_Q), ...]``.
+
+    Every set of skills is enumerated (singletons and pairs beyond ``max_enumerated`` skills);
+    for each distinct ``R`` only its closure ``Q(R) = {s : masters(s) ⊆ R}`` is kept (the
+    largest demand against the same capacity dominates), and ``R`` = every resource is left
+    to the head-count cumulative. The ``max_sets`` sets with the largest energy bound
+    ``sum_i p_i sum_{s in Q} sreq_is / |R|`` are returned, in that order."""
+    from itertools import combinations
+
+    skills = [s for s in range(data.num_skills) if data.sreq[:, s].any()]
+    masks = {s: sum(1 << int(r) for r in np.flatnonzero(data.mastery[:, s])) for s in skills}
+    full = (1 << data.num_resources) - 1
+    top = len(skills) if len(skills) <= max_enumerated else min(2, len(skills))
+    found: set[int] = set()
+    for k in range(1, top + 1):
+        for subset in combinations(skills, k):
+            mask = 0
+            for s in subset:
+                mask |= masks[s]
+            if mask and mask != full:
+                found.add(mask)
+    p = data.duration.min(axis=1, initial=0) if data.num_resources else np.zeros(0)
+    scored = []
+    for mask in found:
+        closure = [s for s in skills if masks[s] & ~mask == 0]
+        masters = [r for r in range(data.num_resources) if mask >> r & 1]
+        energy = int((p * data.sreq[:, closure].sum(axis=1)).sum())
+        scored.append((-energy / len(masters), closure, masters))
+    scored.sort()
+    return [(q, rs) for _, q, rs in scored[:max_sets]]
 
 
 def add_skill_cumulatives(
@@ -150,35 +287,23 @@ def add_skill_cumulatives(
     data: SchedulingData,
     v: Variables,
     off: list[list[cp_model.IntervalVar]],
-    max_cumulatives: int = 64,
 ) -> None:
-    """Redundant: for each set ``Q`` of skills (all sets up to ``max_subset`` skills),
+    """Redundant: for each set ``Q`` of skills of :func:`hall_skill_sets`,
     ``Cumulative({(I_i, sum_{s in Q} sreq_is)} ∪ {(off_r, 1) : r in R_Q}, |R_Q|)`` with
-    ``R_Q`` the resources mastering a skill of ``Q`` (every set of skills when there are at most
-    ``max_cumulatives`` of them, else singletons and pairs): a resource serves one skill at a time,
+    ``R_Q`` the resources mastering a skill of ``Q``: a resource serves one skill at a time,
     so the demand for ``Q``'s skills never exceeds ``R_Q`` at work. Implied by the rest;
     the sets beyond single skills are what lifts the makespan bound (Hall's condition)."""
-    from itertools import combinations
-
-    skills = [s for s in range(data.num_skills) if data.sreq[:, s].any()]
-    seen: set[tuple[int, ...]] = set()
-    top = len(skills) if 2 ** len(skills) - 1 <= max_cumulatives else min(2, len(skills))
-    for k in range(1, top + 1):
-        for subset in combinations(skills, k):
-            cols = list(subset)
-            masters = [int(r) for r in np.flatnonzero(data.mastery[:, cols].any(axis=1))]
-            demand = data.sreq[:, cols].sum(axis=1)
-            users = [int(i) for i in np.flatnonzero(demand > 0)]
-            key = (*masters, -1, *users)
-            if not users or (k > 1 and key in seen):
-                continue
-            seen.add(key)
-            intervals = [v.interval[i] for i in users]
-            demands = [int(demand[i]) for i in users]
-            for r in masters:
-                intervals += off[r]
-                demands += [1] * len(off[r])
-            model.add_cumulative(intervals, demands, len(masters))
+    for cols, masters in hall_skill_sets(data):
+        demand = data.sreq[:, cols].sum(axis=1)
+        users = [int(i) for i in np.flatnonzero(demand > 0)]
+        if not users:
+            continue
+        intervals = [v.interval[i] for i in users]
+        demands = [int(demand[i]) for i in users]
+        for r in masters:
+            intervals += off[r]
+            demands += [1] * len(off[r])
+        model.add_cumulative(intervals, demands, len(masters))
 
 
 def add_headcount_cumulative(
@@ -198,6 +323,89 @@ def add_headcount_cumulative(
         intervals += off[r]
         demands += [1] * len(off[r])
     model.add_cumulative(intervals, demands, data.num_resources)
+
+
+def staffable_together(data: SchedulingData, acts: list[int]) -> bool:
+    """Whether activities ``acts`` can be staffed at the same time: a matching of their skill
+    units (and spare seats, which any resource fills) to distinct resources, by augmenting
+    paths. By Hall's theorem this is ``sum_{i in acts} sum_{s in Q} sreq_is <= |R_Q|`` for
+    every skill set ``Q`` (and the head count against all resources)."""
+    units: list[int] = []  # a skill, or -1 for a spare seat
+    for i in acts:
+        for s in np.flatnonzero(data.sreq[i]).tolist():
+            units += [int(s)] * int(data.sreq[i, s])
+        units += [-1] * (int(data.team_size[i]) - int(data.sreq[i].sum()))
+    m = data.num_resources
+    if len(units) > m:
+        return False
+    cand = [
+        list(range(m)) if s < 0 else [int(r) for r in np.flatnonzero(data.mastery[:, s])]
+        for s in units
+    ]
+    owner = [-1] * m
+
+    def augment(u: int, seen: list[bool]) -> bool:
+        for r in cand[u]:
+            if not seen[r]:
+                seen[r] = True
+                if owner[r] < 0 or augment(owner[r], seen):
+                    owner[r] = u
+                    return True
+        return False
+
+    return all(augment(u, [False] * m) for u in range(len(units)))
+
+
+def incompatible_cliques(data: SchedulingData, max_activities: int = 400) -> list[list[int]]:
+    """Cliques covering the pairs of activities (positive duration, in-house) that cannot run
+    at the same time because no two disjoint teams staff them (:func:`staffable_together`).
+
+    Pairs are tested once per pair of requirement profiles; each uncovered pair is grown
+    greedily into a maximal clique. Nothing is computed beyond ``max_activities``."""
+    n = data.num_activities
+    if n > max_activities:
+        return []
+    acts = [i for i in range(n) if int(data.duration[i].max(initial=0)) > 0]
+    acts = [i for i in acts if int(data.team_size[i]) > 0]
+    profile = {i: (tuple(data.sreq[i].tolist()), int(data.team_size[i])) for i in acts}
+    memo: dict[tuple[object, object], bool] = {}
+    adj: dict[int, set[int]] = {i: set() for i in acts}
+    for a_pos, a in enumerate(acts):
+        for b in acts[a_pos + 1 :]:
+            pa, pb = profile[a], profile[b]
+            key = (pa, pb) if pa <= pb else (pb, pa)
+            if key not in memo:
+                memo[key] = not staffable_together(data, [a, b])
+            if memo[key]:
+                adj[a].add(b)
+                adj[b].add(a)
+    cliques: list[list[int]] = []
+    covered: set[tuple[int, int]] = set()
+    order = sorted(acts, key=lambda i: (-len(adj[i]), i))
+    for a in order:
+        for b in sorted(adj[a], key=lambda j: (-len(adj[j]), j)):
+            if (a, b) in covered:
+                continue
+            clique = [a, b]
+            for c in order:
+                if c not in clique and all(c in adj[k] for k in clique):
+                    clique.append(c)
+            for x in clique:
+                for y in clique:
+                    covered.add((x, y))
+            cliques.append(sorted(clique))
+    return cliques
+
+
+def add_incompatibility_cliques(
+    model: cp_model.CpModel, data: SchedulingData, v: Variables
+) -> None:
+    """Redundant: ``NoOverlap({I_i : i in K})`` for each clique ``K`` of
+    :func:`incompatible_cliques` — activities no two disjoint teams can staff run one after
+    the other. Implied by the per-resource no-overlaps and the skill coverage, but it gives
+    the solver the disjunctions directly (edge finding, the LP's clique energy)."""
+    for clique in incompatible_cliques(data):
+        model.add_no_overlap([v.interval[i] for i in clique])
 
 
 def add_precedences(model: cp_model.CpModel, data: SchedulingData, v: Variables) -> None:
@@ -226,11 +434,12 @@ def add_start_windows(model: cp_model.CpModel, data: SchedulingData, v: Variable
 
 def add_pins(model: cp_model.CpModel, data: SchedulingData, v: Variables) -> None:
     """Pins a dispatcher set: ``u_i => x_{i,pin_r} = 1`` and ``u_i => S_i = pin_s``."""
+    of_class = {r: c for c, members in enumerate(v.classes) for r in members}
     for i in range(data.num_activities):
         r, s = int(data.pin_resource[i]), int(data.pin_start[i])
         if r >= 0:
-            if r in v.team[i]:
-                model.add_implication(v.inhouse[i], v.team[i][r])
+            if of_class[r] in v.team[i]:  # a pinned resource is a class alone
+                model.add(v.team[i][of_class[r]] == 1).only_enforce_if(v.inhouse[i])
             else:
                 model.add(v.inhouse[i] == 0)
         if s >= 0:
@@ -289,18 +498,19 @@ def set_objective(
 
 
 def build_model(
-    data: SchedulingData, objective: Objective, redundant: bool = True
+    data: SchedulingData, objective: Objective, redundant: bool = True, group: bool = True
 ) -> tuple[cp_model.CpModel, Variables]:
     """The whole model: every constraint family above."""
     model = cp_model.CpModel()
     v = add_activities(model, data)
-    add_team_intervals(model, data, v)
+    add_team_intervals(model, data, v, group)
     add_skill_coverage(model, data, v)
     off = calendar_intervals(model, data)
     add_no_overlap(model, data, v, off)
     if redundant:
         add_skill_cumulatives(model, data, v, off)
         add_headcount_cumulative(model, data, v, off)
+        add_incompatibility_cliques(model, data, v)
     add_precedences(model, data, v)
     add_start_windows(model, data, v)
     add_pins(model, data, v)

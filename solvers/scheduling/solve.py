@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -13,7 +14,7 @@ from solvers.benchmarks._arrays import BoolArray, IntArray
 from solvers.result import SolveReport, Status
 from solvers.scheduling.data import SchedulingData, SchedulingParams
 from solvers.scheduling.greedy import greedy_schedule
-from solvers.scheduling.model import Variables, build_model
+from solvers.scheduling.model import Variables, assign_members, build_model
 
 # (objective, bound, seconds since the start) each time CP-SAT improves one of them.
 ProgressFn = Callable[[float | None, float | None, float], None]
@@ -63,6 +64,7 @@ def _add_hints(
     data: SchedulingData, params: SchedulingParams, v: Variables, model: cp_model.CpModel
 ) -> None:
     """Hint the given previous schedule, else the greedy one (a complete solution)."""
+    of_class = {r: c for c, members in enumerate(v.classes) for r in members}
     if params.hint_start is not None:
         for i, s in enumerate(params.hint_start[: data.num_activities]):
             if s >= 0:
@@ -70,8 +72,9 @@ def _add_hints(
                 model.add_hint(v.inhouse[i], 1)
         if params.hint_resources is not None:
             for i, members in enumerate(params.hint_resources[: data.num_activities]):
-                for r, x in v.team[i].items():
-                    model.add_hint(x, int(r in members))
+                counts = Counter(of_class[r] for r in members if 0 <= r < len(of_class))
+                for c, x in v.team[i].items():
+                    model.add_hint(x, counts[c])
         return
     if not params.greedy_hint:
         return
@@ -85,11 +88,12 @@ def _add_hints(
         if placed:
             model.add_hint(v.start[i], g.start[i])
             model.add_hint(v.end[i], g.end[i])
-        chosen = dict(g.team[i])
-        for r, x in v.team[i].items():
-            model.add_hint(x, int(r in chosen))
-        for (r, s), y in v.serves[i].items():
-            model.add_hint(y, int(chosen.get(r) == s))
+        counts = Counter(of_class[r] for r, _ in g.team[i])
+        serving = Counter((of_class[r], s) for r, s in g.team[i] if s >= 0)
+        for c, x in v.team[i].items():
+            model.add_hint(x, counts[c])
+        for (c, s), y in v.serves[i].items():
+            model.add_hint(y, serving[c, s])
 
 
 def solve_scheduling(
@@ -104,7 +108,7 @@ def solve_scheduling(
     """
     params = params or SchedulingParams()
     t0 = time.perf_counter()
-    model, v = build_model(data, params.objective, params.redundant)
+    model, v = build_model(data, params.objective, params.redundant, params.group_resources)
     _add_hints(data, params, v, model)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = params.time_limit_s
@@ -113,6 +117,11 @@ def solve_scheduling(
     solver.parameters.log_search_progress = params.log
     if not params.probing:
         solver.parameters.cp_model_probing_level = 0
+    if params.objective == "makespan":
+        # Schedule generation inside the tree search: the earliest startable activity is
+        # started first. Found better makespans than CP-SAT's default branching on MSPSP.
+        model.add_decision_strategy(v.start, cp_model.CHOOSE_LOWEST_MIN, cp_model.SELECT_MIN_VALUE)
+        solver.parameters.search_branching = cp_model.FIXED_SEARCH
     callback = None
     if on_progress is not None:
         callback = _Progress(on_progress, t0)
@@ -136,9 +145,15 @@ def solve_scheduling(
             if not solver.boolean_value(v.inhouse[i]):
                 continue
             start[i], end[i] = solver.value(v.start[i]), solver.value(v.end[i])
-            members = [r for r, x in v.team[i].items() if solver.boolean_value(x)]
-            skill = {r: s for (r, s), y in v.serves[i].items() if solver.boolean_value(y)}
-            teams[i] = tuple((r, skill.get(r, -1)) for r in sorted(members))
+        counts = [
+            {c: int(solver.value(x)) for c, x in v.team[i].items()} if start[i] >= 0 else {}
+            for i in range(n)
+        ]
+        skills = [
+            {cs: int(solver.value(y)) for cs, y in v.serves[i].items()} if start[i] >= 0 else {}
+            for i in range(n)
+        ]
+        teams = assign_members(v.classes, start.tolist(), end.tolist(), counts, skills)
     elif status is Status.INFEASIBLE:
         bound = None
     for arr in (start, end, outsourced, dropped):
