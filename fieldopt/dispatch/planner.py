@@ -128,13 +128,25 @@ def _renumber(stops: list[Stop]) -> list[Stop]:
 
 
 def _initial_routes(problem: DispatchProblem, plan: DispatchPlan) -> tuple[tuple[int, ...], ...]:
-    """The warm start: the previous plan's job order per technician, in this problem's nodes."""
+    """The warm start: the previous plan's job and pick-up order per technician, in this
+    problem's nodes."""
     routes = plan.routes()
     used: set[int] = set()
     out = []
-    for tech in problem.technicians:
+    pickup_node = {  # (technician, depot) -> its pick-up node (allowed to that one only)
+        (int(problem.data.allowed[:, i].argmax()), problem.node_depot[i]): i
+        for i, kind in enumerate(problem.node_kind)
+        if kind == "pickup"
+    }
+    for k_tech, tech in enumerate(problem.technicians):
         route = []
         for s in routes.get(tech, []):
+            if s.kind == "pickup" and not s.fixed:
+                q = pickup_node.get((k_tech, s.location_id))
+                if q is not None and q not in used:
+                    used.add(q)
+                    route.append(q)
+                continue
             if s.kind != "job" or s.fixed or s.job_id is None or s.job_id not in problem.job_nodes:
                 continue
             for i in problem.job_nodes[s.job_id]:

@@ -198,26 +198,33 @@ def construct(
     routes: list[list[int]] = [[] for _ in range(n_veh)]
     scheds: list[Schedule] = [sim.run(k, []) or Schedule((), (), None, 0, 0) for k in range(n_veh)]
     used: set[int] = set()
+    # picks[k]: the vehicle's pick-up nodes
+    picks: list[list[int]] = [
+        [int(q) for q in np.flatnonzero(is_pick & d.allowed[k])] for k in range(n_veh)
+    ]
     if initial_routes is not None:
         for k, r in enumerate(initial_routes):
             for node in r:
                 if node in used or node in coupled or not d.allowed[k, node]:
                     continue
-                sch = sim.run(k, [*routes[k], node])
-                if sch is not None:
-                    routes[k].append(node)
-                    scheds[k] = sch
-                    used.add(node)
+                tries = [[*routes[k], node]]
+                if not is_pick[node]:  # a missing pick-up, at any earlier position
+                    r_k = routes[k]
+                    for q in (q for q in picks[k] if q not in r_k):
+                        tries += [[*r_k[:a], q, *r_k[a:], node] for a in range(len(r_k), -1, -1)]
+                for seq in tries:
+                    sch = sim.run(k, seq)
+                    if sch is not None:
+                        routes[k] = seq
+                        scheds[k] = sch
+                        used.update(seq)
+                        break
     base = [sim.cost(k, scheds[k]) for k in range(n_veh)]
     span = np.array([v.span_cost for v in d.vehicles], dtype=np.int64)
     ac = d.arc_cost
     tt = d.travel_time
     lo = np.array([(w[0][0] if w else 0) for w in sim.wins], dtype=np.int64)
     hi = np.array([(w[-1][1] if w else d.horizon) for w in sim.wins], dtype=np.int64)
-    # picks[k]: the vehicle's pick-up nodes
-    picks: list[list[int]] = [
-        [int(q) for q in np.flatnonzero(is_pick & d.allowed[k])] for k in range(n_veh)
-    ]
 
     def arcs_of(k: int) -> tuple[IntArray, IntArray, IntArray, IntArray]:
         """Per insertion position of route ``k``: predecessor, successor, the predecessor's

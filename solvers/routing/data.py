@@ -247,8 +247,9 @@ class RoutingParams:
     ``construct``: OR-Tools starts from :func:`solvers.routing.construct.construct`
     (priority-ordered cheapest insertion, extending ``initial_routes`` when given) instead of
     ``first_solution``, on instances with a warm start or features beyond plain VRPTW
-    (breaks, eligibility, parts, pins, SLAs...: what PyVRP does not support); ``lns_time_limit_s`` bounds OR-Tools' restore of that start and each
-    LNS sub-search (``None``: the search's own time limit, at least 1 s).
+    (breaks, eligibility, parts, pins, SLAs...: what PyVRP does not support);
+    ``lns_time_limit_s`` bounds OR-Tools' restore of that start and each LNS sub-search
+    (``None``: the search's own time limit, at least 1 s).
     """
 
     time_limit_s: float
