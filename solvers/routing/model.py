@@ -190,31 +190,16 @@ def add_breaks(m: Model) -> None:
     """
     d = m.data
     size = m.routing.Size() + m.routing.vehicles()
+    node_of = np.array([m.manager.IndexToNode(idx) for idx in range(size)], dtype=np.int64)
     for k, veh in enumerate(d.vehicles):
         if veh.break_duration <= 0:
             continue
         interval = m.solver.FixedDurationIntervalVar(
             veh.break_earliest, veh.break_latest, veh.break_duration, False, f"break {veh.name}"
         )
-        visit = [0] * size
-        for i in range(d.num_nodes):
-            for idx in _indices_of_node(m, i):
-                visit[idx] = int(d.service[k, i])
+        visit = d.service[k][node_of].tolist()  # service of each index's node
         m.time.SetBreakIntervalsOfVehicle([interval], k, visit)
         m.breaks[k] = interval
-
-
-def _indices_of_node(m: Model, node: int) -> list[int]:
-    d = m.data
-    if node in d.terminals:
-        out = []
-        for k, veh in enumerate(d.vehicles):
-            if veh.start_node == node:
-                out.append(int(m.routing.Start(k)))
-            if veh.end_node == node:
-                out.append(int(m.routing.End(k)))
-        return out
-    return [m.index(node)]
 
 
 def add_sla(m: Model) -> None:
@@ -304,14 +289,17 @@ def add_part_stock(m: Model) -> None:
     """Part quantities (when given): ``S^p_k − Σ_{i before j on k's route} u_ip ≥ u_jp`` until
     the route's first pick-up, after which part ``p`` is unlimited. Dimension per part type
     with cumul = units left: the start cumul is fixed to ``S^p_k``, a job subtracts ``u_ip``, a
-    pick-up adds more than the whole demand, and the cumul stays in ``[0, capacity]``.
+    pick-up adds more than the whole demand, and the cumul stays in ``[0, capacity]``; the
+    capacity leaves room for every pick-up node a vehicle may visit (one per depot), so a route
+    may visit several depots.
     """
     d = m.data
     if d.part_use is None or d.part_stock is None:
         return
     assert d.pickup_depot is not None
     refill = int(d.part_use.sum()) + 1
-    cap = refill + int(d.part_stock.max(initial=0))
+    per_vehicle = int((d.allowed & (d.pickup_depot >= 0)[None, :]).sum(axis=1).max(initial=0))
+    cap = refill * max(1, per_vehicle) + int(d.part_stock.max(initial=0))
     for p in range(d.part_use.shape[1]):
         vec = -d.part_use[:, p]
         vec = np.where(d.pickup_depot >= 0, refill, vec)

@@ -102,10 +102,8 @@ def _search_parameters(params: RoutingParams) -> object:
         routing_enums_pb2.LocalSearchMetaheuristic, params.metaheuristic
     )
     sp.time_limit.FromMilliseconds(max(1, round(params.time_limit_s * 1000)))
-    # Restoring a start of several hundred visits takes longer than the 100 ms default.
-    lns = params.lns_time_limit_s
-    lns = max(1.0, params.time_limit_s) if lns is None else lns
-    sp.lns_time_limit.FromMilliseconds(max(1, round(lns * 1000)))
+    if params.lns_time_limit_s is not None:
+        sp.lns_time_limit.FromMilliseconds(max(1, round(params.lns_time_limit_s * 1000)))
     if params.solution_limit:
         sp.solution_limit = params.solution_limit
     sp.log_search = params.log_search
@@ -173,7 +171,14 @@ def solve_routing(
         m.routing.CloseModelWithParameters(sp)
         # ReadAssignmentFromRoutes takes variable indices, not node numbers.
         routes = [[m.index(int(inv[i])) for i in r] for r in start_routes]
+        t_read = time.perf_counter()
         initial = m.routing.ReadAssignmentFromRoutes(routes, True)
+        if initial is not None and params.lns_time_limit_s is None:
+            # SolveFromAssignment restores the start within lns_time_limit (100 ms by default,
+            # too short for several hundred visits); reading it did the same restore unlimited.
+            read_s = time.perf_counter() - t_read
+            lns = min(max(0.1, read_s), params.time_limit_s)
+            sp.lns_time_limit.FromMilliseconds(max(1, round(lns * 1000)))  # type: ignore[attr-defined]
         if initial is not None:
             solution = m.routing.SolveFromAssignmentWithParameters(initial, sp)
             restored = solution is not None
