@@ -249,8 +249,8 @@ class RoutingParams:
     ``first_solution``, on instances with a warm start or features beyond plain VRPTW
     (breaks, eligibility, parts, pins, SLAs...: what PyVRP does not support);
     ``lns_time_limit_s`` bounds OR-Tools' restore of that start and each LNS sub-search
-    (``None``: OR-Tools' 0.1 s, raised to the time ``ReadAssignmentFromRoutes`` took to read
-    the start, at most ``time_limit_s``).
+    (``None``: 2 ms per visit of the start, at least OR-Tools' 0.1 s and at most
+    ``time_limit_s``; once ten times that if the restore fails).
     """
 
     time_limit_s: float

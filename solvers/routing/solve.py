@@ -169,18 +169,22 @@ def solve_routing(
     restored = False
     if start_routes is not None and any(start_routes):
         m.routing.CloseModelWithParameters(sp)
-        # ReadAssignmentFromRoutes takes variable indices, not node numbers.
+        # Routes go in as variable indices (manager.NodeToIndex), not node numbers.
         routes = [[m.index(int(inv[i])) for i in r] for r in start_routes]
-        t_read = time.perf_counter()
-        initial = m.routing.ReadAssignmentFromRoutes(routes, True)
-        if initial is not None and params.lns_time_limit_s is None:
-            # SolveFromAssignment restores the start within lns_time_limit (100 ms by default,
-            # too short for several hundred visits); reading it did the same restore unlimited.
-            read_s = time.perf_counter() - t_read
-            lns = min(max(0.1, read_s), params.time_limit_s)
-            sp.lns_time_limit.FromMilliseconds(max(1, round(lns * 1000)))  # type: ignore[attr-defined]
-        if initial is not None:
-            solution = m.routing.SolveFromAssignmentWithParameters(initial, sp)
+        # RoutesToAssignment only sets the next variables; ReadAssignmentFromRoutes would also
+        # restore them with the finalisers, unlimited (5-20 s on a 1,000-job day).
+        initial = m.solver.Assignment()
+        if m.routing.RoutesToAssignment(routes, True, True, initial):
+            # SolveFromAssignment restores the start within lns_time_limit (0.1 s by default:
+            # too short for several hundred visits): 2 ms per visit, once x10 if that fails.
+            lns = params.lns_time_limit_s
+            if lns is None:
+                lns = min(max(0.1, 0.002 * sum(len(r) for r in routes)), params.time_limit_s)
+            for attempt in (lns, min(10 * lns, params.time_limit_s)):
+                sp.lns_time_limit.FromMilliseconds(max(1, round(attempt * 1000)))  # type: ignore[attr-defined]
+                solution = m.routing.SolveFromAssignmentWithParameters(initial, sp)
+                if solution is not None or params.lns_time_limit_s is not None:
+                    break
             restored = solution is not None
     if solution is None:
         kind = params.first_solution

@@ -94,7 +94,7 @@ def test_construction_only_fallback_checks_clean(
     from ortools.constraint_solver import pywrapcp
 
     # OR-Tools cannot restore the start and no time is left: the constructed plan is returned
-    monkeypatch.setattr(pywrapcp.RoutingModel, "ReadAssignmentFromRoutes", lambda *_a, **_k: None)
+    monkeypatch.setattr(pywrapcp.RoutingModel, "RoutesToAssignment", lambda *_a, **_k: False)
     plan = plan_routes(six_techs_sixty_jobs, DAY, time_limit=0.01, seed=0)
     assert plan.solver["raw_status"] == "CONSTRUCTION_ONLY"
     assert len(plan.served_jobs()) >= 20
