@@ -145,6 +145,9 @@ class _Simulator:
             t, prev = s + service, node
         return None  # pragma: no cover - the loop returns at the end node
 
+    def _departure_slack(self, k: int, sch: Schedule) -> int:
+        return _slack_of(self, k, sch)
+
     def cost(self, k: int, sch: Schedule) -> int:
         """Arc costs + overtime + span + SLA lateness of one simulated route."""
         d, veh = self.d, self.d.vehicles[k]
@@ -153,13 +156,33 @@ class _Simulator:
         path = [veh.start_node, *sch.nodes, veh.end_node]
         arcs = int(d.arc_cost[path[:-1], path[1:]].sum())
         over = max(0, sch.end - veh.shift_end) * veh.overtime_cost
-        span = (sch.end - sch.depart) * veh.span_cost
+        span = 0
+        if veh.span_cost:  # leave as late as the windows allow without a later return
+            span = (sch.end - sch.depart - self._departure_slack(k, sch)) * veh.span_cost
         sla = 0
         for node, s in zip(sch.nodes, sch.starts, strict=True):
             dl = int(d.sla_deadline[node])
             if dl != NO_VALUE and s > dl:
                 sla += (s - dl) * int(d.sla_cost[node])
         return arcs + over + span + sla
+
+
+def _slack_of(sim: _Simulator, k: int, sch: Schedule) -> int:
+    """Savelsbergh's forward slack of the departure, ``min(F0, W)``: how much later the
+    vehicle can leave without violating a latest start; waiting ``W`` bounds the gain."""
+    d, veh = sim.d, sim.d.vehicles[k]
+    path = [*sch.nodes, veh.end_node]
+    starts = [*sch.starts, sch.end]
+    prev, ready = veh.start_node, sch.depart
+    waited, f0 = 0, veh.shift_end + veh.overtime_max - sch.end
+    for node, s in zip(path, starts, strict=True):
+        arrival = ready + int(d.travel_time[prev, node])
+        wins = sim.wins[node] if node != veh.end_node else ()
+        latest = wins[-1][1] if wins else veh.shift_end + veh.overtime_max
+        waited += max(0, s - arrival)
+        f0 = min(f0, waited + latest - s)  # = waiting before q + latest - arrival
+        prev, ready = node, s + (int(d.service[k, node]) if node != veh.end_node else 0)
+    return max(0, min(f0, waited))
 
 
 def _job_order(d: RoutingData, jobs: list[int]) -> list[int]:
