@@ -147,3 +147,22 @@ def test_replan_warm_starts_from_the_morning_plan(six_techs_sixty_jobs: Scenario
     for tech, jobs in before.items():
         kept = [j for j in after.get(tech, []) if j in jobs]  # freed time may take more jobs
         assert kept == [j for j in jobs if j != cancelled]
+
+
+def test_service_classes_share_where_technicians_agree(six_techs_sixty_jobs: Scenario) -> None:
+    from solvers.routing.model import service_classes
+
+    d = build_problem(six_techs_sixty_jobs, dt.date(2026, 11, 24)).data
+    rows, of_vehicle = service_classes(d)
+    assert len(rows) < d.num_vehicles  # here 2 classes for 6 technicians
+    for k, veh in enumerate(d.vehicles):  # each class row agrees wherever its vehicle may go
+        row = rows[of_vehicle[k]][0]
+        rel = d.allowed[k].copy()
+        rel[[veh.start_node, veh.end_node]] = True
+        assert (row[rel] == d.service[k][rel]).all()
+    # two vehicles with different service on a node both may visit never share a class
+    for a in range(d.num_vehicles):
+        for b in range(a + 1, d.num_vehicles):
+            both = d.allowed[a] & d.allowed[b]
+            if (d.service[a][both] != d.service[b][both]).any():
+                assert of_vehicle[a] != of_vehicle[b]
