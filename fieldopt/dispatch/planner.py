@@ -48,11 +48,14 @@ def plan_routes(
     warm_start: DispatchPlan | None = None,
     fixed_stops: Sequence[Stop] = (),
     solution_limit: int | None = None,
+    construct: bool = True,
 ) -> DispatchPlan:
     """Plan ``day``'s routes of ``scenario`` within ``time_limit`` seconds.
 
     The same ``seed`` with ``workers=1`` gives the same plan when the search ends by
     convergence or by ``solution_limit`` (improving solutions) rather than by the clock.
+    ``construct=False`` starts OR-Tools from its own first-solution strategy instead of the
+    priority-ordered insertion (:mod:`solvers.routing.construct`).
 
     Raises :class:`~fieldopt.errors.NoPlanError` when the solver finds no plan at all.
     """
@@ -66,6 +69,7 @@ def plan_routes(
         initial_routes=initial,
         solution_limit=solution_limit,
         backend="ortools",
+        construct=construct,
     )
     result = solve_routing(problem.data, params, progress)
     if not result.status.has_solution:
@@ -96,6 +100,8 @@ def plan_routes(
             "first_solution_s": None
             if result.first_solution_s is None
             else round(result.first_solution_s, 3),
+            "first_solution": result.first_solution,
+            "construct_s": None if result.construct_s is None else round(result.construct_s, 3),
             "time_limit_s": time_limit,
             "seed": seed,
             "workers": workers,
@@ -122,13 +128,25 @@ def _renumber(stops: list[Stop]) -> list[Stop]:
 
 
 def _initial_routes(problem: DispatchProblem, plan: DispatchPlan) -> tuple[tuple[int, ...], ...]:
-    """The warm start: the previous plan's job order per technician, in this problem's nodes."""
+    """The warm start: the previous plan's job and pick-up order per technician, in this
+    problem's nodes."""
     routes = plan.routes()
     used: set[int] = set()
     out = []
-    for tech in problem.technicians:
+    pickup_node = {  # (technician, depot) -> its pick-up node (allowed to that one only)
+        (int(problem.data.allowed[:, i].argmax()), problem.node_depot[i]): i
+        for i, kind in enumerate(problem.node_kind)
+        if kind == "pickup"
+    }
+    for k_tech, tech in enumerate(problem.technicians):
         route = []
         for s in routes.get(tech, []):
+            if s.kind == "pickup" and not s.fixed:
+                q = pickup_node.get((k_tech, s.location_id))
+                if q is not None and q not in used:
+                    used.add(q)
+                    route.append(q)
+                continue
             if s.kind != "job" or s.fixed or s.job_id is None or s.job_id not in problem.job_nodes:
                 continue
             for i in problem.job_nodes[s.job_id]:

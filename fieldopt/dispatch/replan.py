@@ -59,8 +59,10 @@ def replan(
     time_limit: float = 10.0,
     seed: int = 0,
     workers: int = 1,
+    solution_limit: int | None = None,
 ) -> ReplanResult:
-    """Re-plan the rest of ``plan``'s day at ``now`` after ``events``."""
+    """Re-plan the rest of ``plan``'s day at ``now`` after ``events``, warm-started from
+    ``plan`` (``solution_limit``: stop after that many improving solutions)."""
     if scenario is None:
         if not plan.scenario_source:
             raise InputError("plan: scenario_source is empty; pass the scenario")
@@ -176,6 +178,7 @@ def replan(
         starts=starts,
         warm_start=plan,
         fixed_stops=fixed,
+        solution_limit=solution_limit,
     )
     return ReplanResult(new_plan, new_scenario, plan_diff(plan, new_plan, cancelled))
 

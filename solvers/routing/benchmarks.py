@@ -83,7 +83,7 @@ def vrptw_distance(inst: VrptwInstance, routes: list[list[int]]) -> tuple[float,
 def trsp_data(inst: TrspInstance) -> RoutingData:
     """Pillac TRSP: every request served; skills hard; tools and parts from the van or after
     one free depot visit (a per-technician pick-up node of 0 duration); objective = total
-    route duration (span), times in thousandths."""
+    route duration (span) plus travel, times in thousandths."""
     tt = travel_time_matrix(inst)
     k_n, r_n = inst.num_technicians, inst.num_requests
     # nodes: homes 0..K-1, depot copies K..2K-1, requests 2K..2K+R-1
@@ -135,7 +135,6 @@ def trsp_data(inst: TrspInstance) -> RoutingData:
     penalty = np.full(n, TRSP_UNSERVED_PENALTY, dtype=np.int64)
     penalty[:k_n] = NO_VALUE
     penalty[k_n : 2 * k_n] = 0
-    zero = np.zeros((k_n, n), dtype=np.int64)
     return RoutingData(
         names=tuple(
             [f"home{k}" for k in range(k_n)]
@@ -145,7 +144,10 @@ def trsp_data(inst: TrspInstance) -> RoutingData:
         vehicles=vehicles,
         travel_time=travel,
         distance=travel,
-        arc_cost=np.zeros((n, n), dtype=np.int64) + zero[0][None, :] * 0,
+        # Travel as arc cost too: guided local search penalises arcs, and with zero arc costs
+        # it has nothing to guide by (measured: gaps 12-24 % -> 10-20 % at 10 s). The solver
+        # then minimises duration + distance; the evaluation reports the duration alone.
+        arc_cost=travel,
         service=service,
         allowed=allowed,
         windows=windows,

@@ -244,6 +244,13 @@ class RoutingParams:
     (node lists per vehicle, terminals excluded) warm-start the search. ``backend``:
     ``"ortools"``, ``"pyvrp"`` (plain VRPTW features only), or ``"auto"`` (PyVRP when the
     instance has only features it supports and no warm start is given, else OR-Tools).
+    ``construct``: OR-Tools starts from :func:`solvers.routing.construct.construct`
+    (priority-ordered cheapest insertion, extending ``initial_routes`` when given) instead of
+    ``first_solution``, on instances with a warm start or features beyond plain VRPTW
+    (breaks, eligibility, parts, pins, SLAs...: what PyVRP does not support);
+    ``lns_time_limit_s`` bounds OR-Tools' restore of that start and each LNS sub-search
+    (``None``: 2 ms per visit of the start, at least OR-Tools' 0.1 s and at most
+    ``time_limit_s``; once ten times that if the restore fails).
     """
 
     time_limit_s: float
@@ -255,6 +262,8 @@ class RoutingParams:
     solution_limit: int | None = None
     log_search: bool = False
     backend: str = "auto"
+    construct: bool = True
+    lns_time_limit_s: float | None = None
 
     def __post_init__(self) -> None:
         if not self.time_limit_s > 0:

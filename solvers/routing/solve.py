@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from solvers.result import SolveReport, Status
+from solvers.routing.construct import Construction, construct
 from solvers.routing.data import NO_VALUE, RoutingData, RoutingParams
 from solvers.routing.model import Model, build_model
 
@@ -37,6 +38,8 @@ class RoutingResult:
     unserved: tuple[int, ...]
     build_s: float = 0.0
     first_solution_s: float | None = None
+    first_solution: str = ""
+    construct_s: float | None = None
 
     @property
     def status(self) -> Status:
@@ -99,6 +102,8 @@ def _search_parameters(params: RoutingParams) -> object:
         routing_enums_pb2.LocalSearchMetaheuristic, params.metaheuristic
     )
     sp.time_limit.FromMilliseconds(max(1, round(params.time_limit_s * 1000)))
+    if params.lns_time_limit_s is not None:
+        sp.lns_time_limit.FromMilliseconds(max(1, round(params.lns_time_limit_s * 1000)))
     if params.solution_limit:
         sp.solution_limit = params.solution_limit
     sp.log_search = params.log_search
@@ -152,16 +157,51 @@ def solve_routing(
     m.routing.AddAtSolutionCallback(on_solution)
     sp = _search_parameters(params)
     solution = None
-    if params.initial_routes is not None:
+    cons: Construction | None = None
+    start_routes = params.initial_routes
+    kind = "WARM_START" if start_routes is not None else params.first_solution
+    # Plain VRPTW (what PyVRP supports): OR-Tools' own strategy is fast and better there.
+    if params.construct and (params.initial_routes is not None or pyvrp_unsupported(data)):
+        cons = construct(data, params.initial_routes)
+        start_routes = cons.routes
+        kind = "CONSTRUCTION" if params.initial_routes is None else "WARM_START+CONSTRUCTION"
+    cons_at = time.perf_counter() - t0
+    restored = False
+    if start_routes is not None and any(start_routes):
         m.routing.CloseModelWithParameters(sp)
-        routes = [[int(inv[i]) for i in r] for r in params.initial_routes]
-        initial = m.routing.ReadAssignmentFromRoutes(routes, True)
-        if initial is not None:
-            solution = m.routing.SolveFromAssignmentWithParameters(initial, sp)
+        # Routes go in as variable indices (manager.NodeToIndex), not node numbers.
+        routes = [[m.index(int(inv[i])) for i in r] for r in start_routes]
+        # RoutesToAssignment only sets the next variables; ReadAssignmentFromRoutes would also
+        # restore them with the finalisers, unlimited (5-20 s on a 1,000-job day).
+        initial = m.solver.Assignment()
+        if m.routing.RoutesToAssignment(routes, True, True, initial):
+            # SolveFromAssignment restores the start within lns_time_limit (0.1 s by default:
+            # too short for several hundred visits): 2 ms per visit, once x10 if that fails.
+            lns = params.lns_time_limit_s
+            if lns is None:
+                lns = min(max(0.1, 0.002 * sum(len(r) for r in routes)), params.time_limit_s)
+            for attempt in (lns, min(10 * lns, params.time_limit_s)):
+                sp.lns_time_limit.FromMilliseconds(max(1, round(attempt * 1000)))  # type: ignore[attr-defined]
+                solution = m.routing.SolveFromAssignmentWithParameters(initial, sp)
+                if solution is not None or params.lns_time_limit_s is not None:
+                    break
+            restored = solution is not None
     if solution is None:
-        solution = m.routing.SolveWithParameters(sp)
+        kind = params.first_solution
+        left = params.time_limit_s - (time.perf_counter() - t0 - build_s)
+        if cons is None or left > 0.05:
+            if cons is not None:
+                sp.time_limit.FromMilliseconds(max(1, round(left * 1000)))  # type: ignore[attr-defined]
+            solution = m.routing.SolveWithParameters(sp)
     runtime = time.perf_counter() - t0
     raw = _RAW_STATUS.get(int(m.routing.status()), str(m.routing.status()))
+    served_any = cons is not None and len(cons.unserved) < len(data.visit_nodes)
+    if (
+        cons is not None
+        and served_any
+        and (solution is None or (not restored and solution.ObjectiveValue() > cons.objective))
+    ):
+        return _constructed(data, cons, params, runtime, build_s, cons_at)
     base = dict(
         raw_status=raw,
         runtime_s=runtime,
@@ -183,7 +223,49 @@ def solve_routing(
             unserved=tuple(data.visit_nodes),
             build_s=build_s,
         )
-    return _extract(m, solution, perm, data, base, build_s, first[0] if first else runtime)
+    first_s = first[0] if first else runtime
+    if restored and cons is not None and served_any:
+        first_s = min(first_s, cons_at)
+    return dataclasses.replace(
+        _extract(m, solution, perm, data, base, build_s, first_s),
+        first_solution=kind,
+        construct_s=None if cons is None else cons.seconds,
+    )
+
+
+def _constructed(
+    data: RoutingData,
+    cons: Construction,
+    params: RoutingParams,
+    runtime: float,
+    build_s: float,
+    cons_at: float,
+) -> RoutingResult:
+    """The constructed plan as the result, when the search ended without a better one."""
+    report = SolveReport(
+        status=Status.FEASIBLE,
+        raw_status="CONSTRUCTION_ONLY",
+        runtime_s=runtime,
+        objective=float(cons.objective),
+        seed=params.seed,
+        workers=params.workers,
+        time_limit_s=params.time_limit_s,
+    )
+    return RoutingResult(
+        report=report,
+        routes=tuple(
+            tuple(Visit(n, s) for n, s in zip(sch.nodes, sch.starts, strict=True))
+            for sch in cons.schedules
+        ),
+        route_start=tuple(sch.depart for sch in cons.schedules),
+        route_end=tuple(sch.end for sch in cons.schedules),
+        break_start=tuple(sch.break_start for sch in cons.schedules),
+        unserved=cons.unserved,
+        build_s=build_s,
+        first_solution_s=cons_at,
+        first_solution="CONSTRUCTION",
+        construct_s=cons.seconds,
+    )
 
 
 def _extract(

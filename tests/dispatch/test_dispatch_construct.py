@@ -1,0 +1,168 @@
+"""The priority-ordered insertion that starts OR-Tools (``solvers/routing/construct.py``), its
+fallback, ``construct=False`` and the replanning warm start. Every plan goes through the
+independent checker."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+import fieldopt.checks.dispatch  # noqa: F401
+from fieldopt.check import check
+from fieldopt.dispatch import DispatchPlan, plan_routes, replan
+from fieldopt.generate import generate_scenario
+from fieldopt.scenario import Scenario, read_scenario
+from fieldopt.translate.routing import build_problem
+from solvers.routing import RoutingParams, solve_routing
+from solvers.routing.construct import construct
+from solvers.routing.data import NO_VALUE
+
+DAY = "2026-11-24"
+
+
+@pytest.fixture
+def two_techs_four_jobs(tiny_dir: Path) -> Scenario:
+    return read_scenario(tiny_dir)
+
+
+@pytest.fixture(scope="module")
+def six_techs_sixty_jobs() -> Scenario:
+    return generate_scenario(
+        technicians=6, jobs=60, parts=30, depots=2, seed=3, days=1, name="six_techs_sixty_jobs"
+    )
+
+
+def first_plan(s: Scenario, **kw: object) -> DispatchPlan:
+    """The start OR-Tools is given: the search stops at its first solution."""
+    plan = plan_routes(s, DAY, time_limit=30, seed=0, solution_limit=1, **kw)  # type: ignore[arg-type]
+    assert check(plan, s) == []
+    return plan
+
+
+def test_construction_is_the_first_solution_and_checks_clean(
+    six_techs_sixty_jobs: Scenario,
+) -> None:
+    plan = first_plan(six_techs_sixty_jobs)
+    assert plan.solver["first_solution"] == "CONSTRUCTION"
+    assert plan.solver["construct_s"] is not None
+    assert len(plan.served_jobs()) >= 20
+    for tech, stops in plan.routes().items():  # lunch in every working day
+        if any(s.kind == "job" for s in stops):
+            assert [s.kind for s in stops].count("break") == 1, tech
+
+
+def test_constructed_routes_respect_windows_skills_shift_and_break(
+    six_techs_sixty_jobs: Scenario,
+) -> None:
+    d = build_problem(six_techs_sixty_jobs, dt.date(2026, 11, 24)).data
+    cons = construct(d)
+    served = [i for r in cons.routes for i in r]
+    assert served and len(served) == len(set(served))
+    assert set(cons.unserved) | set(served) == set(d.visit_nodes)
+    for k, sch in enumerate(cons.schedules):
+        veh = d.vehicles[k]
+        assert sch.end <= veh.shift_end + veh.overtime_max
+        if sch.nodes and veh.break_duration:
+            assert sch.break_start is not None
+            assert veh.break_earliest <= sch.break_start <= veh.break_latest
+        for i, s in zip(sch.nodes, sch.starts, strict=True):
+            assert d.allowed[k, i]
+            wins = d.windows[i]
+            if d.fixed_start[i] != NO_VALUE:
+                assert s == d.fixed_start[i]
+            elif wins:
+                assert any(a <= s <= b for a, b in wins)
+
+
+def test_construction_leaves_teams_and_precedences_to_the_search(
+    two_techs_four_jobs: Scenario,
+) -> None:
+    plan = first_plan(two_techs_four_jobs)
+    assert plan.served_jobs()["J1"][0].technician_id == "T1"  # only T1 holds electrical
+    # J2 is a team job, J3 → J4 a precedence: not constructed, inserted by the search
+    assert {"J2", "J3", "J4"} <= set(plan.unassigned)
+    full = plan_routes(two_techs_four_jobs, DAY, time_limit=1, seed=0)
+    assert check(full, two_techs_four_jobs) == []
+    assert set(full.served_jobs()) == {"J1", "J2", "J3", "J4"}
+
+
+def test_construction_only_fallback_checks_clean(
+    six_techs_sixty_jobs: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ortools.constraint_solver import pywrapcp
+
+    # OR-Tools cannot restore the start and no time is left: the constructed plan is returned
+    monkeypatch.setattr(pywrapcp.RoutingModel, "RoutesToAssignment", lambda *_a, **_k: False)
+    plan = plan_routes(six_techs_sixty_jobs, DAY, time_limit=0.01, seed=0)
+    assert plan.solver["raw_status"] == "CONSTRUCTION_ONLY"
+    assert len(plan.served_jobs()) >= 20
+    assert check(plan, six_techs_sixty_jobs) == []
+
+
+def test_construct_false_uses_the_ortools_strategy(six_techs_sixty_jobs: Scenario) -> None:
+    plan = first_plan(six_techs_sixty_jobs, construct=False)
+    assert plan.solver["first_solution"] == "PARALLEL_CHEAPEST_INSERTION"
+    assert plan.solver["construct_s"] is None
+
+
+def test_same_seed_same_construction(six_techs_sixty_jobs: Scenario) -> None:
+    a = first_plan(six_techs_sixty_jobs)
+    b = first_plan(six_techs_sixty_jobs)
+    assert [s.to_json() for s in a.stops] == [s.to_json() for s in b.stops]
+
+
+def test_warm_start_routes_are_read_as_given(six_techs_sixty_jobs: Scenario) -> None:
+    # The routes are node numbers; OR-Tools wants variable indices (they differ: the
+    # terminals come first). Read correctly, the first solution is exactly these routes.
+    d = build_problem(six_techs_sixty_jobs, dt.date(2026, 11, 24)).data
+    routes = construct(d).routes
+    params = RoutingParams(
+        time_limit_s=30, backend="ortools", construct=False, initial_routes=routes, solution_limit=1
+    )
+    res = solve_routing(d, params)
+    assert res.first_solution == "WARM_START"
+    assert tuple(tuple(v.node for v in r) for r in res.routes) == routes
+
+
+def test_replan_warm_starts_from_the_morning_plan(six_techs_sixty_jobs: Scenario) -> None:
+    morning = plan_routes(six_techs_sixty_jobs, DAY, time_limit=2, seed=0)
+    assert check(morning, six_techs_sixty_jobs) == []
+    cancelled = sorted(morning.served_jobs())[0]
+    result = replan(
+        morning,
+        "07:00",
+        [{"type": "cancel", "job_id": cancelled}],
+        six_techs_sixty_jobs,
+        time_limit=30,
+        solution_limit=1,
+    )
+    assert check(result.plan, result.scenario) == []
+    assert result.plan.solver["warm_start"] is True
+    assert result.plan.solver["first_solution"] == "WARM_START+CONSTRUCTION"
+    # the first solution keeps the morning's other jobs with their technician, in order
+    before = {t: [s.job_id for s in r if s.kind == "job"] for t, r in morning.routes().items()}
+    after = {t: [s.job_id for s in r if s.kind == "job"] for t, r in result.plan.routes().items()}
+    for tech, jobs in before.items():
+        kept = [j for j in after.get(tech, []) if j in jobs]  # freed time may take more jobs
+        assert kept == [j for j in jobs if j != cancelled]
+
+
+def test_service_classes_share_where_technicians_agree(six_techs_sixty_jobs: Scenario) -> None:
+    from solvers.routing.model import service_classes
+
+    d = build_problem(six_techs_sixty_jobs, dt.date(2026, 11, 24)).data
+    rows, of_vehicle = service_classes(d)
+    assert len(rows) < d.num_vehicles  # here 2 classes for 6 technicians
+    for k, veh in enumerate(d.vehicles):  # each class row agrees wherever its vehicle may go
+        row = rows[of_vehicle[k]][0]
+        rel = d.allowed[k].copy()
+        rel[[veh.start_node, veh.end_node]] = True
+        assert (row[rel] == d.service[k][rel]).all()
+    # two vehicles with different service on a node both may visit never share a class
+    for a in range(d.num_vehicles):
+        for b in range(a + 1, d.num_vehicles):
+            both = d.allowed[a] & d.allowed[b]
+            if (d.service[a][both] != d.service[b][both]).any():
+                assert of_vehicle[a] != of_vehicle[b]
