@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -59,11 +60,13 @@ def plan_routes(
 
     Raises :class:`~fieldopt.errors.NoPlanError` when the solver finds no plan at all.
     """
+    t0 = time.perf_counter()
     the_day = as_day(day)
     problem = build_problem(scenario, the_day, starts=starts)
     initial = _initial_routes(problem, warm_start) if warm_start is not None else None
     params = RoutingParams(
-        time_limit_s=time_limit,
+        # The limit covers the whole call: what translation took is not left to the solver.
+        time_limit_s=max(0.1, time_limit - (time.perf_counter() - t0)),
         seed=seed,
         workers=workers,
         initial_routes=initial,

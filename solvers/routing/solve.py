@@ -6,6 +6,7 @@ import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -110,10 +111,19 @@ def _search_parameters(params: RoutingParams) -> object:
     return sp
 
 
+def _remaining(params: RoutingParams, t0: float) -> float:
+    """Search time left: the limit covers build and construction too (a floor keeps a search)."""
+    return max(0.05, params.time_limit_s - (time.perf_counter() - t0))
+
+
+def _limit_search(sp: Any, seconds: float) -> None:
+    sp.time_limit.FromMilliseconds(max(1, round(seconds * 1000)))
+
+
 def solve_routing(
     data: RoutingData, params: RoutingParams, progress: ProgressCallback | None = None
 ) -> RoutingResult:
-    """Solve ``data`` within ``params.time_limit_s`` (build time excluded from the search limit).
+    """Solve ``data`` within ``params.time_limit_s``, model build and construction included.
 
     The objective is in ``data``'s cost units: arc costs + penalties of unserved nodes + SLA,
     overtime and span costs. ``progress(elapsed_s, objective)`` is called at each improving
@@ -182,16 +192,16 @@ def solve_routing(
                 lns = min(max(0.1, 0.002 * sum(len(r) for r in routes)), params.time_limit_s)
             for attempt in (lns, min(10 * lns, params.time_limit_s)):
                 sp.lns_time_limit.FromMilliseconds(max(1, round(attempt * 1000)))  # type: ignore[attr-defined]
+                _limit_search(sp, _remaining(params, t0))
                 solution = m.routing.SolveFromAssignmentWithParameters(initial, sp)
                 if solution is not None or params.lns_time_limit_s is not None:
                     break
             restored = solution is not None
     if solution is None:
         kind = params.first_solution
-        left = params.time_limit_s - (time.perf_counter() - t0 - build_s)
+        left = _remaining(params, t0)
         if cons is None or left > 0.05:
-            if cons is not None:
-                sp.time_limit.FromMilliseconds(max(1, round(left * 1000)))  # type: ignore[attr-defined]
+            _limit_search(sp, left)
             solution = m.routing.SolveWithParameters(sp)
     runtime = time.perf_counter() - t0
     raw = _RAW_STATUS.get(int(m.routing.status()), str(m.routing.status()))
