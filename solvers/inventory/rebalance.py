@@ -240,7 +240,8 @@ def solve_rebalance(data: RebalanceData, params: LpParams) -> RebalanceResult:
     optimum (within ``gap_rel``), else ``feasible``, the LP optimum as the bound, raw status
     ``LP relaxation rounded down (...)`` — when it meets the bound, when the model has more
     than ``MAX_FREE_INTEGERS`` free integer columns, or when the MILP (started from that plan)
-    returns nothing better within its time limit."""
+    returns nothing better within its time limit. Without an LP solution in the limit, the plan
+    of :func:`largest_excess_to_largest_shortage` is returned (``feasible``, no bound)."""
     built = build_rebalance_model(data)
     model = built.model
     if len(built.x) == 0:
@@ -249,7 +250,19 @@ def solve_rebalance(data: RebalanceData, params: LpParams) -> RebalanceResult:
     t0 = time.perf_counter()
     lp = solve_arrays(model, params, relax=True)
     if lp.values is None:
-        return _result(data, {}, replace(lp.report, runtime_s=time.perf_counter() - t0))
+        # No relaxation within the limit (huge models, short limits): the common rule's plan
+        # keeps every row too, so the planner still gets transfers rather than an error.
+        greedy = largest_excess_to_largest_shortage(data)
+        report = SolveReport(
+            Status.FEASIBLE,
+            f"largest-excess rule (LP relaxation {lp.report.raw_status}: no solution)",
+            time.perf_counter() - t0,
+            objective=greedy.total_cost,
+            seed=params.seed,
+            workers=params.workers,
+            time_limit_s=params.time_limit_s,
+        )
+        return replace(greedy, report=report)
     moves = _moves(built, lp.values, rounded=True, min_quantity=data.min_quantity)
     moves = _repair(data, built, lp.values, moves)
     objective = _objective(data, built, moves)

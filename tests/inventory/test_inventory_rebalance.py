@@ -196,3 +196,30 @@ def test_milp_runs_from_the_rounded_lp_plan_and_never_does_worse(
     assert rounded.report.bound is not None and rounded.report.objective is not None
     assert milp.report.objective is not None
     assert rounded.report.bound - 1e-6 <= milp.report.objective <= rounded.report.objective + 1e-6
+
+
+def test_no_lp_solution_in_the_limit_gives_the_rules_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When HiGHS returns no relaxation within the limit, the planner still gets transfers: the
+    common rule's plan, marked feasible without a bound, and the checker accepts it."""
+    import fieldopt.inventory as inv
+    import solvers.inventory.rebalance as reb
+    from fieldopt.check import check
+    from fieldopt.scenario import read_scenario
+    from solvers.inventory.lp import ArraySolution
+    from solvers.result import SolveReport, Status
+
+    def timed_out(*args: object, **kw: object) -> ArraySolution:
+        return ArraySolution(None, SolveReport(Status.TIMEOUT, "Time limit reached", 1.0))
+
+    data = random_instance(4, 2, True)
+    monkeypatch.setattr(reb, "solve_arrays", timed_out)
+    res = solve_rebalance(data, FAST)
+    rule = largest_excess_to_largest_shortage(data)
+    assert res.report.status == "feasible" and res.report.bound is None
+    assert "largest-excess rule" in res.report.raw_status
+    assert res.report.objective == pytest.approx(rule.total_cost)
+    assert moved(res, data) == moved(rule, data)
+    sample = read_scenario(SAMPLE)
+    plan = inv.rebalance(sample, time_limit_s=10, seed=0)
+    assert plan.report.status == "feasible"
+    assert check(plan, sample) == []
