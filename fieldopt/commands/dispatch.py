@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import statistics
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -272,44 +271,38 @@ def bench_trsp(
 def bench_scale(
     jobs: Annotated[list[int], typer.Option(help="Job counts.")] = [200, 1000, 3000],  # noqa: B006
     time_limit: float = 60.0,
+    runs: Annotated[int, typer.Option(min=1, help="Seeds SEED..SEED+RUNS-1; medians.")] = 3,
     seed: int = 0,
     json_out: Annotated[Path | None, typer.Option("--json")] = None,
 ) -> None:
     """Generated scenarios (technicians = jobs / 10): first feasible plan, objective, memory."""
-    import datetime as dt
-    import resource
+    from fieldopt.dispatch.scale import medians, run_isolated
 
-    from fieldopt.dispatch.planner import plan_routes
-    from fieldopt.generate import generate_scenario
-
-    rows = []
-    for n in jobs:
-        scen = generate_scenario(
-            technicians=max(5, n // 10),
-            jobs=n,
-            parts=200,
-            depots=4,
-            seed=seed,
-            start=dt.date(2026, 11, 24),
-            days=1,
-            name=f"scale{n}",
-        )
-        t0 = time.perf_counter()
-        plan = plan_routes(scen, "2026-11-24", time_limit=time_limit, seed=seed)
-        rows.append(
-            {
-                "jobs_today": len(plan.served_jobs()) + len(plan.unassigned),
-                "technicians": len(plan.routes()),
-                "build_s": plan.solver["build_s"],
-                "first_feasible_s": plan.solver["first_solution_s"],
-                "objective": plan.solver["objective"],
-                "total_s": round(time.perf_counter() - t0, 2),
-                "served": len(plan.served_jobs()),
-                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-            }
-        )
-        console.print(rows[-1])
+    rows: list[dict[str, Any]] = []
+    summary: list[dict[str, Any]] = []
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
+        task = progress.add_task("scale", total=len(jobs) * runs)
+        for n in jobs:
+            done: list[dict[str, Any]] = []
+            for s in range(seed, seed + runs):
+                progress.update(task, description=f"{n} jobs, seed {s}")
+                done.append(run_isolated(n, time_limit, s))
+                progress.console.print(done[-1])
+                progress.advance(task)
+            rows += done
+            summary.append(medians(done))
+    for m in summary:
+        console.print({"median": m})
     _finish(rows, json_out)
+    if any(r["violations"] for r in rows):
+        console.print("[red]a plan failed the independent checker")
+        raise typer.Exit(EXIT_NO_PLAN)
 
 
 def _finish(rows: list[dict[str, Any]], json_out: Path | None, label: str = "") -> None:
