@@ -32,6 +32,9 @@ class Variables:
     serves: list[dict[tuple[int, int], cp_model.IntVar]]
     cost_terms: list[cp_model.LinearExprT] = field(default_factory=list)
     classes: list[tuple[int, ...]] = field(default_factory=list)
+    # Objective variables (T_i or F_i by activity, and Cmax), so hints can cover them too.
+    late: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    cmax: cp_model.IntVar | None = None
 
 
 def add_activities(model: cp_model.CpModel, data: SchedulingData) -> Variables:
@@ -475,7 +478,7 @@ def set_objective(
     terms: list[cp_model.LinearExprT] = list(v.cost_terms)
     cmax = None
     if objective == "makespan":
-        cmax = model.new_int_var(0, h, "Cmax")
+        cmax = v.cmax = model.new_int_var(0, h, "Cmax")
         for i in range(data.num_activities):
             model.add(cmax >= v.end[i]).only_enforce_if(v.inhouse[i])
         terms.append(cmax)
@@ -492,6 +495,7 @@ def set_objective(
             else:
                 t = model.new_int_var(0, h, f"F{i}")
                 model.add(t >= v.end[i]).only_enforce_if(v.inhouse[i])
+            v.late[i] = t
             terms.append(w * t)
     model.minimize(sum(terms))
     return cmax
