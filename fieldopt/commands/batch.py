@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from fieldopt.commands.progress import counted_progress
 from fieldopt.demo import DemoContext
 
 DEMO_STEPS: list[Callable[[DemoContext], None]] = []
@@ -171,14 +172,7 @@ def bench_batch_command(
     from fieldopt.batch.bench import bench_batch, write_json
 
     names = tuple(executor or ["local", "dask"])
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=console,
-    ) as bar:
+    with counted_progress(console, TimeRemainingColumn()) as bar:
         tasks = {name: bar.add_task(name, total=runs) for name in names}
 
         def progress(name: str) -> Callable[[BatchStatus], None]:

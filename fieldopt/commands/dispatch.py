@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from fieldopt.commands.progress import counted_progress
 from fieldopt.demo import DemoContext
 from fieldopt.errors import EXIT_BAD_INPUT, EXIT_NO_PLAN, InputError
 
@@ -280,13 +281,7 @@ def bench_scale(
 
     rows: list[dict[str, Any]] = []
     summary: list[dict[str, Any]] = []
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=console,
-    ) as progress:
+    with counted_progress(console) as progress:
         task = progress.add_task("scale", total=len(jobs) * runs)
         for n in jobs:
             done: list[dict[str, Any]] = []

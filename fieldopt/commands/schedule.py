@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from fieldopt.commands.progress import counted_progress
 from fieldopt.demo import DemoContext
 from fieldopt.errors import InputError, NoPlanError
 
@@ -143,13 +144,7 @@ def bench_mspsp(
         paths = stratified(paths, per_set, best)
     if not paths:
         raise InputError("bench mspsp: no .dzn instance given")
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=console,
-    ) as progress:
+    with counted_progress(console) as progress:
         task = progress.add_task("MSPSP", total=len(paths))
 
         def done(row: dict[str, Any]) -> None:
@@ -181,13 +176,7 @@ def bench_schedule_scale(
 
     console = Console()
     rows: list[dict[str, Any]] = []
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=console,
-    ) as progress:
+    with counted_progress(console) as progress:
         task = progress.add_task(f"{jobs} jobs x {technicians} technicians", total=runs)
         for seed in range(runs):
             rows.append(run_scale(jobs, technicians, days, time_limit, workers, seed))
