@@ -111,41 +111,27 @@ def shortage_rows(x: IntArray, sink_of_x: IntArray, u: IntArray, short: Array) -
     )
 
 
+def _capped_sums(x: IntArray, group_of_x: IntArray, coef: Array, cap: Array, name: str) -> Rows:
+    """One row per group with a finite cap:  Σ_{k in group} coef_k x_k ≤ cap (NaN: no row)."""
+    rows_of = np.full(len(cap), -1, dtype=np.int64)
+    keep = np.flatnonzero(np.isfinite(cap))
+    rows_of[keep] = np.arange(len(keep))
+    r = rows_of[group_of_x]
+    on = r >= 0
+    return _rows(r[on], x[on], coef[on], np.full(len(keep), -np.inf), cap[keep], name)
+
+
 def source_safety_rows(x: IntArray, source_of_x: IntArray, spare: Array) -> Rows:
     """Never below the source's target and safety level:  Σ_{k out of (i, f)} x_k ≤ spare_if,
     for the sources whose transfers could together take more than their spare stock
     (``spare`` NaN: no row)."""
-    rows_of = np.full(len(spare), -1, dtype=np.int64)
-    keep = np.flatnonzero(np.isfinite(spare))
-    rows_of[keep] = np.arange(len(keep))
-    r = rows_of[source_of_x]
-    on = r >= 0
-    return _rows(
-        r[on],
-        x[on],
-        np.ones(int(on.sum())),
-        np.full(len(keep), -np.inf),
-        spare[keep],
-        "source_safety",
-    )
+    return _capped_sums(x, source_of_x, np.ones(len(x)), spare, "source_safety")
 
 
 def receiving_volume_rows(x: IntArray, site_of_x: IntArray, volume: Array, room: Array) -> Rows:
     """Receiving sites stay within their volume:  Σ_{k into l} v_i(k) x_k ≤ max(V_l, V_now) -
     V_now, for the sites with a volume (``room[l]`` NaN: no row)."""
-    rows_of = np.full(len(room), -1, dtype=np.int64)
-    keep = np.flatnonzero(np.isfinite(room))
-    rows_of[keep] = np.arange(len(keep))
-    r = rows_of[site_of_x]
-    on = r >= 0
-    return _rows(
-        r[on],
-        x[on],
-        volume[on],
-        np.full(len(keep), -np.inf),
-        room[keep],
-        "receiving_volume",
-    )
+    return _capped_sums(x, site_of_x, volume, room, "receiving_volume")
 
 
 @dataclass(frozen=True)
