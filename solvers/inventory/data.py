@@ -35,7 +35,8 @@ class StockingData:
     for the rest, and for everything its children ask of it, with ``resupply_time`` O from the
     parent; ``root_time`` T0 is the root's repair or procurement lead time.
     ``emergency[site]``: demand finding no stock is met by an emergency shipment (Erlang loss)
-    instead of being backordered (sites without children only).
+    instead of being backordered (sites without children only); the customer then waits
+    ``emergency_time[site]`` for it, so the site's customers hold λ T_e B(s) "backorders" (Little).
     """
 
     part_ids: tuple[str, ...]
@@ -48,11 +49,14 @@ class StockingData:
     resupply_time: NDArray[np.float64]
     root_time: NDArray[np.float64]
     emergency: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=np.bool_))
+    emergency_time: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
 
     def __post_init__(self) -> None:
         p, sites = len(self.part_ids), len(self.site_ids)
         if self.emergency.shape == (0,) and sites:
             object.__setattr__(self, "emergency", np.zeros(sites, dtype=np.bool_))
+        if self.emergency_time.shape == (0,) and sites:
+            object.__setattr__(self, "emergency_time", np.zeros(sites))
         _check(sites > 0, "network", "site_ids", "needs at least one site")
         _check(len(set(self.part_ids)) == p, "network", "part_ids", "ids must be unique")
         _check(len(set(self.site_ids)) == sites, "network", "site_ids", "ids must be unique")
@@ -65,6 +69,7 @@ class StockingData:
             ("resupply_time", (p, sites)),
             ("root_time", (p,)),
             ("emergency", (sites,)),
+            ("emergency_time", (sites,)),
         ):
             arr = getattr(self, name)
             _check(arr.shape == shape, "network", name, f"shape {arr.shape}, expected {shape}")
@@ -72,7 +77,7 @@ class StockingData:
                 bad = ~np.isfinite(arr) | (arr < 0)
                 if np.any(bad):
                     idx = np.argwhere(bad)[0]
-                    where = self._where(idx)
+                    where = self._where(idx, by_site=name == "emergency_time")
                     _check(False, where, name, f"must be finite and >= 0, got {arr[tuple(idx)]}")
             arr.setflags(write=False)
         roots = np.flatnonzero(self.parent < 0)
@@ -117,10 +122,10 @@ class StockingData:
                 "a root with sites below it cannot have its own demand here",
             )
 
-    def _where(self, idx: NDArray[np.int64]) -> str:
+    def _where(self, idx: NDArray[np.int64], by_site: bool = False) -> str:
         if len(idx) == 2:
             return f"part {self.part_ids[idx[0]]} at site {self.site_ids[idx[1]]}"
-        return f"index {idx[0]}"
+        return f"site {self.site_ids[idx[0]]}" if by_site else f"part {self.part_ids[idx[0]]}"
 
     @property
     def root(self) -> int:

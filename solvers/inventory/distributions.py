@@ -131,3 +131,16 @@ def erlang_loss(servers: int, offered: float) -> float:
     for k in range(1, servers + 1):
         b = offered * b / (k + offered * b)
     return b
+
+
+def erlang_loss_curve(offered: Array, smax: int) -> Array:
+    """``B(s, a)`` for ``s = 0..smax`` and every offered load in ``offered`` (shape
+    ``offered.shape + (smax+1,)``), by the recursion of :func:`erlang_loss`. B is convex and
+    decreasing in s (Messerli 1972), so marginal analysis and tangent cuts stay exact on it."""
+    a = np.asarray(offered, dtype=np.float64)
+    out = np.empty((*a.shape, smax + 1))
+    out[..., 0] = 1.0
+    for k in range(1, smax + 1):
+        prev = a * out[..., k - 1]
+        out[..., k] = prev / (k + prev)
+    return out

@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 from solvers.inventory.data import METHODS, Method, StockingData
 from solvers.inventory.distributions import (
     backorder_curves,
-    erlang_loss,
+    erlang_loss_curve,
     log_factorials,
     negative_binomial_pmf,
     poisson_pmf,
@@ -79,6 +79,36 @@ def customer_share(data: StockingData) -> Array:
     total = lam + down
     share = np.divide(lam, total, out=np.zeros_like(lam), where=total > 0)
     return np.asarray(np.where(down > 0, share, 1.0), dtype=np.float64)
+
+
+def with_emergency(
+    data: StockingData,
+    parts: NDArray[np.int64],
+    sites: NDArray[np.int64],
+    ebo: Array,
+    fill: Array | None,
+    mean: Array,
+) -> tuple[Array, Array | None]:
+    """Curves ``[part, ..., site, s]`` with those of emergency-shipment sites replaced.
+
+    ``mean[part, ..., site]`` is each pipeline's mean, ``parts`` and ``sites`` index its first and
+    last axes. A stock-out there is met by an emergency shipment with probability B(s, mean)
+    (Erlang loss); its customer waits T_e, so by Little's law the site's customers hold
+    λ T_e B(s) waiting "backorders", and the fill rate is 1 - B(s). Other sites keep theirs.
+    """
+    cols = np.flatnonzero(data.emergency[sites])
+    if len(cols) == 0:
+        return ebo, fill
+    at = sites[cols]
+    b = erlang_loss_curve(mean[..., cols], ebo.shape[-1] - 1)
+    wait = data.demand_rate[np.ix_(parts, at)] * data.emergency_time[at]
+    wait = wait.reshape(wait.shape[0], *([1] * (mean.ndim - 2)), len(cols))
+    ebo = ebo.copy()
+    ebo[..., cols, :] = wait[..., None] * b
+    if fill is not None:
+        fill = fill.copy()
+        fill[..., cols, :] = 1.0 - b
+    return ebo, fill
 
 
 def two_echelon_only(data: StockingData, what: str) -> None:
@@ -186,7 +216,9 @@ def base_curves(
     else:
         pmf = _exact_pmf(data, idx, root_level, local, f)
     ebo, _, fill = backorder_curves(pmf, mean, smax)
-    return BaseCurves(ebo, fill, mean)
+    ebo, bfill = with_emergency(data, idx, data.bases, ebo, fill, mean)
+    assert bfill is not None
+    return BaseCurves(ebo, bfill, mean)
 
 
 def _exact_pmf(
@@ -265,13 +297,10 @@ def evaluate(data: StockingData, stock: NDArray[np.int64], method: Method) -> Ev
         mean = bc.mean
     site_ebo = ebo.copy()
     ebo = ebo * customer_share(data)
-    emergency = np.zeros_like(ebo)
-    for col, site in enumerate(bases):
-        if data.emergency[site]:
-            for i in range(len(data.part_ids)):
-                b = erlang_loss(int(levels[i, col]), float(mean[i, col]))
-                emergency[i, col], fill[i, col], ebo[i, col] = b, 1.0 - b, 0.0
-                site_ebo[i, col] = 0.0
+    # emergency sites (curves already Erlang loss): no backorders, the lost share is shipped
+    em = data.emergency[bases]
+    emergency = np.where(em, 1.0 - fill, 0.0)
+    site_ebo[:, em] = 0.0
     if data.single_site:
         root_ebo = np.zeros(len(data.part_ids))
     else:
@@ -302,8 +331,10 @@ def _tree_curves(data: StockingData, stock: NDArray[np.int64], method: Method) -
         cur = pipeline_curves(
             local[:, cols], f[:, cols], e_site[:, par], v_site[:, par], method, int(lv.max())
         )
+        ebo, fill = with_emergency(data, rows, sites, cur.ebo, cur.fill, cur.mean)
+        assert fill is not None
         pick = lv[..., None]
-        for name, arr in (("ebo", cur.ebo), ("vbo", cur.vbo), ("fill", cur.fill)):
+        for name, arr in (("ebo", ebo), ("vbo", cur.vbo), ("fill", fill)):
             getattr(out, name)[:, cols] = np.take_along_axis(arr, pick, axis=-1)[..., 0]
         out.mean[:, cols] = cur.mean
         e_site[:, sites], v_site[:, sites] = out.ebo[:, cols], out.vbo[:, cols]

@@ -46,6 +46,7 @@ from solvers.inventory.evaluate import (
     customer_share,
     pipeline_curves,
     root_moments,
+    with_emergency,
 )
 
 Array = NDArray[np.float64]
@@ -241,7 +242,7 @@ def _base_ebo(
         var = local + f * (1.0 - f) * e0 + f * f * v0
         n = support_size(float(mean.max(initial=0.0)), float(var.max(initial=0.0)))
         pmf = negative_binomial_pmf(mean, var, max(min(n, smax), 1))
-    return ebo_curve(pmf, mean, smax)
+    return with_emergency(data, idx, data.bases, ebo_curve(pmf, mean, smax), None, mean)[0]
 
 
 @dataclass(frozen=True)
@@ -335,7 +336,10 @@ def _subtrees(
         method,
         smax,
     )
-    g_direct, direct_drops = _greedy(cur.ebo)
+    bases = data.bases
+    g_direct, direct_drops = _greedy(
+        with_emergency(data, idx, bases[d], cur.ebo, None, cur.mean)[0]
+    )
     parts.append(g_direct)
     arg_level: list[IntArray] = []
     kid_drops: list[Array] = []
@@ -351,7 +355,8 @@ def _subtrees(
             method,
             smax,
         )
-        g_kids, drops = _greedy(kc.ebo)  # [k, smid+1, 1 + nk*smax]
+        kid_ebo = with_emergency(data, idx, bases[kids], kc.ebo, None, kc.mean)[0]
+        g_kids, drops = _greedy(kid_ebo)  # [k, smid+1, 1 + nk*smax]
         own = w[:, m, None] * mid.ebo  # [k, smid+1]
         width = smid + g_kids.shape[-1]
         h = np.full((k, width), np.inf)

@@ -34,6 +34,7 @@ from solvers.inventory.evaluate import (
     pipeline_curves,
     root_moments,
     two_echelon_only,
+    with_emergency,
 )
 from solvers.inventory.lp import LpParams, new_var, solve_problem
 from solvers.inventory.marginal import FrontierParams, PartCurves, _tree, part_curves
@@ -232,6 +233,7 @@ def _tree_part(
     w = customer_share(data)[i]
     e0, v0 = root_moments(data, int(cands.max()))
     e0, v0 = e0[i, cands], v0[i, cands]
+    part = np.full(len(cands), i, dtype=np.int64)  # one curve row per candidate root level
     terms: list[pulp.LpAffineExpression] = []
 
     def base_var(col: int, curves: Array, sel: list[pulp.LpVariable]) -> None:
@@ -254,8 +256,9 @@ def _tree_part(
             method,
             smax,
         )
+        ebo_d = with_emergency(data, part, bases[d], cur.ebo, None, cur.mean)[0]
         for n, col in enumerate(d):
-            base_var(int(col), cur.ebo[:, n, :], z)
+            base_var(int(col), ebo_d[:, n, :], z)
     for m, kids in zip(tree.middle, tree.kids, strict=True):
         jm = int(bases[m])
         top = smax if hi[jm] < 0 else int(min(hi[jm], smax))
@@ -292,6 +295,7 @@ def _tree_part(
             method,
             smax,
         )
+        ebo_k = with_emergency(data, part, bases[kids], kc.ebo, None, kc.mean)[0]
         for n, col in enumerate(kids):
-            base_var(int(col), kc.ebo[:, :, n, :].reshape(len(flat), smax + 1), flat)
+            base_var(int(col), ebo_k[:, :, n, :].reshape(len(flat), smax + 1), flat)
     return terms
