@@ -939,5 +939,8 @@ def _settings_frame(
         "horizon_days": str(days),
         "generator": f"fieldopt.generate seed={seed} centre={centre[0]},{centre[1]} "
         f"radius_km={radius_km:g}",
+        # stock-outs are backordered by default; these price the emergency policy when chosen
+        "inventory.emergency_days": "0.5",
+        "inventory.emergency_cost": "120",
     }
     return pd.DataFrame({"key": list(settings), "value": list(settings.values())})

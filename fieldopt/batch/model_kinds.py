@@ -16,7 +16,7 @@ from fieldopt.errors import InputError, Problem
 if TYPE_CHECKING:
     from fieldopt.scenario import Scenario
 
-VARIANT_KEYS = ("demand", "lead_time", "repair_time", "close_depot")
+VARIANT_KEYS = ("demand", "lead_time", "repair_time", "close_depot", "stockout_policy")
 
 
 def _bad(field: str, message: str) -> InputError:
@@ -102,12 +102,21 @@ def _stock_frame_json(frame: Any) -> list[dict[str, Any]]:
     return records
 
 
+def _policy(params: Params) -> str | None:
+    """The run's ``stockout_policy`` (backorder or emergency), or the scenario's settings."""
+    value = params.get("stockout_policy")
+    return None if value is None else str(value)
+
+
 def run_inventory_frontier(scenario: Scenario, params: Params) -> RunOutcome:
     """The stocking frontier, today's stock and the recommended point."""
     import fieldopt.inventory as inv
 
     front = inv.frontier(
-        scenario, method=str(params.get("method", "metric")), samples=int(params.get("samples", 40))
+        scenario,
+        method=str(params.get("method", "metric")),
+        samples=int(params.get("samples", 40)),
+        stockout_policy=_policy(params),
     )
     kpis = _flat_numbers(front.summary())
     kpis["solver_s"] = front.runtime_s
@@ -128,6 +137,7 @@ def run_inventory_optimise(scenario: Scenario, params: Params) -> RunOutcome:
             float(params["target_fill_rate"]) if "target_fill_rate" in params else None
         ),
         method=str(params.get("method", "metric")),
+        stockout_policy=_policy(params),
         time_limit_s=args["time_limit"],
         seed=args["seed"],
         workers=args["workers"],
@@ -140,9 +150,10 @@ def run_inventory_optimise(scenario: Scenario, params: Params) -> RunOutcome:
 def run_inventory_whatif(scenario: Scenario, params: Params) -> RunOutcome:
     """Base frontier against one frontier per variant given in the parameters.
 
-    Each of ``demand``, ``lead_time``, ``repair_time``, ``close_depot`` present in the run's
-    parameters (e.g. from a grid) is one variant; ``variants: [...]`` lists more. As in
-    ``fieldopt inventory whatif``, each variant is applied alone and compared with the base.
+    Each of ``demand``, ``lead_time``, ``repair_time``, ``close_depot``, ``stockout_policy``
+    present in the run's parameters (e.g. from a grid) is one variant; ``variants: [...]`` lists
+    more. As in ``fieldopt inventory whatif``, each variant is applied alone and compared with the
+    base.
     """
     import fieldopt.inventory as inv
 

@@ -162,19 +162,26 @@ def _check_metric(plan: StockingPlan, scenario: Scenario) -> list[Violation]:
     single = demand_sites <= {root}
     parent = {} if single else _model_parents(scenario, demand_sites - {root}, root)
     transit = {(r.from_id, r.to_id): float(r.transit_days) for r in _rows(scenario.lanes)}
-    total = 0.0
+    emergency = _emergency_sites(scenario, parent, demand_sites | {root}, plan.stockout_policy)
+    total = shipments_cost = 0.0
     for part, grp in lv.groupby("part_id"):
         t = times[str(part)]
         lam = {str(r.location_id): float(r.demand_per_year) for r in _rows(grp)}
         stock = {str(r.location_id): int(r.stock) for r in _rows(grp)}
         if single:
-            ebo_s, fill_s = poisson_ebo_fill(stock.get(root, 0), lam.get(root, 0.0) * t["t0"])
-            site_ebo, share, fill = {root: ebo_s}, {root: 1.0}, {root: fill_s}
+            mean0 = lam.get(root, 0.0) * t["t0"]
+            ebo_s, fill_s = poisson_ebo_fill(stock.get(root, 0), mean0)
+            site_ebo, share, fill, mean = {root: ebo_s}, {root: 1.0}, {root: fill_s}, {root: mean0}
         else:
-            site_ebo, share, fill = _metric_tree(parent, root, lam, stock, t, transit)
+            site_ebo, share, fill, mean = _metric_tree(parent, root, lam, stock, t, transit)
         for row in _rows(grp[grp["demand_per_year"] > 0]):
             loc = str(row.location_id)
             ebo = share[loc] * site_ebo[loc]
+            if loc in emergency:  # lost to a shipment taking `days`: its customers wait that long
+                days, cost = emergency[loc]
+                b = erlang_b(stock.get(loc, 0), mean[loc])
+                ebo, fill[loc] = lam[loc] * b * days / 365.0, 1.0 - b
+                shipments_cost += lam[loc] * b * cost
             total += ebo
             where = f"{part}@{loc}"
             if abs(ebo - float(row.ebo)) > TOL * max(1.0, ebo):
@@ -201,6 +208,52 @@ def _check_metric(plan: StockingPlan, scenario: Scenario) -> list[Violation]:
                 "kpi", "total_ebo", f"reported {plan.kpis['total_ebo']:.6g}, recomputed {total:.6g}"
             )
         )
+    reported = plan.kpis.get("emergency_cost_per_year", 0.0)
+    if abs(shipments_cost - reported) > TOL * max(1.0, shipments_cost):
+        out.append(
+            Violation(
+                "kpi",
+                "emergency_cost_per_year",
+                f"reported {reported:.6g}, recomputed {shipments_cost:.6g}",
+            )
+        )
+    return out
+
+
+def erlang_b(s: int, a: float) -> float:
+    """Erlang loss B(s, a) = P(X = s) / P(X <= s) for X ~ Poisson(a), by direct summation."""
+    if a <= 0:
+        return 0.0 if s > 0 else 1.0
+    terms = [1.0]
+    for k in range(1, s + 1):
+        terms.append(terms[-1] * a / k)
+    return terms[-1] / math.fsum(terms)
+
+
+def _emergency_sites(
+    scenario: Scenario, parent: dict[str, str], sites: set[str], forced: str | None
+) -> dict[str, tuple[float, float]]:
+    """Sites meeting stock-outs by emergency shipment (settings ``inventory.stockout_policy``,
+    scenario-wide or ``.<location>``, unless the plan was made with one ``forced`` policy; never
+    a site that resupplies others): days and cost."""
+    settings = scenario.settings
+    if forced is not None:
+        policy = "inventory.stockout_policy"
+        settings = {k: v for k, v in settings.items() if not k.startswith(policy)}
+        settings[policy] = forced
+
+    def value(key: str, site: str) -> str:
+        own = str(settings.get(f"{key}.{site}", "")).strip()
+        return own or str(settings.get(key, "")).strip()
+
+    resupplies = set(parent.values())
+    out = {}
+    for site in sites:
+        if site in resupplies or value("inventory.stockout_policy", site).lower() != "emergency":
+            continue
+        days = value("inventory.emergency_days", site)
+        cost = value("inventory.emergency_cost", site)
+        out[site] = (float(days or 0.0), float(cost or 0.0))
     return out
 
 
@@ -211,8 +264,9 @@ def _metric_tree(
     stock: dict[str, int],
     t: dict[str, float],
     transit: dict[tuple[str, str], float],
-) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
-    """Per site: all its backorders, its customers' share of them, and its fill rate."""
+) -> tuple[dict[str, float], dict[str, float], dict[str, float], dict[str, float]]:
+    """Per site: all its backorders, its customers' share of them, its fill rate and its
+    pipeline mean."""
 
     def depth(s: str) -> int:
         return 0 if s == root else 1 + depth(parent[s])
@@ -226,15 +280,16 @@ def _metric_tree(
     intake[root] = sum(lam.get(s, 0.0) * (1 - t["r"]) for s in sites)
     site_ebo: dict[str, float] = {}
     fill: dict[str, float] = {}
+    mean_of: dict[str, float] = {root: intake[root] * t["t0"]}
     site_ebo[root], fill[root] = poisson_ebo_fill(stock.get(root, 0), intake[root] * t["t0"])
     for s in sites:
         p = parent[s]
         delay = site_ebo[p] / intake[p] if intake[p] > 0 else 0.0
         o = transit.get((p, s), 1.0) / 365.0
-        mean = lam.get(s, 0.0) * t["r"] * t["tb"] + up[s] * (o + delay)
-        site_ebo[s], fill[s] = poisson_ebo_fill(stock.get(s, 0), mean)
+        mean_of[s] = lam.get(s, 0.0) * t["r"] * t["tb"] + up[s] * (o + delay)
+        site_ebo[s], fill[s] = poisson_ebo_fill(stock.get(s, 0), mean_of[s])
     share = {s: lam.get(s, 0.0) / intake[s] if intake[s] > 0 else 1.0 for s in sites}
-    return site_ebo, share, fill
+    return site_ebo, share, fill, mean_of
 
 
 @check.register(RebalancePlan)

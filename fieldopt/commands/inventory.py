@@ -30,6 +30,13 @@ ScenarioArg = Annotated[
 ]
 NameOpt = Annotated[str | None, typer.Option("--name", help="Scenario name inside a database.")]
 MethodOpt = Annotated[str, typer.Option(help="Evaluator: metric, vari-metric or exact.")]
+PolicyOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Stock-outs at the sites serving customers: backorder or emergency (default: the "
+        "scenario's inventory.stockout_policy settings)."
+    ),
+]
 ReportOpt = Annotated[
     Path | None, typer.Option("--report", help="Write a plotly HTML report here.")
 ]
@@ -123,6 +130,7 @@ def frontier_cmd(
     scenario: ScenarioArg,
     name: NameOpt = None,
     method: MethodOpt = "metric",
+    stockout_policy: PolicyOpt = None,
     report: ReportOpt = None,
     out: JsonOpt = None,
 ) -> None:
@@ -130,7 +138,7 @@ def frontier_cmd(
     import fieldopt.inventory as inv
 
     s = _load(scenario, name)
-    res = inv.frontier(s, rates=_rates(s), method=method)
+    res = inv.frontier(s, rates=_rates(s), method=method, stockout_policy=stockout_policy)
     summary = res.summary()
     console.print(_kv_table("Current stock", summary.pop("current")))
     console.print(
@@ -150,6 +158,7 @@ def optimise_cmd(
         float | None, typer.Option(help="Fill rate to reach, (0, 1).")
     ] = None,
     method: MethodOpt = "metric",
+    stockout_policy: PolicyOpt = None,
     side: Annotated[
         bool | None,
         typer.Option(
@@ -179,6 +188,7 @@ def optimise_cmd(
         method=method,
         side=side,
         must_stock_critical=must_stock_critical,
+        stockout_policy=stockout_policy,
         time_limit_s=time_limit,
         seed=seed,
         workers=workers,
@@ -252,11 +262,13 @@ def whatif_cmd(
         list[str],
         typer.Option(
             "--variant",
-            help="demand=+20%, lead_time=x1.5, repair_time=-10%, close_depot=D3 (repeatable).",
+            help="demand=+20%, lead_time=x1.5, repair_time=-10%, close_depot=D3, "
+            "stockout_policy=emergency (repeatable).",
         ),
     ],
     name: NameOpt = None,
     method: MethodOpt = "metric",
+    stockout_policy: PolicyOpt = None,
     report: ReportOpt = None,
     out: JsonOpt = None,
 ) -> None:
@@ -267,7 +279,7 @@ def whatif_cmd(
     for v in variant:
         parse_variant(v)  # bad variants fail before the forecast is computed
     s = _load(scenario, name)
-    res = inv.whatif(s, variant, rates=_rates(s), method=method)
+    res = inv.whatif(s, variant, rates=_rates(s), method=method, stockout_policy=stockout_policy)
     table = Table(
         "variant", "holding cost for base waiting", "waiting days at base cost", title="What-if"
     )

@@ -37,6 +37,7 @@ from fieldopt.translate.inventory import (
     rebalance_data,
     side_constraints,
 )
+from fieldopt.translate.stockout import POLICIES, POLICY_KEY, stockout_policy
 from solvers.inventory.choice import choice_applies, solve_stocking_choice
 from solvers.inventory.data import METHODS, Method, StockingData
 from solvers.inventory.evaluate import evaluate
@@ -82,9 +83,26 @@ def _method(method: str) -> Method:
     return method
 
 
-def _network(scenario: Scenario, rates: pd.DataFrame, method: Method) -> Network:
-    """The stocking network; an input error when the method cannot evaluate its depth."""
+def _network(
+    scenario: Scenario, rates: pd.DataFrame, method: Method, policy: str | None = None
+) -> Network:
+    """The stocking network; an input error when the method cannot evaluate its depth.
+    ``policy`` overrides the scenario's stock-out policy at every site serving customers."""
     net = network(scenario, rates)
+    if policy is not None:
+        if policy not in POLICIES:
+            raise InputError(
+                [
+                    Problem(
+                        "error",
+                        "bad_option",
+                        "options",
+                        f"stock-out policy {policy!r}: one of {', '.join(POLICIES)}",
+                        field="stockout_policy",
+                    )
+                ]
+            )
+        net = _with_policy(scenario, net, policy)
     if method == "exact" and net.data.echelons > 2:
         deep = net.data.site_ids[int(np.flatnonzero(net.data.depth > 1)[0])]
         raise InputError(
@@ -109,19 +127,24 @@ def _rates(scenario: Scenario, rates: pd.DataFrame | ForecastResult | None) -> p
 
 
 def kpis(net: Network, stock: np.ndarray, method: Method) -> dict[str, float]:
-    """Investment, holding cost per year, total EBO, waiting days per demand and fill rate."""
+    """Investment, holding cost per year, total EBO, waiting days per demand, fill rate, and the
+    emergency shipments per year with their cost (zero where every site backorders)."""
     data = net.data
     ev = evaluate(data, stock, method)
     lam = data.demand_rate[:, data.bases]
     total = float(lam.sum())
+    holding = float(np.sum(stock * (data.unit_cost * net.holding_rate)[:, None]))
+    shipped = lam * ev.emergency
+    emergency_cost = float(np.sum(shipped * net.emergency_cost[data.bases]))
     return {
         "investment": float(np.sum(stock * data.unit_cost[:, None])),
-        "holding_cost_per_year": float(
-            np.sum(stock * (data.unit_cost * net.holding_rate)[:, None])
-        ),
+        "holding_cost_per_year": holding,
         "total_ebo": ev.total_ebo,
         "waiting_days": ev.total_ebo / total * DAYS_PER_YEAR if total > 0 else 0.0,
         "fill_rate": float(np.sum(lam * ev.fill) / total) if total > 0 else 1.0,
+        "emergency_per_year": float(shipped.sum()),
+        "emergency_cost_per_year": emergency_cost,
+        "total_cost_per_year": holding + emergency_cost,
     }
 
 
@@ -132,8 +155,10 @@ def levels_frame(net: Network, stock: np.ndarray, method: Method) -> pd.DataFram
     n_parts, n_sites = stock.shape
     ebo = np.zeros(stock.shape)
     fill = np.ones(stock.shape)
+    emergency = np.zeros(stock.shape)
     ebo[:, data.bases] = ev.ebo
     fill[:, data.bases] = ev.fill
+    emergency[:, data.bases] = ev.emergency
     lam = data.demand_rate
     frame = pd.DataFrame(
         {
@@ -149,6 +174,7 @@ def levels_frame(net: Network, stock: np.ndarray, method: Method) -> pd.DataFram
                 ebo.ravel() / np.where(lam > 0, lam, 1).ravel() * DAYS_PER_YEAR,
                 np.nan,
             ),
+            "emergency_share": np.where(lam.ravel() > 0, emergency.ravel(), np.nan),
             "unit_cost": np.repeat(data.unit_cost, n_sites),
         }
     )
@@ -188,11 +214,15 @@ def _frontier_frame(net: Network, fr: Frontier, method: Method, samples: int) ->
     step_cost = data.unit_cost[fr.step_part] * delta.astype(np.float64)
     invest = np.concatenate([[0.0], np.cumsum(step_cost)])
     frame.insert(0, "investment", invest)
-    frame["fill_rate"] = np.nan
+    sampled = ("fill_rate", "emergency_per_year", "emergency_cost_per_year")
+    for col in sampled:
+        frame[col] = np.nan
     picks = np.unique(np.linspace(0, len(fr.cost) - 1, min(samples, len(fr.cost))).astype(int))
     for t in picks:
         stock = allocate(data, fr.curves, fr.units_at(int(t)), method)
-        frame.loc[t, "fill_rate"] = kpis(net, stock, method)["fill_rate"]
+        k = kpis(net, stock, method)
+        for col in sampled:
+            frame.loc[t, col] = k[col]
     return frame
 
 
@@ -209,13 +239,14 @@ def frontier(
     rates: pd.DataFrame | ForecastResult | None = None,
     method: str = "metric",
     samples: int = 40,
+    stockout_policy: str | None = None,
     progress: Progress = None,
 ) -> FrontierResult:
     """The efficient frontier of holding cost per year against waiting time for parts (and fill
     rate at ``samples`` points), today's stock and a recommended point on it."""
     t0 = time.perf_counter()
     m = _method(method)
-    net = _network(scenario, _rates(scenario, rates), m)
+    net = _network(scenario, _rates(scenario, rates), m, stockout_policy)
     _, points = _frontier_of(net, m, samples, progress)
     current = kpis(net, net.current, m)
     rec = _recommend(net, points, current, m)
@@ -232,12 +263,16 @@ def _recommend(
         k: float(row[k])
         for k in ("investment", "holding_cost_per_year", "total_ebo", "waiting_days")
     }
-    fill = row["fill_rate"]
-    if math.isnan(fill):
+    sampled = {
+        k: float(row[k]) for k in ("fill_rate", "emergency_per_year", "emergency_cost_per_year")
+    }
+    if math.isnan(sampled["fill_rate"]):
         fr = solve_frontier(_holding_data(net), FrontierParams(method=method))
         stock = allocate(net.data, fr.curves, fr.units_at(at), method)
-        fill = kpis(net, stock, method)["fill_rate"]
-    out["fill_rate"] = float(fill)
+        k = kpis(net, stock, method)
+        sampled = {name: k[name] for name in sampled}
+    out.update(sampled)
+    out["total_cost_per_year"] = out["holding_cost_per_year"] + out["emergency_cost_per_year"]
     out["point"] = float(at)
     return out
 
@@ -251,6 +286,7 @@ def optimise(
     method: str = "metric",
     side: bool | None = None,
     must_stock_critical: bool = False,
+    stockout_policy: str | None = None,
     time_limit_s: float = 30.0,
     seed: int = 0,
     workers: int = 1,
@@ -303,7 +339,7 @@ def optimise(
             ]
         )
     m = _method(method)
-    net = _network(scenario, _rates(scenario, rates), m)
+    net = _network(scenario, _rates(scenario, rates), m, stockout_policy)
     t0 = time.perf_counter()
     fr = solve_frontier(net.data, FrontierParams(method=m), progress)
     if budget is not None:
@@ -363,7 +399,8 @@ def optimise(
     if target_fill_rate is not None:
         k["target_fill_rate"] = target_fill_rate
         k["target_met"] = float(k["fill_rate"] >= target_fill_rate - 1e-9)
-    return StockingPlan(levels_frame(net, stock, m), k, m, report, budget, optimiser)
+    levels = levels_frame(net, stock, m)
+    return StockingPlan(levels, k, m, report, budget, optimiser, stockout_policy)
 
 
 def _first_point_reaching(net: Network, fr: Frontier, method: Method, target: float) -> int:
@@ -423,23 +460,39 @@ def rebalance(
 
 
 def parse_variant(text: str) -> tuple[str, str, float | str]:
-    """``demand=+20%``, ``lead_time=x1.5``, ``repair_time=-10%``, ``close_depot=D3``."""
+    """``demand=+20%``, ``lead_time=x1.5``, ``repair_time=-10%``, ``close_depot=D3``,
+    ``stockout_policy=emergency`` (or ``backorder``) at every site serving customers."""
     key, sep, value = text.partition("=")
     key, value = key.strip(), value.strip()
-    if not sep or key not in ("demand", "lead_time", "repair_time", "close_depot"):
+    keys = ("demand", "lead_time", "repair_time", "close_depot", "stockout_policy")
+    if not sep or key not in keys:
         raise InputError(
             [
                 Problem(
                     "error",
                     "bad_variant",
                     "options",
-                    f"variant {text!r}: expected demand=, lead_time=, repair_time= or close_depot=",
+                    f"variant {text!r}: expected {'=, '.join(keys)}=",
                     field="variant",
                 )
             ]
         )
     if key == "close_depot":
         return text, key, value
+    if key == "stockout_policy":
+        if value.lower() not in POLICIES:
+            raise InputError(
+                [
+                    Problem(
+                        "error",
+                        "bad_variant",
+                        "options",
+                        f"variant {text!r}: policy one of {', '.join(POLICIES)}",
+                        field="variant",
+                    )
+                ]
+            )
+        return text, key, value.lower()
     try:
         if value.endswith("%"):
             factor = 1.0 + float(value[:-1]) / 100.0
@@ -480,6 +533,8 @@ def _apply(
     data = net.data
     if key == "demand":
         return network(scenario, rates.assign(rate_per_year=rates["rate_per_year"] * float(value)))
+    if key == "stockout_policy":
+        return _with_policy(scenario, net, str(value))
     consumable = (net.parts["kind"] != "repairable").to_numpy()
     if key == "lead_time":
         return replace(
@@ -545,6 +600,16 @@ def _apply(
     return network(scenario, moved)
 
 
+def _with_policy(scenario: Scenario, net: Network, policy: str) -> Network:
+    """Every site serving customers on ``policy`` (per-site policy settings dropped; emergency
+    times and costs kept)."""
+    settings = {k: v for k, v in scenario.settings.items() if not k.startswith(POLICY_KEY)}
+    settings[POLICY_KEY] = policy
+    pol = stockout_policy(settings, net.data.site_ids, net.data.parent.tolist())
+    data = replace(net.data, emergency=pol.emergency, emergency_time=pol.days / DAYS_PER_YEAR)
+    return replace(net, data=data, emergency_cost=pol.cost)
+
+
 def whatif(
     scenario: Scenario,
     variants: Sequence[str],
@@ -552,11 +617,12 @@ def whatif(
     rates: pd.DataFrame | ForecastResult | None = None,
     method: str = "metric",
     samples: int = 25,
+    stockout_policy: str | None = None,
 ) -> WhatifResult:
     """The base frontier and one per variant (each variant applied alone), overlaid."""
     m = _method(method)
     r = _rates(scenario, rates)
-    base = _network(scenario, r, m)
+    base = _network(scenario, r, m, stockout_policy)
     parsed = [parse_variant(v) for v in variants]
     _, base_points = _frontier_of(base, m, samples, None)
     current = kpis(base, base.current, m)

@@ -20,7 +20,9 @@ POINT_KEYS = ("investment", "holding_cost_per_year", "total_ebo", "waiting_days"
 class StockingPlan:
     """Stock levels per part and location with their metrics (rows: ``part_id, location_id,
     stock, current, demand_per_year, ebo, fill_rate, waiting_days, unit_cost``) and the KPIs.
-    ``method`` is the evaluator (metric, vari-metric, exact); ``budget`` the investment cap used."""
+    ``method`` is the evaluator (metric, vari-metric, exact); ``budget`` the investment cap used;
+    ``stockout_policy`` the policy forced on every site serving customers (``None``: the
+    scenario's ``inventory.stockout_policy`` settings)."""
 
     levels: pd.DataFrame
     kpis: dict[str, float]
@@ -28,6 +30,7 @@ class StockingPlan:
     report: SolveReport
     budget: float | None = None
     optimiser: str = "marginal"
+    stockout_policy: str | None = None
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -36,6 +39,7 @@ class StockingPlan:
             "optimiser": self.optimiser,
             "status": str(self.report.status),
             "budget": self.budget,
+            "stockout_policy": self.stockout_policy or "as in the scenario settings",
             "runtime_s": round(self.report.runtime_s, 3),
         }
 

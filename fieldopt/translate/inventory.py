@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 
 from fieldopt.errors import InputError, Problem
 from fieldopt.scenario import Scenario
+from fieldopt.translate.stockout import stockout_policy
 from solvers.inventory.data import StockingData
 from solvers.inventory.milp import SideConstraints
 from solvers.inventory.rebalance import RebalanceData
@@ -49,6 +50,7 @@ class Network:
     parts: pd.DataFrame
     current: np.ndarray
     holding_rate: np.ndarray
+    emergency_cost: np.ndarray  # per emergency shipment, per site (0 where sites backorder)
 
 
 def _problem(table: str, message: str, row: str | None = None, field: str | None = None) -> Problem:
@@ -176,6 +178,7 @@ def network(scenario: Scenario, rates: pd.DataFrame) -> Network:
     rates = rates[rates["rate_per_year"] > 0]
     demand_sites = sorted(set(rates["location_id"]) - {root})
     sites, parent_idx = stocking_tree(scenario, demand_sites)
+    policy = stockout_policy(scenario.settings, sites, parent_idx)
     parts = scenario.parts.reset_index(drop=True)
     p_index = {p: i for i, p in enumerate(parts["id"])}
     s_index = {s: j for j, s in enumerate(sites)}
@@ -214,6 +217,8 @@ def network(scenario: Scenario, rates: pd.DataFrame) -> Network:
         local_repair_time=np.repeat(repair[:, None], len(sites), axis=1),
         resupply_time=np.repeat(transit[None, :], len(parts), axis=0) / DAYS_PER_YEAR,
         root_time=np.where(repairable & (repair > 0), repair, lead),
+        emergency=policy.emergency,
+        emergency_time=policy.days / DAYS_PER_YEAR,
     )
     current = np.zeros(shape, dtype=np.int64)
     stock = scenario.stock
@@ -222,7 +227,7 @@ def network(scenario: Scenario, rates: pd.DataFrame) -> Network:
             current[p_index[row.part_id], s_index[row.location_id]] = int(row.on_hand) + int(
                 row.on_order
             )
-    return Network(data, parts, current, floats(parts["holding_rate"]))
+    return Network(data, parts, current, floats(parts["holding_rate"]), policy.cost)
 
 
 def side_constraints(

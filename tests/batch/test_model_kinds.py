@@ -85,6 +85,25 @@ def test_inventory_kinds_compare_variants(tmp_path: Path) -> None:
     )
 
 
+def test_inventory_optimise_over_stockout_policies(tmp_path: Path) -> None:
+    spec = {
+        "name": "policies",
+        "defaults": {"time_limit": 20, "seed": 0},
+        "scenarios": [{"path": str(SAMPLE), "name": "sample"}],
+        "runs": [
+            {
+                "kind": "inventory.optimise",
+                "budget": 20_000,
+                "grid": {"stockout_policy": ["backorder", "emergency"]},
+            }
+        ],
+    }
+    frame = batch.run(spec, db=f"sqlite:///{tmp_path / 'runs.db'}", jobs=1).results()
+    assert list(frame["status"]) == ["done"] * 2, frame["error"].tolist()
+    cost = frame.set_index("param.stockout_policy")["kpi.emergency_cost_per_year"]
+    assert cost["backorder"] == 0.0 and cost["emergency"] > 0.0
+
+
 @pytest.mark.parametrize(
     ("run", "message"),
     [
