@@ -39,14 +39,18 @@ def frontier_figure(
             col=1,
         )
         sampled = frame.dropna(subset=["fill_rate"])
+        shipped = sampled.get("emergency_cost_per_year", pd.Series(0.0, index=sampled.index))
         fig.add_trace(
             go.Scatter(
                 x=sampled["holding_cost_per_year"],
                 y=sampled["fill_rate"],
+                customdata=shipped.fillna(0.0).to_numpy()[:, None],
                 mode="lines+markers",
                 name=f"{name}: fill rate",
                 legendgroup=name,
                 marker={"size": 4},
+                hovertemplate="holding %{x:,.0f}/yr<br>fill rate %{y:.3f}<br>emergency "
+                "shipments %{customdata[0]:,.0f}/yr<extra>" + name + "</extra>",
             ),
             row=1,
             col=2,
