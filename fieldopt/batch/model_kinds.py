@@ -124,17 +124,23 @@ def run_inventory_frontier(scenario: Scenario, params: Params) -> RunOutcome:
 
 
 def run_inventory_optimise(scenario: Scenario, params: Params) -> RunOutcome:
-    """Stock levels for a ``budget`` or a ``target_fill_rate``."""
+    """Stock levels for a ``budget``, a ``target_fill_rate`` or a ``waiting_cost_per_day``."""
     import fieldopt.inventory as inv
 
-    if ("budget" in params) == ("target_fill_rate" in params):
-        raise _bad("budget", "give exactly one of 'budget' and 'target_fill_rate'")
+    modes = ("budget", "target_fill_rate", "waiting_cost_per_day")
+    if sum(m in params for m in modes) != 1:
+        raise _bad(
+            "budget", "give exactly one of 'budget', 'target_fill_rate' and 'waiting_cost_per_day'"
+        )
     args = _solve_args(params)
     plan = inv.optimise(
         scenario,
         budget=float(params["budget"]) if "budget" in params else None,
         target_fill_rate=(
             float(params["target_fill_rate"]) if "target_fill_rate" in params else None
+        ),
+        waiting_cost_per_day=(
+            float(params["waiting_cost_per_day"]) if "waiting_cost_per_day" in params else None
         ),
         method=str(params.get("method", "metric")),
         stockout_policy=_policy(params),
@@ -204,7 +210,8 @@ register_kind(
     RunKind(
         "inventory.optimise",
         run_inventory_optimise,
-        "stock levels for a budget or target_fill_rate (params: method, time_limit, seed)",
+        "stock levels for a budget, target_fill_rate or waiting_cost_per_day "
+        "(params: method, stockout_policy, time_limit, seed)",
     )
 )
 register_kind(

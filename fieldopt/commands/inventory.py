@@ -157,6 +157,13 @@ def optimise_cmd(
     target_fill_rate: Annotated[
         float | None, typer.Option(help="Fill rate to reach, (0, 1).")
     ] = None,
+    waiting_cost_per_day: Annotated[
+        float | None,
+        typer.Option(
+            help="Least total cost per year: holding + emergency shipments + this for each day "
+            "a customer waits for a part."
+        ),
+    ] = None,
     method: MethodOpt = "metric",
     stockout_policy: PolicyOpt = None,
     side: Annotated[
@@ -175,7 +182,8 @@ def optimise_cmd(
     report: ReportOpt = None,
     out: JsonOpt = None,
 ) -> None:
-    """Stock levels: least waiting for a budget, or least investment for a fill rate."""
+    """Stock levels: least waiting for a budget, least investment for a fill rate, or least
+    total cost for a cost of waiting."""
     import fieldopt.inventory as inv
     from fieldopt.check import check
 
@@ -184,6 +192,7 @@ def optimise_cmd(
         s,
         budget=budget,
         target_fill_rate=target_fill_rate,
+        waiting_cost_per_day=waiting_cost_per_day,
         rates=_rates(s),
         method=method,
         side=side,

@@ -42,7 +42,14 @@ from solvers.inventory.choice import choice_applies, solve_stocking_choice
 from solvers.inventory.data import METHODS, Method, StockingData
 from solvers.inventory.evaluate import evaluate
 from solvers.inventory.lp import LpParams
-from solvers.inventory.marginal import Frontier, FrontierParams, allocate
+from solvers.inventory.marginal import (
+    Frontier,
+    FrontierParams,
+    allocate,
+    least_cost_units,
+    part_curves,
+    value_tail,
+)
 from solvers.inventory.marginal import frontier as solve_frontier
 from solvers.inventory.milp import solve_stocking_milp
 from solvers.inventory.rebalance import largest_excess_to_largest_shortage, solve_rebalance
@@ -277,11 +284,24 @@ def _recommend(
     return out
 
 
+def _bad_option(message: str, field: str) -> InputError:
+    return InputError([Problem("error", "bad_option", "options", message, field=field)])
+
+
+def _valued(net: Network, ebo_value: float) -> StockingData:
+    """The data the least-total-cost optimisers see: at emergency sites T_e + cost / v, so that
+    v x EBO carries both the customers' waiting and the shipments' cost (v λ B T_e + λ B cost)."""
+    data = net.data
+    extra = np.where(data.emergency, net.emergency_cost / ebo_value, 0.0)
+    return replace(data, emergency_time=data.emergency_time + extra)
+
+
 def optimise(
     scenario: Scenario,
     *,
     budget: float | None = None,
     target_fill_rate: float | None = None,
+    waiting_cost_per_day: float | None = None,
     rates: pd.DataFrame | ForecastResult | None = None,
     method: str = "metric",
     side: bool | None = None,
@@ -292,70 +312,67 @@ def optimise(
     workers: int = 1,
     progress: Progress = None,
 ) -> StockingPlan:
-    """Least total EBO for an investment ``budget``, or the least investment reaching
-    ``target_fill_rate`` (demand-weighted over all parts and sites).
+    """Least total EBO for an investment ``budget``; or the least investment reaching
+    ``target_fill_rate`` (demand-weighted over all parts and sites); or the least total cost per
+    year, holding + emergency shipments + ``waiting_cost_per_day`` for each day a customer waits
+    for a part.
 
-    Marginal analysis (Sherbrooke) gives a frontier point; with side constraints (van/site
-    volumes, min/max levels, must-stock) — ``side=None`` means "if the scenario has any" — the
-    frontier point of marginal analysis on the min/max-clipped curves when those are the only
-    side constraints on two echelons (``optimiser="choice"``), the MILP (HiGHS) otherwise.
-    Marginal analysis and the MILP handle three echelons; the ``exact`` evaluator is two-echelon
-    only (an input error on a deeper tree).
+    Marginal analysis (Sherbrooke) gives a frontier point (for a waiting cost, each part's units
+    minimising its own total cost on its exact curve); with side constraints (van/site volumes,
+    min/max levels, must-stock) — ``side=None`` means "if the scenario has any" — marginal
+    analysis on the min/max-clipped curves when those are the only side constraints on two
+    echelons (``optimiser="choice"``), the MILP (HiGHS) otherwise. Marginal analysis and the
+    MILP handle three echelons; the ``exact`` evaluator is two-echelon only (an input error on a
+    deeper tree).
     """
-    if (budget is None) == (target_fill_rate is None):
-        raise InputError(
-            [
-                Problem(
-                    "error",
-                    "bad_option",
-                    "options",
-                    "give exactly one of budget and target fill rate",
-                    field="budget",
-                )
-            ]
+    given = [x is not None for x in (budget, target_fill_rate, waiting_cost_per_day)]
+    if sum(given) != 1:
+        raise _bad_option(
+            "give exactly one of budget, target fill rate and waiting cost per day", "budget"
         )
     if budget is not None and budget < 0:
-        raise InputError(
-            [
-                Problem(
-                    "error",
-                    "bad_option",
-                    "options",
-                    f"budget must be >= 0, got {budget}",
-                    field="budget",
-                )
-            ]
-        )
+        raise _bad_option(f"budget must be >= 0, got {budget}", "budget")
     if target_fill_rate is not None and not 0 < target_fill_rate < 1:
-        raise InputError(
-            [
-                Problem(
-                    "error",
-                    "bad_option",
-                    "options",
-                    "target fill rate must be in (0, 1)",
-                    field="target_fill_rate",
-                )
-            ]
+        raise _bad_option("target fill rate must be in (0, 1)", "target_fill_rate")
+    if waiting_cost_per_day is not None and not (
+        math.isfinite(waiting_cost_per_day) and waiting_cost_per_day > 0
+    ):
+        raise _bad_option(
+            f"waiting cost per day must be > 0, got {waiting_cost_per_day}", "waiting_cost_per_day"
         )
     m = _method(method)
     net = _network(scenario, _rates(scenario, rates), m, stockout_policy)
     t0 = time.perf_counter()
-    fr = solve_frontier(net.data, FrontierParams(method=m), progress)
-    if budget is not None:
-        point = fr.point_for_budget(budget)
+    value = None if waiting_cost_per_day is None else waiting_cost_per_day * DAYS_PER_YEAR
+    if value is not None:
+        data = _valued(net, value)
+        yearly = data.unit_cost * net.holding_rate
+        params = FrontierParams(method=m, tail_ebo=value_tail(data, yearly, value))
+        curves = part_curves(data, params, progress)
+        stock = allocate(data, curves, least_cost_units(curves, yearly, value), m)
+        how = "marginal analysis: least cost per part on its exact curve"
     else:
-        assert target_fill_rate is not None
-        point = _first_point_reaching(net, fr, m, target_fill_rate)
-    stock = allocate(net.data, fr.curves, fr.units_at(point), m)
-    report = SolveReport(
-        Status.OPTIMAL, "marginal analysis: frontier point", time.perf_counter() - t0
-    )
+        data, params = net.data, FrontierParams(method=m)
+        fr = solve_frontier(data, params, progress)
+        if budget is not None:
+            point = fr.point_for_budget(budget)
+        else:
+            assert target_fill_rate is not None
+            point = _first_point_reaching(net, fr, m, target_fill_rate)
+        curves = fr.curves
+        stock = allocate(data, curves, fr.units_at(point), m)
+        how = "marginal analysis: frontier point"
+    report = SolveReport(Status.OPTIMAL, how, time.perf_counter() - t0)
     optimiser = "marginal"
     # a fill-rate target becomes "no more backorders than the marginal plan reaching it"
-    target_ebo = None if budget is not None else evaluate(net.data, stock, m).total_ebo
+    target_ebo = None if target_fill_rate is None else evaluate(data, stock, m).total_ebo
     sc = side_constraints(
-        scenario, net, budget=budget, target_ebo=target_ebo, must_stock_critical=must_stock_critical
+        scenario,
+        net,
+        budget=budget,
+        target_ebo=target_ebo,
+        ebo_value=value,
+        must_stock_critical=must_stock_critical,
     )
     has_side = bool(
         np.any(sc.min_level > 0) or np.any(sc.max_level >= 0) or np.any(np.isfinite(sc.site_volume))
@@ -376,20 +393,20 @@ def optimise(
                 )
             ]
         )
-    if side and choice_applies(net.data, sc):
+    if side and choice_applies(data, sc):
         # min/max levels only: marginal analysis on the clipped curves, no MILP needed
-        res = solve_stocking_choice(net.data, sc, m)
+        res = solve_stocking_choice(data, sc, m, params)
         if not res.report.status.has_solution:
             raise NoPlanError(f"stocking choice: {res.report.status} ({res.report.raw_status})")
         stock, report, optimiser = res.stock, res.report, "choice"
     elif side:
         res = solve_stocking_milp(
-            net.data,
+            data,
             sc,
             LpParams(time_limit_s, seed, workers),
             m,
-            fr.curves,
-            stock[:, net.data.root],
+            curves,
+            stock[:, data.root],
             stock_hint=stock,
         )
         if not res.report.status.has_solution:
@@ -399,6 +416,11 @@ def optimise(
     if target_fill_rate is not None:
         k["target_fill_rate"] = target_fill_rate
         k["target_met"] = float(k["fill_rate"] >= target_fill_rate - 1e-9)
+    if waiting_cost_per_day is not None:
+        waiting = waiting_cost_per_day * k["total_ebo"] * DAYS_PER_YEAR
+        k["waiting_cost_per_day"] = waiting_cost_per_day
+        k["waiting_cost_per_year"] = waiting
+        k["cost_with_waiting_per_year"] = k["total_cost_per_year"] + waiting
     levels = levels_frame(net, stock, m)
     return StockingPlan(levels, k, m, report, budget, optimiser, stockout_policy)
 

@@ -236,6 +236,7 @@ def side_constraints(
     *,
     budget: float | None = None,
     target_ebo: float | None = None,
+    ebo_value: float | None = None,
     must_stock_critical: bool = False,
 ) -> SideConstraints:
     """Volumes, site capacities, min/max levels from ``stock`` and must-stock of class A parts
@@ -263,6 +264,8 @@ def side_constraints(
     return SideConstraints(
         budget=budget,
         target_ebo=target_ebo,
+        ebo_value=ebo_value,
+        holding_rate=net.holding_rate if ebo_value is not None else np.zeros(0),
         volume=floats(net.parts["volume_l"]),
         site_volume=cap,
         min_level=lo,

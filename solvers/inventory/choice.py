@@ -34,6 +34,7 @@ from solvers.inventory.marginal import (
     _merge,
     _Pre,
     _pre,
+    least_cost_units,
 )
 from solvers.inventory.milp import SideConstraints, StockingResult
 from solvers.result import SolveReport, Status
@@ -231,6 +232,20 @@ def solve_stocking_choice(
         )
     params = params or FrontierParams(method=method)
     lo, hi = _bounds(data, side)
+    if side.ebo_value is not None:
+        curves = choice_curves(data, lo, hi, params)
+        yearly = side.yearly_cost(data.unit_cost)
+        units = least_cost_units(curves, yearly, side.ebo_value)
+        stock = choice_allocate(data, curves, units, lo, hi, method)
+        total = evaluate(data, stock, method).total_ebo
+        investment = float(np.sum(stock * data.unit_cost[:, None]))
+        report = SolveReport(
+            Status.OPTIMAL,
+            "stocking choice: least cost plus valued EBO within min/max levels",
+            time.perf_counter() - t0,
+            objective=float(np.sum(stock * yearly[:, None])) + side.ebo_value * total,
+        )
+        return StockingResult(stock, total, investment, report)
     fr = choice_frontier(data, lo, hi, params)
     if side.budget is not None:
         point = fr.point_for_budget(side.budget)

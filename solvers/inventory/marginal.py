@@ -651,3 +651,25 @@ def _by_rank_all(
     np.put_along_axis(rank, order, np.arange(drops.shape[1])[None, :], axis=1)
     chosen = rank < k[parts][:, None]
     stock[np.ix_(parts, data.bases)] = chosen.reshape(len(parts), len(data.bases), smax).sum(axis=2)
+
+
+def least_cost_units(curves: PartCurves, unit_cost: Array, ebo_value: float) -> IntArray:
+    """Units per part minimising  c_i n + v F_i(n)  (v = ``ebo_value``): exact per part, so the
+    plan of least total cost when backorders cost v each per time unit. Exact within the level
+    ranges ``curves`` searched; :func:`value_tail` sizes them so that no unit beyond pays."""
+    n = np.arange(curves.ebo.shape[1], dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        total = unit_cost[:, None] * n[None, :] + ebo_value * curves.ebo
+    total[~np.isfinite(curves.ebo)] = np.inf
+    return np.asarray(np.argmin(total, axis=1), dtype=np.int64)
+
+
+def value_tail(data: StockingData, unit_cost: Array, ebo_value: float, tail: float = 1e-4) -> float:
+    """A ``tail_ebo`` small enough that, past the searched ranges, one more unit of any part
+    saves less than it costs (the EBO left there is below c_i / v), for the curves' steepest
+    multiplier (λ T_e at emergency sites)."""
+    cost = unit_cost[unit_cost > 0]
+    if len(cost):
+        tail = min(tail, 0.5 * float(cost.min()) / ebo_value)
+    wait = data.demand_rate * data.emergency_time[None, :]
+    return max(tail / max(1.0, float(wait.max(initial=0.0))), 1e-12)

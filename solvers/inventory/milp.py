@@ -37,7 +37,13 @@ from solvers.inventory.evaluate import (
     with_emergency,
 )
 from solvers.inventory.lp import LpParams, new_var, solve_problem
-from solvers.inventory.marginal import FrontierParams, PartCurves, _tree, part_curves
+from solvers.inventory.marginal import (
+    FrontierParams,
+    PartCurves,
+    _levels_needed,
+    _tree,
+    part_curves,
+)
 from solvers.inventory.model import (
     add_budget,
     add_depot_level_choice,
@@ -65,13 +71,18 @@ def _empty_i() -> IntArray:
 class SideConstraints:
     """What marginal analysis cannot carry. Empty arrays mean "none"; NaN caps mean "no cap".
 
-    ``budget`` total investment, or ``target_ebo`` (then the MILP minimises investment);
+    Exactly one objective: ``budget`` total investment (least EBO within it), ``target_ebo``
+    (least investment reaching it) or ``ebo_value`` (least Σ unit_cost x ``holding_rate`` x units
+    + ebo_value x EBO: holding cost per year plus the value of a customer waiting for a year;
+    ``holding_rate[part]``, empty for 1);
     ``volume[part]`` litres per unit with ``site_volume[site]`` litres; ``site_budget[site]``
     money per site; ``min_level``/``max_level`` ``[part, site]`` (max -1 = none).
     """
 
     budget: float | None = None
     target_ebo: float | None = None
+    ebo_value: float | None = None
+    holding_rate: Array = field(default_factory=_empty_f)
     volume: Array = field(default_factory=_empty_f)
     site_volume: Array = field(default_factory=_empty_f)
     site_budget: Array = field(default_factory=_empty_f)
@@ -79,8 +90,12 @@ class SideConstraints:
     max_level: IntArray = field(default_factory=_empty_i)
 
     def __post_init__(self) -> None:
-        if (self.budget is None) == (self.target_ebo is None):
-            raise ValueError("SideConstraints: give exactly one of budget and target_ebo")
+        if sum(x is not None for x in (self.budget, self.target_ebo, self.ebo_value)) != 1:
+            raise ValueError(
+                "SideConstraints: give exactly one of budget, target_ebo and ebo_value"
+            )
+        if self.ebo_value is not None and not self.ebo_value > 0:
+            raise ValueError(f"SideConstraints: field ebo_value: must be > 0, got {self.ebo_value}")
         if self.budget is not None and self.budget < 0:
             raise ValueError(f"SideConstraints: field budget: must be >= 0, got {self.budget}")
         if self.target_ebo is not None and self.target_ebo < 0:
@@ -92,6 +107,10 @@ class SideConstraints:
             if np.any(bad):
                 i, j = np.argwhere(bad)[0]
                 raise ValueError(f"SideConstraints: field max_level: [{i}, {j}] below min_level")
+
+    def yearly_cost(self, unit_cost: Array) -> Array:
+        """Cost per unit per year in the ``ebo_value`` objective: unit cost x holding rate."""
+        return unit_cost * self.holding_rate if self.holding_rate.size else unit_cost
 
 
 @dataclass(frozen=True)
@@ -115,8 +134,8 @@ def solve_stocking_milp(
     hint_window: int = 2,
     stock_hint: IntArray | None = None,
 ) -> StockingResult:
-    """Least total EBO within a budget (or least investment for a target EBO), with side
-    constraints; exact for the given candidate root levels.
+    """Least total EBO within a budget (or least investment for a target EBO, or least cost
+    plus valued EBO), with side constraints; exact for the given candidate root levels.
 
     ``root_hint[part]`` (e.g. the marginal solution's root levels) limits each part's candidate
     root levels to ``hint ± hint_window``: a much smaller model, exact only within that window;
@@ -128,6 +147,10 @@ def solve_stocking_milp(
         two_echelon_only(data, "the stocking MILP with exact evaluation")
     n_parts, n_sites = data.demand_rate.shape
     curves = curves or part_curves(data, FrontierParams(method=method))
+    root_range = np.zeros(n_parts, dtype=np.int64)
+    if not data.single_site:  # the root levels marginal analysis searches (same tail)
+        mu0 = data.root_demand * data.root_time
+        root_range = np.array([_levels_needed(m, curves.tail_ebo) for m in mu0], dtype=np.int64)
     lo = side.min_level if side.min_level.size else np.zeros((n_parts, n_sites), dtype=np.int64)
     hi = side.max_level if side.max_level.size else np.full((n_parts, n_sites), -1, dtype=np.int64)
     prob = pulp.LpProblem("stocking", pulp.LpMinimize)
@@ -141,7 +164,10 @@ def solve_stocking_milp(
         if data.single_site:
             cands = np.array([0], dtype=np.int64)
         else:
-            used = set(curves.root_level[i, finite].tolist()) | {int(lo[i, root])}
+            # every root level the part's curve searched (side constraints can make any of
+            # them best, not only those on the unconstrained curve), or the hint's window
+            top0 = max(int(curves.root_level[i, finite].max()), root_range[i])
+            used = set(range(top0 + 1)) | {int(lo[i, root])}
             if root_hint is not None:
                 h = int(root_hint[i])
                 used = {k for k in used if abs(k - h) <= hint_window} | {h, int(lo[i, root])}
@@ -184,7 +210,11 @@ def solve_stocking_milp(
         )
     total_ebo = pulp.lpSum(ebo_terms)
     total_spend = pulp.lpSum(spend)
-    if side.budget is not None:
+    if side.ebo_value is not None:
+        rate = side.yearly_cost(data.unit_cost)
+        yearly = pulp.lpSum(float(rate[i]) * expr for (i, _), expr in level.items())
+        prob += yearly + side.ebo_value * total_ebo
+    elif side.budget is not None:
         prob += total_ebo
         add_budget(prob, total_spend, side.budget)
     else:

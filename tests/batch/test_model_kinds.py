@@ -121,4 +121,4 @@ def test_optimise_needs_exactly_one_goal(tiny_dir: Path, tmp_path: Path) -> None
     spec = {"scenarios": [str(SAMPLE)], "runs": [{"kind": "inventory.optimise"}]}
     frame = batch.run(spec, db=f"sqlite:///{tmp_path / 'r.db'}", jobs=1).results()
     assert frame["status"].tolist() == ["failed"]
-    assert "exactly one of 'budget' and 'target_fill_rate'" in frame["error"].iloc[0]
+    assert "exactly one of 'budget', 'target_fill_rate' and" in frame["error"].iloc[0]

@@ -169,8 +169,12 @@ def test_target_mode_spends_least_for_the_ebo() -> None:
 
 
 def test_side_constraints_reject_both_budget_and_target() -> None:
-    with pytest.raises(ValueError, match="exactly one of budget and target_ebo"):
+    with pytest.raises(ValueError, match="exactly one of budget, target_ebo and ebo_value"):
         SideConstraints(budget=1.0, target_ebo=1.0)
+    with pytest.raises(ValueError, match="exactly one of"):
+        SideConstraints(budget=1.0, ebo_value=5.0)
+    with pytest.raises(ValueError, match="field ebo_value: must be > 0"):
+        SideConstraints(ebo_value=0.0)
     data = two_parts_two_vans()
     with pytest.raises(ValueError, match="local_repair_fraction"):
         replace(data, local_repair_fraction=np.full((2, 3), 2.0))
