@@ -90,6 +90,10 @@ def _method(method: str) -> Method:
     return method
 
 
+def _bad_option(message: str, field: str) -> InputError:
+    return InputError([Problem("error", "bad_option", "options", message, field=field)])
+
+
 def _network(
     scenario: Scenario, rates: pd.DataFrame, method: Method, policy: str | None = None
 ) -> Network:
@@ -98,16 +102,8 @@ def _network(
     net = network(scenario, rates)
     if policy is not None:
         if policy not in POLICIES:
-            raise InputError(
-                [
-                    Problem(
-                        "error",
-                        "bad_option",
-                        "options",
-                        f"stock-out policy {policy!r}: one of {', '.join(POLICIES)}",
-                        field="stockout_policy",
-                    )
-                ]
+            raise _bad_option(
+                f"stock-out policy {policy!r}: one of {', '.join(POLICIES)}", "stockout_policy"
             )
         net = _with_policy(scenario, net, policy)
     if method == "exact" and net.data.echelons > 2:
@@ -282,10 +278,6 @@ def _recommend(
     out["total_cost_per_year"] = out["holding_cost_per_year"] + out["emergency_cost_per_year"]
     out["point"] = float(at)
     return out
-
-
-def _bad_option(message: str, field: str) -> InputError:
-    return InputError([Problem("error", "bad_option", "options", message, field=field)])
 
 
 def _valued(net: Network, ebo_value: float) -> StockingData:
