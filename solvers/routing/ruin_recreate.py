@@ -120,6 +120,20 @@ class _Problem:
     jobs: np.ndarray
     neighbours: dict[int, list[int]]
 
+    def __post_init__(self) -> None:  # plain lists: the per-route recursions run in Python
+        self.tt_l: list[list[int]] = self.travel.tolist()
+        self.arc_l: list[list[int]] = self.arc.tolist()
+        self.svc_l: list[list[int]] = self.service.tolist()
+        self.ready_l: list[int] = self.ready.tolist()
+        self.due_l: list[int] = self.due.tolist()
+        self.start_l: list[int] = self.start.tolist()
+        self.end_l: list[int] = self.end.tolist()
+        self.s0_l: list[int] = self.shift_start.tolist()
+        self.s1_l: list[int] = self.shift_end.tolist()
+        self.use_l: list[list[int]] = self.use.tolist()
+        self.stock_l: list[list[int]] = self.stock.tolist()
+        self.needed_l: list[list[bool]] = self.needed.tolist()
+
 
 def _problem(data: RoutingData) -> _Problem:
     assert data.pickup_depot is not None and data.pickup_needed is not None
@@ -221,59 +235,85 @@ class _State:
         for k in range(k_n):
             self.refresh(k)
 
+    _ARRAYS = (
+        "fd", "fw", "fe", "fl", "bd", "bw", "be", "bl", "last", "first", "arcsum", "valid",
+        "predep", "has_dep", "pre_parts", "cost", "warp", "length",
+    )  # fmt: skip
+
+    def snapshot(self) -> tuple[list[np.ndarray], list[list[int]], dict[int, int]]:
+        """Everything :meth:`restore` needs to undo the changes made after this call."""
+        arrays = [getattr(self, a).copy() for a in self._ARRAYS]
+        return arrays, [list(r) for r in self.routes], dict(self.where)
+
+    def restore(self, snap: tuple[list[np.ndarray], list[list[int]], dict[int, int]]) -> None:
+        arrays, routes, where = snap
+        for name, arr in zip(self._ARRAYS, arrays, strict=True):
+            setattr(self, name, arr)
+        self.routes, self.where = routes, where
+
     def refresh(self, k: int) -> None:
         """Recompute route ``k``'s segments, cost and pick-up facts."""
         pb = self.pb
         route = self.routes[k]
+        where = self.where
         for v in route:
-            self.where[v] = k
-        seq = [int(pb.start[k]), *route, int(pb.end[k])]
+            where[v] = k
+        seq = [pb.start_l[k], *route, pb.end_l[k]]
         m = len(route)
-        tt, svc = pb.travel, pb.service[k]
-        s0, s1 = int(pb.shift_start[k]), int(pb.shift_end[k])
+        tt, svc, ready, due = pb.tt_l, pb.svc_l[k], pb.ready_l, pb.due_l
+        s0, s1 = pb.s0_l[k], pb.s1_l[k]
         fd, fw, fe, fl = [0], [0], [s0], [s1]
         d, w, e, lt = 0, 0, s0, s1
-        arcs = 0
-        for i in range(1, m + 2):
+        prev = seq[0]
+        for i in range(1, m + 1):
             node = seq[i]
-            t = int(tt[seq[i - 1], node])
-            if pb.use_arc:
-                arcs += int(pb.arc[seq[i - 1], node])
-            ne, nl = (s0, s1) if i == m + 1 else (int(pb.ready[node]), int(pb.due[node]))
+            t = tt[prev][node]
             delta = d - w + t
-            wait = max(ne - delta - lt, 0)
-            warp = max(e + delta - nl, 0)
-            d, w, e, lt = (
-                d + int(svc[node]) * (i <= m) + t + wait,
-                w + warp,
-                max(ne - delta, e) - wait,
-                min(nl - delta, lt) + warp,
-            )
-            if i <= m:
-                fd.append(d)
-                fw.append(w)
-                fe.append(e)
-                fl.append(lt)
-        total_d, total_w = d, w
+            ne, nl = ready[node], due[node]
+            wait = ne - delta - lt
+            if wait < 0:
+                wait = 0
+            warp = e + delta - nl
+            if warp < 0:
+                warp = 0
+            d = d + svc[node] + t + wait
+            w = w + warp
+            e = (ne - delta if ne - delta > e else e) - wait
+            lt = (nl - delta if nl - delta < lt else lt) + warp
+            fd.append(d)
+            fw.append(w)
+            fe.append(e)
+            fl.append(lt)
+            prev = node
+        t = tt[prev][seq[m + 1]]
+        delta = d - w + t
+        wait = max(s0 - delta - lt, 0)
+        total_d, total_w = d + t + wait, w + max(e + delta - s1, 0)
+        arcs = 0
+        if pb.use_arc:
+            arc = pb.arc_l
+            arcs = sum(arc[a][b] for a, b in itertools.pairwise(seq))
         bd, bw, be, bl = [0] * (m + 1), [0] * (m + 1), [0] * (m + 1), [0] * (m + 1)
         d, w, e, lt = 0, 0, s0, s1
-        for i in range(m, -1, -1):
+        nxt = seq[m + 1]
+        for i in range(m, 0, -1):
             bd[i], bw[i], be[i], bl[i] = d, w, e, lt
-            if i == 0:
-                break
             node = seq[i]
-            t = int(tt[node, seq[i + 1]])
-            nd = int(svc[node])
-            ne, nl = int(pb.ready[node]), int(pb.due[node])
-            delta = nd + t
-            wait = max(e - delta - nl, 0)
-            warp = max(ne + delta - lt, 0)
-            d, w, e, lt = (
-                nd + d + t + wait,
-                w + warp,
-                max(e - delta, ne) - wait,
-                min(lt - delta, nl) + warp,
-            )
+            nd = svc[node]
+            ne, nl = ready[node], due[node]
+            delta = nd + tt[node][nxt]
+            wait = e - delta - nl
+            if wait < 0:
+                wait = 0
+            warp = ne + delta - lt
+            if warp < 0:
+                warp = 0
+            d = delta + d + wait
+            w = w + warp
+            e = (e - delta if e - delta > ne else ne) - wait
+            lt = (lt - delta if lt - delta < nl else nl) + warp
+            nxt = node
+        bd[0], bw[0], be[0], bl[0] = d, w, e, lt
         sl = slice(0, m + 1)
         self.fd[k, sl], self.fw[k, sl], self.fe[k, sl], self.fl[k, sl] = fd, fw, fe, fl
         self.bd[k, sl], self.bw[k, sl], self.be[k, sl], self.bl[k, sl] = bd, bw, be, bl
@@ -363,23 +403,34 @@ class _State:
         width = cost.shape[1]
         return best, flat // width, flat % width, with_pickup
 
-    def place_pickup(self, k: int) -> None:
-        """Move route ``k``'s pick-up to its best position; drop it when nothing needs it."""
+    def place_pickup(self, k: int, fresh: bool) -> None:
+        """Move route ``k``'s pick-up to its best position, or drop it when nothing needs it;
+        route ``k`` is up to date afterwards (``fresh``: it already is)."""
         pb = self.pb
         p = int(pb.pickup[k])
         route = self.routes[k]
         if p < 0 or p not in route:
-            self.refresh(k)
+            if not fresh:
+                self.refresh(k)
             return
+        at = route.index(p)
         route.remove(p)
-        self.where.pop(p, None)
-        used = np.zeros_like(pb.stock[k])
+        used = [0] * len(pb.stock_l[k])
+        stock, needed = pb.stock_l[k], pb.needed_l[k]
         lim = 0
         for v in route:
-            used = used + pb.use[v]
-            if pb.needed[k, v] or (used > pb.stock[k]).any():
+            if needed[v]:
+                break
+            used = [a + b for a, b in zip(used, pb.use_l[v], strict=True)]
+            if any(a > b for a, b in zip(used, stock, strict=True)):
                 break
             lim += 1
+        if lim == 0 and at == 0 and route:  # the first visit needs it: nothing to choose
+            route.insert(0, p)
+            if not fresh:
+                self.refresh(k)
+            return
+        self.where.pop(p, None)
         self.refresh(k)
         if lim == len(route):
             return
@@ -434,7 +485,7 @@ def _search_routes(
     order = sorted((int(j) for j in pb.jobs), key=lambda j: (int(pb.due[j]), j))
     _recreate(st, order, unserved, None)
     for k in range(pb.k_n):
-        st.place_pickup(k)
+        st.place_pickup(k, fresh=True)
     cur = st.objective(unserved)
     best, best_routes, best_unserved = cur, [list(r) for r in st.routes], set(unserved)
     jobs = pb.jobs
@@ -456,27 +507,23 @@ def _search_routes(
                 break
         temp = t_hi * (t_lo / t_hi) ** frac
         done += 1
-        before = [list(r) for r in st.routes]
+        snap = st.snapshot()
+        before = snap[1]
         removed = _ruin(st, rng, avg_len)
         for k in {k for k in range(pb.k_n) if st.routes[k] != before[k]}:
-            st.place_pickup(k)
+            st.place_pickup(k, fresh=False)
         new_unserved: set[int] = set()
         _recreate(st, _order(pb, removed + sorted(unserved), rng), new_unserved, rng)
-        changed = [k for k in range(pb.k_n) if st.routes[k] != before[k]]
-        for k in changed:
-            st.place_pickup(k)
+        for k in range(pb.k_n):
+            if st.routes[k] != before[k]:
+                st.place_pickup(k, fresh=True)
         cand = st.objective(new_unserved)
         if cand < cur - temp * math.log(1.0 - rng.random()):
             cur, unserved = cand, new_unserved
             if cur < best:
                 best, best_routes, best_unserved = cur, [list(r) for r in st.routes], set(unserved)
         else:
-            for k in changed:
-                for v in st.routes[k]:
-                    st.where.pop(v, None)
-                st.routes[k] = before[k]
-            for k in changed:
-                st.refresh(k)
+            st.restore(snap)
     return best_routes, best_unserved, best, done
 
 
