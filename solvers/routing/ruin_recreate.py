@@ -56,8 +56,8 @@ MANDATORY_PENALTY = 10**13  # unserved mandatory node: any plan serving it is be
 AVG_REMOVED = 10  # SISR c̄
 MAX_STRING = 10  # SISR L_max
 BLINK = 0.01  # SISR blink rate
-T_START = 1.0  # temperatures, in mean travel times between visits (times the span cost)
-T_END = 0.01
+T_START = 3.0  # temperatures, in mean travel times between visits (times the span cost)
+T_END = 0.03
 
 
 def rr_unsupported(data: RoutingData) -> str | None:
