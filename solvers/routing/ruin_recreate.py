@@ -56,7 +56,7 @@ MANDATORY_PENALTY = 10**13  # unserved mandatory node: any plan serving it is be
 AVG_REMOVED = 10  # SISR c̄
 MAX_STRING = 10  # SISR L_max
 BLINK = 0.01  # SISR blink rate
-T_START = 3.0  # temperatures, in mean travel times between visits (times the span cost)
+T_START = 10.0  # temperatures, in mean travel times between visits (times the span cost)
 T_END = 0.03
 
 
