@@ -226,6 +226,9 @@ def bench_trsp(
     / "trsp"
     / "pillac2013"
     / "bks_pillac_dissertation.csv",
+    backend: Annotated[
+        str, typer.Option(help="ruin_recreate (SISR on the exact objective) or ortools.")
+    ] = "ruin_recreate",
 ) -> None:
     """Pillac TRSP: every request served, objective total duration, gap to the thesis BKS."""
     from solvers.benchmarks.trsp import read_pillac, read_pillac_bks
@@ -238,7 +241,11 @@ def bench_trsp(
     for f in files:
         inst = read_pillac(f)
         k_n = inst.num_technicians
-        res = solve_routing(trsp_data(inst), RoutingParams(time_limit_s=time_limit, seed=seed))
+        if backend not in ("ruin_recreate", "ortools"):
+            raise InputError(f"--backend: unknown engine {backend!r}")
+        data = trsp_data(inst, travel_cost=backend == "ortools")
+        params = RoutingParams(time_limit_s=time_limit, seed=seed, backend=backend)
+        res = solve_routing(data, params)
         routes = [[-1 if v.node < 2 * k_n else v.node - 2 * k_n for v in r] for r in res.routes]
         dur, dist, problems = trsp_evaluate(inst, routes)
         b = best.get(inst.name)
@@ -263,7 +270,7 @@ def bench_trsp(
             f"{inst.name}: {dur:.1f} (bks {bv}) gap {rows[-1]['gap_pct']}% "
             f"{'[red]' + '; '.join(problems[:3]) + '[/]' if problems else 'checked'}"
         )
-    _finish(rows, json_out, label="ortools")
+    _finish(rows, json_out, label=backend)
     if bad:
         console.print(f"[red]{bad} solution(s) failed the independent evaluation")
         raise typer.Exit(EXIT_NO_PLAN)

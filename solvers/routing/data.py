@@ -242,8 +242,11 @@ class RoutingParams:
     ``seed`` relabels the visit nodes by a seeded permutation before the search, so different
     seeds explore differently while one seed always gives the same plan. ``initial_routes``
     (node lists per vehicle, terminals excluded) warm-start the search. ``backend``:
-    ``"ortools"``, ``"pyvrp"`` (plain VRPTW features only), or ``"auto"`` (PyVRP when the
-    instance has only features it supports and no warm start is given, else OR-Tools).
+    ``"ortools"``, ``"pyvrp"`` (plain VRPTW features only), ``"ruin_recreate"`` (SISR in
+    numpy, :mod:`solvers.routing.ruin_recreate`: span-cost routing such as Pillac's TRSP), or
+    ``"auto"`` (PyVRP when the instance has only features it supports and no warm start is
+    given, else OR-Tools). ``iterations`` (ruin and recreate only) stops that search after so
+    many iterations instead of at the time limit, which makes it reproducible.
     ``construct``: OR-Tools starts from :func:`solvers.routing.construct.construct`
     (priority-ordered cheapest insertion, extending ``initial_routes`` when given) instead of
     ``first_solution``, on instances with a warm start or features beyond plain VRPTW
@@ -264,6 +267,7 @@ class RoutingParams:
     backend: str = "auto"
     construct: bool = True
     lns_time_limit_s: float | None = None
+    iterations: int | None = None
 
     def __post_init__(self) -> None:
         if not self.time_limit_s > 0:
@@ -273,9 +277,12 @@ class RoutingParams:
                 f"routing params: workers must be 1 (OR-Tools routing is single-threaded), "
                 f"got {self.workers}"
             )
-        if self.backend not in ("auto", "ortools", "pyvrp"):
+        if self.backend not in ("auto", "ortools", "pyvrp", "ruin_recreate"):
             raise ValueError(
-                f"routing params: backend must be auto, ortools or pyvrp, got {self.backend!r}"
+                "routing params: backend must be auto, ortools, pyvrp or ruin_recreate, "
+                f"got {self.backend!r}"
             )
+        if self.iterations is not None and self.iterations < 0:
+            raise ValueError(f"routing params: iterations must be >= 0, got {self.iterations}")
         if self.seed < 0:
             raise ValueError(f"routing params: seed must be >= 0, got {self.seed}")

@@ -130,6 +130,10 @@ def solve_routing(
     solution. Team members served alone are dropped from the returned plan.
     """
     from solvers.routing.pyvrp_backend import pyvrp_unsupported, solve_pyvrp
+    from solvers.routing.ruin_recreate import solve_ruin_recreate
+
+    if params.backend == "ruin_recreate":
+        return solve_ruin_recreate(data, params)  # type: ignore[return-value]
 
     if params.backend == "pyvrp" or (
         params.backend == "auto"
