@@ -18,6 +18,7 @@ curves, frontier and allocations are exactly those of ``solvers.inventory.margin
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -237,15 +238,15 @@ def solve_stocking_choice(
         yearly = side.yearly_cost(data.unit_cost)
         units = least_cost_units(curves, yearly, side.ebo_value)
         stock = choice_allocate(data, curves, units, lo, hi, method)
-        total = evaluate(data, stock, method).total_ebo
-        investment = float(np.sum(stock * data.unit_cost[:, None]))
-        report = SolveReport(
-            Status.OPTIMAL,
-            "stocking choice: least cost plus valued EBO within min/max levels",
-            time.perf_counter() - t0,
-            objective=float(np.sum(stock * yearly[:, None])) + side.ebo_value * total,
+        value = side.ebo_value
+        return _optimal(
+            data,
+            stock,
+            method,
+            "least cost plus valued EBO",
+            t0,
+            lambda ebo, _: float(np.sum(stock * yearly[:, None])) + value * ebo,
         )
-        return StockingResult(stock, total, investment, report)
     fr = choice_frontier(data, lo, hi, params)
     if side.budget is not None:
         point = fr.point_for_budget(side.budget)
@@ -264,12 +265,27 @@ def solve_stocking_choice(
         )
         return StockingResult(np.zeros((n_parts, n_sites), dtype=np.int64), np.nan, 0.0, report)
     stock = choice_allocate(data, fr.curves, fr.units_at(point), lo, hi, method)
+    by_budget = side.budget is not None
+    return _optimal(
+        data, stock, method, "frontier point", t0, lambda ebo, spend: ebo if by_budget else spend
+    )
+
+
+def _optimal(
+    data: StockingData,
+    stock: IntArray,
+    method: Method,
+    what: str,
+    t0: float,
+    objective: Callable[[float, float], float],
+) -> StockingResult:
+    """The result of a plan optimal for its mode; ``objective(total EBO, investment)``."""
     total = evaluate(data, stock, method).total_ebo
     investment = float(np.sum(stock * data.unit_cost[:, None]))
     report = SolveReport(
         Status.OPTIMAL,
-        "stocking choice: frontier point within min/max levels",
+        f"stocking choice: {what} within min/max levels",
         time.perf_counter() - t0,
-        objective=total if side.budget is not None else investment,
+        objective=objective(total, investment),
     )
     return StockingResult(stock, total, investment, report)
