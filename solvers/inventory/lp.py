@@ -3,13 +3,9 @@ and numpy array models straight in highspy (PuLP/CBC as the fallback)."""
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import sys
 import time
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -18,6 +14,7 @@ import pulp
 from numpy.typing import NDArray
 
 from solvers.inventory.rebalance_model import ArrayModel
+from solvers.quiet import quiet_stdout
 from solvers.result import SolveReport, Status
 
 Backend = Literal["highs", "cbc"]
@@ -40,26 +37,6 @@ class LpParams:
             raise ValueError(f"LpParams: field workers: must be >= 1, got {self.workers}")
         if self.backend not in ("highs", "cbc"):
             raise ValueError(f"LpParams: field backend: highs or cbc, got {self.backend!r}")
-
-
-@contextlib.contextmanager
-def _quiet_stdout() -> Iterator[None]:
-    """HiGHS prints a banner from C++ whenever a model is created, whatever ``output_flag`` says;
-    keep it off stdout, where ``--json`` output goes."""
-    sys.stdout.flush()
-    try:
-        fd = sys.stdout.fileno()
-    except (OSError, ValueError, AttributeError):
-        yield
-        return
-    saved = os.dup(fd)
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), fd)
-            yield
-    finally:
-        os.dup2(saved, fd)
-        os.close(saved)
 
 
 def new_var(
@@ -103,7 +80,7 @@ def solve_problem(prob: pulp.LpProblem, params: LpParams) -> SolveReport:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # PuLP's own deprecation notices, not ours to fix
         try:
-            with _quiet_stdout():
+            with quiet_stdout():
                 prob.solve(_solver(params, backend))
         except pulp.PulpSolverError as exc:
             return SolveReport(Status.ERROR, f"{backend}: {exc}", time.perf_counter() - t0)
@@ -167,7 +144,7 @@ def _solve_highs(
     import highspy
 
     t0 = time.perf_counter()
-    with _quiet_stdout():
+    with quiet_stdout():
         h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(params.time_limit_s))

@@ -274,7 +274,8 @@ def hall_skill_sets(
                 mask |= masks[s]
             if mask and mask != full:
                 found.add(mask)
-    p = data.duration.min(axis=1, initial=0) if data.num_resources else np.zeros(0)
+    # Shortest duration over the resources (``initial=0`` would make every energy 0).
+    p = data.duration.min(axis=1) if data.num_resources else np.zeros(data.num_activities)
     scored = []
     for mask in found:
         closure = [s for s in skills if masks[s] & ~mask == 0]

@@ -144,3 +144,21 @@ def test_hall_skill_sets_keep_closures_only() -> None:
     )
     got = sorted((tuple(q), tuple(r)) for q, r in hall_skill_sets(data))
     assert got == [((0, 1), (0, 1)), ((1,), (1,)), ((1, 2), (1, 2)), ((2,), (2,))]
+
+
+def test_hall_skill_sets_rank_by_energy_per_resource() -> None:
+    """With room for one set, the one whose masters carry the most work each is kept: skill 1
+    (10 units on its one master) before skill 0 (2 units on two masters)."""
+    data = from_mspsp(
+        MspspInstance(
+            name="rank",
+            duration=np.array([0, 2, 10, 0]),
+            sreq=np.array([[0, 0], [1, 0], [0, 1], [0, 0]]),
+            mastery=np.array([[1, 0], [0, 1], [1, 0]], np.bool_),
+            pred=np.array([0, 0, 1, 2]),
+            succ=np.array([1, 2, 3, 3]),
+            makespan_lower_bound=10,
+        )
+    )
+    assert hall_skill_sets(data, max_sets=1) == [([1], [1])]
+    assert hall_skill_sets(data) == [([1], [1]), ([0], [0, 2])]
