@@ -125,7 +125,8 @@ def compatible_set_bound(
     data: SchedulingData, time_limit_s: float, max_nodes: int = 200_000
 ) -> CompatibleSetBound | None:
     """The makespan lower bound above, within ``time_limit_s`` seconds (``None`` when no
-    activity counts). Release dates add ``min_i release_i``: nothing counted runs before."""
+    activity counts, or when the pairs are not all tested in time). Release dates add
+    ``min_i release_i``: nothing counted runs before."""
     import highspy
 
     t0 = time.perf_counter()
@@ -137,10 +138,18 @@ def compatible_set_bound(
     sub = np.ix_(acts, acts)
     compatible = ~(reach[sub] | reach[sub].T)
     np.fill_diagonal(compatible, False)
-    # Pairs that cannot be staffed together are never in one set.
+    # Pairs that cannot be staffed together are never in one set; whether they can depends
+    # only on the two requirement profiles.
+    profile = [(data.sreq[i].tobytes(), int(data.team_size[i])) for i in acts]
+    memo: dict[tuple[object, object], bool] = {}
     for a in range(len(acts)):
+        if time.perf_counter() - t0 > time_limit_s:
+            return None
         for b in np.flatnonzero(compatible[a, a + 1 :]) + a + 1:
-            if not staffable_together(data, [acts[a], acts[int(b)]]):
+            key = (profile[a], profile[b]) if profile[a] <= profile[b] else (profile[b], profile[a])
+            if key not in memo:
+                memo[key] = staffable_together(data, [acts[a], acts[int(b)]])
+            if not memo[key]:
                 compatible[a, b] = compatible[b, a] = False
     pricer = _Pricer(data, acts, compatible)
 
