@@ -132,9 +132,21 @@ def bench_mspsp(
     ] = None,
     bks: Annotated[Path, typer.Option(help="Published best values.")] = DEFAULT_BKS,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write results here.")] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(help="Keep the instances already in --json; solve only the others."),
+    ] = False,
 ) -> None:
     """MSPSP-InstLib, makespan: gap to the published best, proofs of optimality."""
-    from fieldopt.schedule.bench import expand, markdown_table, run_all, stratified, summarise
+    from fieldopt.schedule.bench import (
+        expand,
+        load_rows,
+        markdown_table,
+        run_all,
+        stratified,
+        summarise,
+        write_rows,
+    )
     from solvers.benchmarks.mspsp import read_mspsp_bks
 
     console = Console()
@@ -144,22 +156,42 @@ def bench_mspsp(
         paths = stratified(paths, per_set, best)
     if not paths:
         raise InputError("bench mspsp: no .dzn instance given")
+    partial: list[dict[str, Any]] = []
+    if resume:
+        if json_out is None:
+            raise InputError("bench mspsp: --resume needs --json (the file to resume)")
+        if json_out.exists():
+            partial = load_rows(json_out)
+            done = {r["instance"] for r in partial}
+            console.print(f"resume: {len(done)} instances already in {json_out}")
+            paths = [p for p in paths if p.stem not in done]
     with counted_progress(console) as progress:
         task = progress.add_task("MSPSP", total=len(paths))
 
-        def done(row: dict[str, Any]) -> None:
+        def on_done(row: dict[str, Any]) -> None:
             progress.update(
                 task,
                 advance=1,
                 description=f"{row['instance']}: {row['makespan']} (bks {row['bks']})",
             )
+            partial.append(row)
             if json_out:
-                partial.append(row)
-                json_out.write_text(json.dumps(partial, indent=1) + "\n", encoding="utf-8")
+                write_rows(json_out, partial)
 
-        partial: list[dict[str, Any]] = []
-        rows = run_all(paths, best, time_limit, workers, seed, done)
-    typer.echo(markdown_table(summarise(rows, best)))
+        run_all(paths, best, time_limit, workers, seed, on_done)
+    typer.echo(markdown_table(summarise(partial, best)))
+
+
+def bench_mspsp_table(
+    files: Annotated[list[Path], typer.Argument(help="JSON files written by bench mspsp.")],
+    bks: Annotated[Path, typer.Option(help="Published best values.")] = DEFAULT_BKS,
+) -> None:
+    """The summary table (per set and overall) of saved ``bench mspsp`` results."""
+    from fieldopt.schedule.bench import markdown_table, merge_rows, summarise
+    from solvers.benchmarks.mspsp import read_mspsp_bks
+
+    best = read_mspsp_bks(bks) if bks.exists() else {}
+    typer.echo(markdown_table(summarise(merge_rows(files), best)))
 
 
 def bench_schedule_scale(
@@ -195,6 +227,7 @@ def bench_schedule_scale(
 def register(app: typer.Typer, bench: typer.Typer) -> None:
     app.command("schedule")(schedule_command)
     bench.command("mspsp")(bench_mspsp)
+    bench.command("mspsp-table")(bench_mspsp_table)
     bench.command("schedule-scale")(bench_schedule_scale)
 
 

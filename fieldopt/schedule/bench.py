@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import statistics
 from collections import defaultdict
@@ -9,6 +11,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from fieldopt.errors import InputError
 from solvers.benchmarks.mspsp import MspspBks, read_mspsp
 from solvers.scheduling.data import SchedulingParams
 from solvers.scheduling.mspsp import from_mspsp, mspsp_violations
@@ -99,6 +102,48 @@ def run_all(
         out.append(row)
         if on_done:
             on_done(row)
+    return out
+
+
+_ROW_KEYS = ("instance", "makespan", "bound", "status", "runtime_s", "bks", "gap_pct")
+
+
+def load_rows(path: Path) -> list[dict[str, Any]]:
+    """The rows of a ``--json`` file written by ``fieldopt bench mspsp``, checked for shape."""
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path}: not a bench mspsp JSON file ({exc})") from exc
+    if not isinstance(rows, list):
+        raise InputError(f"{path}: expected a JSON list of instance results")
+    for k, row in enumerate(rows):
+        missing = [key for key in _ROW_KEYS if not isinstance(row, dict) or key not in row]
+        if missing:
+            raise InputError(f"{path}: record {k}: missing field {missing[0]!r}")
+    return rows
+
+
+def write_rows(path: Path, rows: list[dict[str, Any]]) -> None:
+    """Write the rows through a temporary file: a run killed mid-write keeps the last good
+    file (``--resume`` starts from it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def merge_rows(files: list[Path]) -> list[dict[str, Any]]:
+    """Rows of several result files; an instance in two files is an error (which run counts
+    would be a guess)."""
+    seen: dict[str, Path] = {}
+    out: list[dict[str, Any]] = []
+    for f in files:
+        for row in load_rows(f):
+            name = row["instance"]
+            if name in seen:
+                raise InputError(f"{f}: instance {name} is also in {seen[name]}")
+            seen[name] = f
+            out.append(row)
     return out
 
 
