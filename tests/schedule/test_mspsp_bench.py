@@ -96,7 +96,8 @@ def test_table_merges_saved_runs_and_refuses_an_instance_twice(tmp_path: Path) -
     proofs = sum(r["status"] == "optimal" for r in rows)
     line = next(x for x in run.stdout.splitlines() if x.startswith("| all |"))
     cells = [c.strip() for c in line.strip("|").split("|")]
-    assert cells[1] == "2" and cells[4] == str(proofs)
+    assert cells[1] == "2" and cells[5] == str(proofs)
+    assert cells[4] == "0"  # never below a proven optimum
     run = fieldopt("bench", "mspsp-table", a, a, "--bks", BKS, cwd=tmp_path)
     assert run.returncode == EXIT_BAD_INPUT
     assert "is also in" in run.stderr
