@@ -108,16 +108,17 @@ def run_all(
 _ROW_KEYS = ("instance", "makespan", "bound", "status", "runtime_s", "bks", "gap_pct")
 
 
-def load_rows(path: Path) -> list[dict[str, Any]]:
-    """The rows of a ``--json`` file written by ``fieldopt bench mspsp``, checked for shape."""
+def load_rows(path: Path, keys: tuple[str, ...] = _ROW_KEYS) -> list[dict[str, Any]]:
+    """The rows of a ``--json`` file written by ``fieldopt bench mspsp`` (or another bench
+    writing a list of rows with ``keys``), checked for shape."""
     try:
         rows = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: not a bench mspsp JSON file ({exc})") from exc
+        raise InputError(f"{path}: not a bench JSON file ({exc})") from exc
     if not isinstance(rows, list):
         raise InputError(f"{path}: expected a JSON list of instance results")
     for k, row in enumerate(rows):
-        missing = [key for key in _ROW_KEYS if not isinstance(row, dict) or key not in row]
+        missing = [key for key in keys if not isinstance(row, dict) or key not in row]
         if missing:
             raise InputError(f"{path}: record {k}: missing field {missing[0]!r}")
     return rows

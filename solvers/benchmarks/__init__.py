@@ -7,11 +7,13 @@ Each ``read_*`` function returns a frozen, self-validating dataclass of read-onl
 - :mod:`solvers.benchmarks.vrptw` -- Solomon / Gehring–Homberger VRPTW, DIMACS distances and BKS.
 - :mod:`solvers.benchmarks.trsp` -- Pillac et al. (2013) technician routing (TRSP).
 - :mod:`solvers.benchmarks.mspsp` -- MSPSP-InstLib multi-skill project scheduling.
+- :mod:`solvers.benchmarks.imopse` -- iMOPSE MS-RCPSP (one skilled resource per task).
 - :mod:`solvers.benchmarks.dzn` -- the small MiniZinc data parser behind the MSPSP loader.
 """
 
 from solvers.benchmarks.dzn import DznValue, parse_dzn
 from solvers.benchmarks.errors import BenchmarkFormatError
+from solvers.benchmarks.imopse import ImopseInstance, read_imopse
 from solvers.benchmarks.mspsp import MspspBks, MspspInstance, read_mspsp, read_mspsp_bks
 from solvers.benchmarks.trsp import (
     TrspBks,
@@ -33,6 +35,7 @@ from solvers.benchmarks.vrptw import (
 __all__ = [
     "BenchmarkFormatError",
     "DznValue",
+    "ImopseInstance",
     "MspspBks",
     "MspspInstance",
     "TrspBks",
@@ -43,6 +46,7 @@ __all__ = [
     "parse_dzn",
     "read_bks",
     "read_dimacs_solution",
+    "read_imopse",
     "read_mspsp",
     "read_mspsp_bks",
     "read_pillac",
