@@ -16,6 +16,7 @@ from rich.table import Table
 from fieldopt.commands.progress import counted_progress
 from fieldopt.demo import DemoContext
 from fieldopt.errors import InputError, NoPlanError
+from solvers.scheduling.data import SEARCHES, Search
 
 DEFAULT_BKS = Path("data/benchmarks/mspsp/bks.csv")
 
@@ -136,6 +137,10 @@ def bench_mspsp(
         bool,
         typer.Option(help="Keep the instances already in --json; solve only the others."),
     ] = False,
+    search: Annotated[
+        str,
+        typer.Option(help="CP-SAT branching: auto (fixed for makespan), fixed, default."),
+    ] = "auto",
 ) -> None:
     """MSPSP-InstLib, makespan: gap to the published best, proofs of optimality."""
     from fieldopt.schedule.bench import (
@@ -178,8 +183,14 @@ def bench_mspsp(
             if json_out:
                 write_rows(json_out, partial)
 
-        run_all(paths, best, time_limit, workers, seed, on_done)
+        run_all(paths, best, time_limit, workers, seed, on_done, _search(search))
     typer.echo(markdown_table(summarise(partial, best)))
+
+
+def _search(name: str) -> Search:
+    if name not in SEARCHES:
+        raise InputError(f"--search: {name!r} is not one of {', '.join(SEARCHES)}")
+    return name
 
 
 def bench_mspsp_table(

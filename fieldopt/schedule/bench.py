@@ -13,7 +13,7 @@ from typing import Any
 
 from fieldopt.errors import InputError
 from solvers.benchmarks.mspsp import MspspBks, read_mspsp
-from solvers.scheduling.data import SchedulingParams
+from solvers.scheduling.data import SchedulingParams, Search
 from solvers.scheduling.mspsp import from_mspsp, mspsp_violations
 from solvers.scheduling.solve import solve_scheduling
 
@@ -49,14 +49,19 @@ def stratified(files: list[Path], per_set: int, bks: dict[str, MspspBks]) -> lis
 
 
 def run_instance(
-    path: Path, bks: dict[str, MspspBks], time_limit: float, workers: int, seed: int
+    path: Path,
+    bks: dict[str, MspspBks],
+    time_limit: float,
+    workers: int,
+    seed: int,
+    search: Search = "auto",
 ) -> dict[str, Any]:
     """One object of the ``--json`` list (shape fixed by issue #4)."""
     inst = read_mspsp(path)
-    res = solve_scheduling(
-        from_mspsp(inst),
-        SchedulingParams(objective="makespan", time_limit_s=time_limit, workers=workers, seed=seed),
+    params = SchedulingParams(
+        objective="makespan", time_limit_s=time_limit, workers=workers, seed=seed, search=search
     )
+    res = solve_scheduling(from_mspsp(inst), params)
     best = bks.get(inst.name)
     makespan = None if res.report.objective is None else round(res.report.objective)
     acts = []
@@ -95,10 +100,11 @@ def run_all(
     workers: int,
     seed: int,
     on_done: Callable[[dict[str, Any]], None] | None = None,
+    search: Search = "auto",
 ) -> list[dict[str, Any]]:
     out = []
     for f in files:
-        row = run_instance(f, bks, time_limit, workers, seed)
+        row = run_instance(f, bks, time_limit, workers, seed, search)
         out.append(row)
         if on_done:
             on_done(row)

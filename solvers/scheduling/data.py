@@ -25,6 +25,10 @@ from solvers.benchmarks._arrays import (
 
 Objective = Literal["makespan", "weighted_tardiness", "weighted_completion"]
 OBJECTIVES: tuple[Objective, ...] = ("weighted_tardiness", "weighted_completion", "makespan")
+# How CP-SAT's full worker branches: "fixed" on start times (earliest first, a schedule
+# generation), "default" CP-SAT's own; "auto" is "fixed" for makespan, "default" otherwise.
+Search = Literal["auto", "fixed", "default"]
+SEARCHES: tuple[Search, ...] = ("auto", "fixed", "default")
 
 
 def _empty() -> IntArray:
@@ -232,7 +236,7 @@ class SchedulingParams:
     implied cumulatives and no-overlaps; ``group_resources`` counts interchangeable resources
     per class instead of naming each (off: one class per resource, for comparisons);
     ``probing`` keeps CP-SAT's presolve probing, which takes tens of seconds on 500 × 50
-    instances for little gain.
+    instances for little gain. ``search``: see :data:`Search`.
     """
 
     objective: Objective = "weighted_tardiness"
@@ -246,10 +250,13 @@ class SchedulingParams:
     hint_start: tuple[int, ...] | None = None
     hint_resources: tuple[tuple[int, ...], ...] | None = None
     log: bool = False
+    search: Search = "auto"
 
     def __post_init__(self) -> None:
         if self.objective not in OBJECTIVES:
             raise ValueError(f"params: objective {self.objective!r} is not one of {OBJECTIVES}")
+        if self.search not in SEARCHES:
+            raise ValueError(f"params: search {self.search!r} is not one of {SEARCHES}")
         if not self.time_limit_s > 0:
             raise ValueError(f"params: time_limit_s {self.time_limit_s} must be > 0")
         if self.workers < 1:

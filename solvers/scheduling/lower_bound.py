@@ -26,7 +26,7 @@ import numpy as np
 
 from solvers.quiet import quiet_stdout
 from solvers.scheduling.data import SchedulingData
-from solvers.scheduling.model import staffable_together
+from solvers.scheduling.model import hall_skill_sets, staffable_together
 
 _EPS = 1e-9
 
@@ -57,6 +57,26 @@ def bound_activities(data: SchedulingData) -> list[int]:
         and int(p[i]) > 0
         and int(data.team_size[i]) > 0
     ]
+
+
+def energy_bound(data: SchedulingData) -> int | None:
+    """``min release + ceil(sum_i p_i d_iQ / |R_Q|)`` over the skill sets ``Q`` of
+    :func:`hall_skill_sets` (``d_iQ`` skill units of ``Q`` in ``i``'s team, ``R_Q`` the
+    resources mastering one) and over the head count (``team_i`` against every resource).
+
+    The compatible-set LP implies it when solved, but on large instances pricing stops early
+    and CP-SAT alone stays far below it (819 against 1,205 on a 1,000-task iMOPSE instance).
+    ``None`` with calendars (forbidden intervals take capacity away) or nothing to count."""
+    acts = bound_activities(data)
+    if not acts or len(data.off_resource):
+        return None
+    p = data.duration.min(axis=1)[acts].astype(np.int64)
+    team = data.team_size[acts].astype(np.int64)
+    best = math.ceil(int(p @ team) / data.num_resources)
+    for skills, masters in hall_skill_sets(data):
+        demand = data.sreq[np.ix_(acts, skills)].sum(axis=1)
+        best = max(best, math.ceil(int(p @ demand) / len(masters)))
+    return int(data.release[acts].min()) + best
 
 
 def _precedence_closure(data: SchedulingData) -> np.ndarray:

@@ -8,9 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from fieldopt.errors import EXIT_BAD_INPUT, EXIT_OK
 from solvers.benchmarks.mspsp import read_mspsp, read_mspsp_bks
-from solvers.scheduling.mspsp import mspsp_violations
+from solvers.scheduling.data import SchedulingParams
+from solvers.scheduling.mspsp import from_mspsp, mspsp_violations
+from solvers.scheduling.solve import solve_scheduling
 
 REPO = Path(__file__).parents[2]
 MSPSP = REPO / "data" / "benchmarks" / "mspsp"
@@ -101,3 +105,25 @@ def test_table_merges_saved_runs_and_refuses_an_instance_twice(tmp_path: Path) -
     run = fieldopt("bench", "mspsp-table", a, a, "--bks", BKS, cwd=tmp_path)
     assert run.returncode == EXIT_BAD_INPUT
     assert "is also in" in run.stderr
+
+
+def test_both_branchings_give_checked_optima_and_a_bad_one_is_refused(tmp_path: Path) -> None:
+    inst = read_mspsp(SET_1A[0])
+    data = from_mspsp(inst)
+    found = []
+    for search in ("fixed", "default"):
+        params = SchedulingParams(
+            objective="makespan", time_limit_s=10, workers=1, seed=0, search=search
+        )
+        res = solve_scheduling(data, params)
+        assert str(res.report.status) == "optimal"
+        assert mspsp_violations(inst, res.start.tolist(), [list(t) for t in res.team]) == []
+        found.append(res.report.objective)
+    assert found[0] == found[1]
+    with pytest.raises(ValueError, match="search 'dfs' is not one of"):
+        SchedulingParams(search="dfs")  # type: ignore[arg-type]
+    run = bench(SET_1A[0], "--search", "dfs", cwd=tmp_path)
+    assert run.returncode == EXIT_BAD_INPUT and "--search: 'dfs'" in run.stderr
+    out = tmp_path / "d.json"
+    assert bench(SET_1A[0], "--search", "default", "--json", out, cwd=tmp_path).returncode == 0
+    assert json.loads(out.read_text(encoding="utf-8"))[0]["makespan"] == found[0]
