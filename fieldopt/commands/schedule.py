@@ -144,8 +144,8 @@ def bench_mspsp(
 ) -> None:
     """MSPSP-InstLib, makespan: gap to the published best, proofs of optimality."""
     from fieldopt.schedule.bench import (
+        ROW_KEYS,
         expand,
-        load_rows,
         markdown_table,
         run_all,
         stratified,
@@ -163,13 +163,7 @@ def bench_mspsp(
         raise InputError("bench mspsp: no .dzn instance given")
     partial: list[dict[str, Any]] = []
     if resume:
-        if json_out is None:
-            raise InputError("bench mspsp: --resume needs --json (the file to resume)")
-        if json_out.exists():
-            partial = load_rows(json_out)
-            done = {r["instance"] for r in partial}
-            console.print(f"resume: {len(done)} instances already in {json_out}")
-            paths = [p for p in paths if p.stem not in done]
+        partial, paths = _resume(json_out, paths, ROW_KEYS, "mspsp", console)
     with counted_progress(console) as progress:
         task = progress.add_task("MSPSP", total=len(paths))
 
@@ -185,6 +179,22 @@ def bench_mspsp(
 
         run_all(paths, best, time_limit, workers, seed, on_done, _search(search))
     typer.echo(markdown_table(summarise(partial, best)))
+
+
+def _resume(
+    json_out: Path | None, paths: list[Path], keys: tuple[str, ...], what: str, console: Console
+) -> tuple[list[dict[str, Any]], list[Path]]:
+    """The rows already in ``json_out`` and the instances still to solve."""
+    from fieldopt.schedule.bench import load_rows
+
+    if json_out is None:
+        raise InputError(f"bench {what}: --resume needs --json (the file to resume)")
+    if not json_out.exists():
+        return [], paths
+    rows = load_rows(json_out, keys)
+    done = {r["instance"] for r in rows}
+    console.print(f"resume: {len(done)} instances already in {json_out}")
+    return rows, [p for p in paths if p.stem not in done]
 
 
 def _search(name: str) -> Search:
@@ -217,7 +227,7 @@ def bench_imopse(
     ] = False,
 ) -> None:
     """iMOPSE MS-RCPSP, makespan: a scale test, gap to CP-SAT's own bound."""
-    from fieldopt.schedule.bench import load_rows, write_rows
+    from fieldopt.schedule.bench import write_rows
     from fieldopt.schedule.imopse_bench import (
         ROW_KEYS,
         expand,
@@ -232,13 +242,7 @@ def bench_imopse(
         raise InputError("bench imopse: no .def instance given")
     rows: list[dict[str, Any]] = []
     if resume:
-        if json_out is None:
-            raise InputError("bench imopse: --resume needs --json (the file to resume)")
-        if json_out.exists():
-            rows = load_rows(json_out, ROW_KEYS)
-            done = {r["instance"] for r in rows}
-            console.print(f"resume: {len(done)} instances already in {json_out}")
-            paths = [p for p in paths if p.stem not in done]
+        rows, paths = _resume(json_out, paths, ROW_KEYS, "imopse", console)
     with counted_progress(console) as progress:
         task = progress.add_task("iMOPSE", total=len(paths))
         for path in paths:

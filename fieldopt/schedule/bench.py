@@ -111,10 +111,10 @@ def run_all(
     return out
 
 
-_ROW_KEYS = ("instance", "makespan", "bound", "status", "runtime_s", "bks", "gap_pct")
+ROW_KEYS = ("instance", "makespan", "bound", "status", "runtime_s", "bks", "gap_pct")
 
 
-def load_rows(path: Path, keys: tuple[str, ...] = _ROW_KEYS) -> list[dict[str, Any]]:
+def load_rows(path: Path, keys: tuple[str, ...] = ROW_KEYS) -> list[dict[str, Any]]:
     """The rows of a ``--json`` file written by ``fieldopt bench mspsp`` (or another bench
     writing a list of rows with ``keys``), checked for shape."""
     try:
