@@ -26,7 +26,8 @@ from solvers.benchmarks._arrays import (
 Objective = Literal["makespan", "weighted_tardiness", "weighted_completion"]
 OBJECTIVES: tuple[Objective, ...] = ("weighted_tardiness", "weighted_completion", "makespan")
 # How CP-SAT's full worker branches: "fixed" on start times (earliest first, a schedule
-# generation), "default" CP-SAT's own; "auto" is "fixed" for makespan, "default" otherwise.
+# generation), "default" CP-SAT's own; "auto" is "fixed" for makespan with small teams,
+# "default" otherwise (see ``solvers.scheduling.solve.uses_fixed_search``).
 Search = Literal["auto", "fixed", "default"]
 SEARCHES: tuple[Search, ...] = ("auto", "fixed", "default")
 

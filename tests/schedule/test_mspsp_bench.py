@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from fieldopt.errors import EXIT_BAD_INPUT, EXIT_OK
 from solvers.benchmarks.mspsp import read_mspsp, read_mspsp_bks
 from solvers.scheduling.data import SchedulingParams
 from solvers.scheduling.mspsp import from_mspsp, mspsp_violations
-from solvers.scheduling.solve import solve_scheduling
+from solvers.scheduling.solve import LARGE_TEAM, solve_scheduling, uses_fixed_search
 
 REPO = Path(__file__).parents[2]
 MSPSP = REPO / "data" / "benchmarks" / "mspsp"
@@ -127,3 +128,16 @@ def test_both_branchings_give_checked_optima_and_a_bad_one_is_refused(tmp_path: 
     out = tmp_path / "d.json"
     assert bench(SET_1A[0], "--search", "default", "--json", out, cwd=tmp_path).returncode == 0
     assert json.loads(out.read_text(encoding="utf-8"))[0]["makespan"] == found[0]
+
+
+def test_auto_branching_follows_the_mean_team_size() -> None:
+    small = from_mspsp(read_mspsp(SET_1A[0]))
+    big = from_mspsp(read_mspsp(sorted((MSPSP / "instances" / "set-1" / "set-1b").glob("*"))[0]))
+    assert small.team_size.mean() < LARGE_TEAM <= big.team_size.mean()
+    makespan = SchedulingParams(objective="makespan")
+    assert uses_fixed_search(small, makespan)
+    assert not uses_fixed_search(big, makespan)
+    # An explicit choice wins; other objectives keep CP-SAT's own branching under "auto".
+    assert uses_fixed_search(big, replace(makespan, search="fixed"))
+    assert not uses_fixed_search(small, replace(makespan, search="default"))
+    assert not uses_fixed_search(small, SchedulingParams(objective="weighted_tardiness"))
