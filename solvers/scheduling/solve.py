@@ -128,7 +128,7 @@ def uses_fixed_search(data: SchedulingData, params: SchedulingParams) -> bool:
 
     "auto" does so for the makespan with teams of fewer than :data:`LARGE_TEAM` members on
     average. Measured on MSPSP at 60 s, 2 workers: fixed found better makespans on sets 2a
-    and 2b (teams of 1.3-4.8 on average); CP-SAT's own matched 22 of set 1b's 26 proven
+    and 2b (teams of 1.3-4.8 on average); CP-SAT's own matched 23 of set 1b's 26 proven
     optima against 19 (teams of 7.6-15), where a start time fixed early leaves many team
     choices to fail deep in the tree. The threshold sits between 1a's largest (7.3) and
     1b's smallest (7.6) mean team; no other data set informs it.
