@@ -139,7 +139,7 @@ def bench_mspsp(
     ] = False,
     search: Annotated[
         str,
-        typer.Option(help="CP-SAT branching: auto (fixed for makespan), fixed, default."),
+        typer.Option(help="CP-SAT branching: auto (fixed for small teams), fixed, default."),
     ] = "auto",
 ) -> None:
     """MSPSP-InstLib, makespan: gap to the published best, proofs of optimality."""
