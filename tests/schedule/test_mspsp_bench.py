@@ -141,3 +141,19 @@ def test_auto_branching_follows_the_mean_team_size() -> None:
     assert uses_fixed_search(big, replace(makespan, search="fixed"))
     assert not uses_fixed_search(small, replace(makespan, search="default"))
     assert not uses_fixed_search(small, SchedulingParams(objective="weighted_tardiness"))
+
+
+def test_randomised_fixed_search_repeats_its_schedule_for_a_seed() -> None:
+    """The fixed search picks among the lowest start times at random (so that it restarts):
+    the pick is seeded, so one worker and one seed give the same schedule again."""
+    inst = read_mspsp(SET_1A[1])
+    data = from_mspsp(inst)
+    params = SchedulingParams(
+        objective="makespan", time_limit_s=10, workers=1, seed=7, search="fixed"
+    )
+    runs = [solve_scheduling(data, params) for _ in range(2)]
+    for res in runs:
+        assert str(res.report.status) == "optimal"
+        assert mspsp_violations(inst, res.start.tolist(), [list(t) for t in res.team]) == []
+    assert runs[0].start.tolist() == runs[1].start.tolist()
+    assert runs[0].team == runs[1].team
