@@ -120,8 +120,6 @@ def _free(var: cp_model.IntVar) -> bool:
 
 # Mean team size from which "auto" leaves branching to CP-SAT (see uses_fixed_search).
 LARGE_TEAM = 7.5
-# Start times the randomised fixed search picks among (the lowest ones; 1 = no restarts).
-RESTART_POOL = 3
 
 
 def uses_fixed_search(data: SchedulingData, params: SchedulingParams) -> bool:
@@ -178,11 +176,6 @@ def solve_scheduling(
     if uses_fixed_search(data, params):
         model.add_decision_strategy(v.start, cp_model.CHOOSE_LOWEST_MIN, cp_model.SELECT_MIN_VALUE)
         solver.parameters.search_branching = cp_model.FIXED_SEARCH
-        # Without randomisation the fixed search never restarts and stalls in one subtree
-        # (n18_l8_m10_00: 130 after 10 s, the optimum 129 never); picking among the
-        # RESTART_POOL lowest start times (seeded) lets restarts try other orders.
-        solver.parameters.randomize_search = True
-        solver.parameters.search_random_variable_pool_size = RESTART_POOL
     callback = None
     if on_progress is not None:
         callback = _Progress(on_progress, t0)
