@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from ortools.sat.python import cp_model, cp_model_helper
+from ortools.sat.python import cp_model
 
 from solvers.benchmarks._arrays import BoolArray, IntArray
 from solvers.result import SolveReport, Status
@@ -120,8 +120,6 @@ def _free(var: cp_model.IntVar) -> bool:
 
 # Mean team size from which "auto" leaves branching to CP-SAT (see uses_fixed_search).
 LARGE_TEAM = 7.5
-# The restarting start-time worker picks among this many lowest start times.
-RESTART_POOL = 3
 
 
 def uses_fixed_search(data: SchedulingData, params: SchedulingParams) -> bool:
@@ -140,23 +138,6 @@ def uses_fixed_search(data: SchedulingData, params: SchedulingParams) -> bool:
     if params.objective != "makespan" or data.num_activities == 0:
         return False
     return float(data.team_size.mean()) < LARGE_TEAM
-
-
-def _add_restarting_worker(parameters: cp_model_helper.SatParameters) -> None:
-    """Make the two full workers the start-time branching twice: as is, a depth-first search
-    that never restarts (it completes the proofs), and randomised among the
-    :data:`RESTART_POOL` lowest start times (seeded) with restarts, which escapes the subtree
-    where the first one stalls. Further workers run CP-SAT's neighbourhood searches.
-
-    Measured on MSPSP at 60 s, 2 workers (docs/schedule.md): restarts alone found optima the
-    depth-first search missed but lost proofs; both together keep the proofs."""
-    restarting = cp_model_helper.SatParameters()
-    restarting.name = "fixed_restarts"
-    restarting.randomize_search = True
-    restarting.search_random_variable_pool_size = RESTART_POOL
-    parameters.subsolver_params.append(restarting)
-    parameters.subsolvers.extend(["default_lp", restarting.name])
-    parameters.num_full_subsolvers = 2
 
 
 def solve_scheduling(
@@ -195,8 +176,6 @@ def solve_scheduling(
     if uses_fixed_search(data, params):
         model.add_decision_strategy(v.start, cp_model.CHOOSE_LOWEST_MIN, cp_model.SELECT_MIN_VALUE)
         solver.parameters.search_branching = cp_model.FIXED_SEARCH
-        if params.workers >= 2:
-            _add_restarting_worker(solver.parameters)
     callback = None
     if on_progress is not None:
         callback = _Progress(on_progress, t0)
