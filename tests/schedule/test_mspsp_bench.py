@@ -157,3 +157,20 @@ def test_fixed_search_repeats_its_checked_schedule_for_a_seed() -> None:
         assert mspsp_violations(inst, res.start.tolist(), [list(t) for t in res.team]) == []
     assert runs[0].start.tolist() == runs[1].start.tolist()
     assert runs[0].team == runs[1].team
+
+
+def test_two_workers_with_start_time_branching_reach_the_same_checked_optimum() -> None:
+    """With two workers the start-time branching shares the machine with CP-SAT's
+    neighbourhood searches; the optimum and its proof must not depend on that."""
+    inst = read_mspsp(SET_1A[2])
+    data = from_mspsp(inst)
+    found = []
+    for workers in (1, 2):
+        params = SchedulingParams(
+            objective="makespan", time_limit_s=10, workers=workers, seed=0, search="fixed"
+        )
+        res = solve_scheduling(data, params)
+        assert str(res.report.status) == "optimal"
+        assert mspsp_violations(inst, res.start.tolist(), [list(t) for t in res.team]) == []
+        found.append(res.report.objective)
+    assert found[0] == found[1]
