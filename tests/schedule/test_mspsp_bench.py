@@ -12,10 +12,15 @@ from pathlib import Path
 import pytest
 
 from fieldopt.errors import EXIT_BAD_INPUT, EXIT_OK
-from solvers.benchmarks.mspsp import read_mspsp, read_mspsp_bks
-from solvers.scheduling.data import SchedulingParams
+from solvers.benchmarks.mspsp import MspspInstance, read_mspsp, read_mspsp_bks
+from solvers.scheduling.data import SchedulingParams, Search
 from solvers.scheduling.mspsp import from_mspsp, mspsp_violations
-from solvers.scheduling.solve import LARGE_TEAM, solve_scheduling, uses_fixed_search
+from solvers.scheduling.solve import (
+    LARGE_TEAM,
+    SchedulingResult,
+    solve_scheduling,
+    uses_fixed_search,
+)
 
 REPO = Path(__file__).parents[2]
 MSPSP = REPO / "data" / "benchmarks" / "mspsp"
@@ -108,18 +113,23 @@ def test_table_merges_saved_runs_and_refuses_an_instance_twice(tmp_path: Path) -
     assert "is also in" in run.stderr
 
 
+def proven_optimum(
+    inst: MspspInstance, workers: int, seed: int, search: Search
+) -> SchedulingResult:
+    """Solve ``inst`` for the makespan (10 s); it must come back proven optimal and pass the
+    independent MSPSP checker."""
+    params = SchedulingParams(
+        objective="makespan", time_limit_s=10, workers=workers, seed=seed, search=search
+    )
+    res = solve_scheduling(from_mspsp(inst), params)
+    assert str(res.report.status) == "optimal"
+    assert mspsp_violations(inst, res.start.tolist(), [list(t) for t in res.team]) == []
+    return res
+
+
 def test_both_branchings_give_checked_optima_and_a_bad_one_is_refused(tmp_path: Path) -> None:
     inst = read_mspsp(SET_1A[0])
-    data = from_mspsp(inst)
-    found = []
-    for search in ("fixed", "default"):
-        params = SchedulingParams(
-            objective="makespan", time_limit_s=10, workers=1, seed=0, search=search
-        )
-        res = solve_scheduling(data, params)
-        assert str(res.report.status) == "optimal"
-        assert mspsp_violations(inst, res.start.tolist(), [list(t) for t in res.team]) == []
-        found.append(res.report.objective)
+    found = [proven_optimum(inst, 1, 0, s).report.objective for s in ("fixed", "default")]
     assert found[0] == found[1]
     with pytest.raises(ValueError, match="search 'dfs' is not one of"):
         SchedulingParams(search="dfs")  # type: ignore[arg-type]
@@ -147,14 +157,7 @@ def test_fixed_search_repeats_its_checked_schedule_for_a_seed() -> None:
     """One worker and one seed give the same schedule again (the brief's reproducibility rule,
     here for the start-time branching that ``auto`` uses on small teams)."""
     inst = read_mspsp(SET_1A[1])
-    data = from_mspsp(inst)
-    params = SchedulingParams(
-        objective="makespan", time_limit_s=10, workers=1, seed=7, search="fixed"
-    )
-    runs = [solve_scheduling(data, params) for _ in range(2)]
-    for res in runs:
-        assert str(res.report.status) == "optimal"
-        assert mspsp_violations(inst, res.start.tolist(), [list(t) for t in res.team]) == []
+    runs = [proven_optimum(inst, 1, 7, "fixed") for _ in range(2)]
     assert runs[0].start.tolist() == runs[1].start.tolist()
     assert runs[0].team == runs[1].team
 
@@ -163,14 +166,5 @@ def test_two_workers_with_start_time_branching_reach_the_same_checked_optimum() 
     """With two workers the start-time branching shares the machine with CP-SAT's
     neighbourhood searches; the optimum and its proof must not depend on that."""
     inst = read_mspsp(SET_1A[2])
-    data = from_mspsp(inst)
-    found = []
-    for workers in (1, 2):
-        params = SchedulingParams(
-            objective="makespan", time_limit_s=10, workers=workers, seed=0, search="fixed"
-        )
-        res = solve_scheduling(data, params)
-        assert str(res.report.status) == "optimal"
-        assert mspsp_violations(inst, res.start.tolist(), [list(t) for t in res.team]) == []
-        found.append(res.report.objective)
+    found = [proven_optimum(inst, w, 0, "fixed").report.objective for w in (1, 2)]
     assert found[0] == found[1]
