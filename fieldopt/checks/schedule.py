@@ -13,7 +13,7 @@ from fieldopt.check import Violation, check
 from fieldopt.scenario import Scenario
 from fieldopt.schedule.kpis import schedule_kpis
 from fieldopt.schedule.result import RepairSchedule
-from fieldopt.schedule.rules import SCHEDULABLE_STATUSES, job_minutes
+from fieldopt.schedule.rules import MIN_VISIT_MIN, SCHEDULABLE_STATUSES, job_minutes
 
 
 def _dt(value: object) -> dt.datetime | None:
@@ -22,8 +22,11 @@ def _dt(value: object) -> dt.datetime | None:
 
 @check.register(RepairSchedule)
 def check_schedule(schedule: RepairSchedule, scenario: Scenario) -> list[Violation]:
-    """Violations of ``schedule``: team, skills, duration, shifts, overlaps, release, windows,
-    precedences, pins, outsourcing, horizon, completeness, and KPIs."""
+    """Violations of ``schedule``: team, skills, duration, visits (split), shifts, overlaps,
+    release, windows, precedences, pins, outsourcing, horizon, completeness, and KPIs.
+
+    A job's duration is the sum of its visits; each visit lies inside one shift of every
+    member; only a ``splittable`` job has several, each at least ``MIN_VISIT_MIN`` long."""
     out: list[Violation] = []
     jobs: dict[str, Any] = {str(r["id"]): r for r in scenario.jobs.to_dict("records")}
     levels: dict[str, dict[str, int]] = defaultdict(dict)
@@ -70,14 +73,28 @@ def check_schedule(schedule: RepairSchedule, scenario: Scenario) -> list[Violati
         if j not in jobs:
             continue
         job = jobs[j]
-        starts = {m[2] for m in members}
-        ends = {m[3] for m in members}
-        if len(starts) > 1 or len(ends) > 1:
-            out.append(Violation("team", j, "team members do not share one start and end"))
-        start, end = min(starts), max(ends)
-        techs = [m[0] for m in members]
-        if len(set(techs)) < len(techs):
+        visits_of: dict[str, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+        serves: dict[str, set[str | None]] = defaultdict(set)
+        for t, sk, a, b in members:
+            visits_of[t].append((a, b))
+            serves[t].add(sk)
+        visits = sorted({(a, b) for _, _, a, b in members})
+        if any(sorted(v) != visits for v in visits_of.values()):
+            out.append(Violation("team", j, "team members do not share the same visits"))
+        if any(len(sks) > 1 for sks in serves.values()):
+            out.append(Violation("team", j, "a technician serves different skills in its visits"))
+        start, end = visits[0][0], max(b for _, b in visits)
+        techs = list(visits_of)
+        if any(len(set(v)) < len(v) for v in visits_of.values()):
             out.append(Violation("team", j, "a technician appears twice"))
+        if len(visits) > 1 and not bool(job["splittable"]):
+            out.append(Violation("split", j, f"{len(visits)} visits, the job is not splittable"))
+        short = [(a, b) for a, b in visits if b - a < dt.timedelta(minutes=MIN_VISIT_MIN)]
+        if len(visits) > 1 and short:
+            out.append(
+                Violation("split", j, f"visit {short[0][0]} shorter than {MIN_VISIT_MIN} min")
+            )
+        team = [(t, next(iter(serves[t]))) for t in techs]
         if len(techs) < int(job["technicians_needed"]):
             out.append(
                 Violation(
@@ -88,7 +105,7 @@ def check_schedule(schedule: RepairSchedule, scenario: Scenario) -> list[Violati
                 )
             )
         for s, lvl, k in needs[j]:
-            got = sum(1 for t, sk, _, _ in members if sk == s and levels[t].get(s, 0) >= lvl)
+            got = sum(1 for t, sk in team if sk == s and levels[t].get(s, 0) >= lvl)
             if got < k:
                 out.append(
                     Violation(
@@ -99,7 +116,7 @@ def check_schedule(schedule: RepairSchedule, scenario: Scenario) -> list[Violati
                     )
                 )
         names = [s for s, _, _ in needs[j]]
-        for t, sk, _, _ in members:
+        for t, sk in team:
             if sk is not None and sk not in names:
                 out.append(Violation("skill", j, f"{t} serves {sk}, which the job does not need"))
         required = max(
@@ -110,7 +127,7 @@ def check_schedule(schedule: RepairSchedule, scenario: Scenario) -> list[Violati
             )
             for t in techs
         )
-        took = int((end - start).total_seconds() // 60)
+        took = sum(int((b - a).total_seconds() // 60) for a, b in visits)
         if took < required:
             out.append(
                 Violation(
@@ -135,8 +152,9 @@ def check_schedule(schedule: RepairSchedule, scenario: Scenario) -> list[Violati
         if pin_s is not None and start != pin_s:
             out.append(Violation("pin", j, f"pinned to start {pin_s}, starts {start}"))
         for t in techs:
-            if not any(a <= start and end <= b for a, b in shifts[t]):
-                out.append(Violation("shift", j, f"{t} works {start}–{end} outside one shift"))
+            for v0, v1 in visits:
+                if not any(a <= v0 and v1 <= b for a, b in shifts[t]):
+                    out.append(Violation("shift", j, f"{t} works {v0}–{v1} outside one shift"))
     windows: dict[str, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
     for j, a, b in scenario.job_windows[["job_id", "start", "end"]].itertuples(index=False):
         windows[str(j)].append((pd.Timestamp(a).to_pydatetime(), pd.Timestamp(b).to_pydatetime()))
@@ -195,7 +213,7 @@ def check_schedule(schedule: RepairSchedule, scenario: Scenario) -> list[Violati
         )
 
     if schedule.kpis:
-        kpis = schedule_kpis(planned, schedule.outsourced, schedule.origin, scenario)
+        kpis = schedule_kpis(schedule, scenario)
         for key, value in kpis.items():
             if key in schedule.kpis and schedule.kpis[key] != value:
                 out.append(

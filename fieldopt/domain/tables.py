@@ -296,13 +296,14 @@ class PlanStop(SQLModel, table=True):
 
 
 class PlanAssignment(SQLModel, table=True):
-    """An intervention of a repair schedule given to one technician."""
+    """A visit of an intervention of a repair schedule, given to one technician (a split job
+    has one row per visit and technician)."""
 
     __tablename__ = "plan_assignments"
     plan_id: str = Field(primary_key=True, foreign_key="plans.id")
     job_id: str = Field(primary_key=True)
     technician_id: str = Field(primary_key=True)
-    start: NaiveDatetime
+    start: NaiveDatetime = Field(primary_key=True)
     end: NaiveDatetime
     skill: str | None = None
 

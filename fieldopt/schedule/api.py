@@ -124,10 +124,12 @@ def read_back(
         preds.setdefault(str(j), []).append(str(p))
     for i, job_id in enumerate(tr.job_ids):
         if has_solution and result.start[i] >= 0:
-            start, end = tr.when(int(result.start[i])), tr.when(int(result.end[i]))
             for r, s in result.team[i]:
                 skill = None if s < 0 else tr.skills[s][0]
-                assignments.append(Assignment(job_id, tr.technician_ids[r], start, end, skill))
+                for a, b in result.pieces[i]:  # one visit unless the job is split
+                    assignments.append(
+                        Assignment(job_id, tr.technician_ids[r], tr.when(a), tr.when(b), skill)
+                    )
         elif has_solution and result.outsourced[i]:
             outsourced.append(job_id)
         else:
@@ -151,5 +153,5 @@ def read_back(
         unscheduled=tuple(unscheduled),
         params=params,
     )
-    kpis = schedule_kpis(schedule.jobs(), schedule.outsourced, tr.origin, scenario)
+    kpis = schedule_kpis(schedule, scenario)
     return RepairSchedule(**{**schedule.__dict__, "kpis": kpis})

@@ -36,7 +36,7 @@ def gantt_figures(schedule: RepairSchedule) -> list[object]:
     )
     by_tech.update_yaxes(autorange="reversed", title=None)
     by_tech.update_layout(showlegend=False, height=max(300, 24 * done["technician_id"].nunique()))
-    jobs = done.drop_duplicates("job_id")
+    jobs = done.drop_duplicates(["job_id", "start"])  # one bar per visit
     by_job = px.timeline(
         jobs,
         x_start="start",

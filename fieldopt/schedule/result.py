@@ -17,8 +17,9 @@ FORMAT = "fieldopt.schedule/1"
 
 @dataclass(frozen=True)
 class Assignment:
-    """One technician on one job; every member of a job's team has the same start and end.
-    ``skill`` is the skill the technician serves (``None``: a spare seat of the team)."""
+    """One technician on one visit of a job; the members of a job's team share its visits
+    (one, unless the job is ``splittable`` and split over several). ``skill`` is the skill
+    the technician serves (``None``: a spare seat of the team)."""
 
     job_id: str
     technician_id: str
@@ -64,11 +65,22 @@ class RepairSchedule:
         return self.origin + dt.timedelta(days=self.days)
 
     def jobs(self) -> dict[str, tuple[dt.datetime, dt.datetime, list[str]]]:
-        """Scheduled jobs: ``job_id -> (start, end, technicians)``."""
+        """Scheduled jobs: ``job_id -> (start, end, technicians)``, from the first visit's
+        start to the last visit's end."""
         out: dict[str, tuple[dt.datetime, dt.datetime, list[str]]] = {}
         for a in self.assignments:
-            out.setdefault(a.job_id, (a.start, a.end, []))[2].append(a.technician_id)
+            start, end, team = out.get(a.job_id, (a.start, a.end, []))
+            if a.technician_id not in team:
+                team.append(a.technician_id)
+            out[a.job_id] = (min(start, a.start), max(end, a.end), team)
         return out
+
+    def visits(self) -> dict[str, list[tuple[dt.datetime, dt.datetime]]]:
+        """Scheduled jobs: ``job_id -> [(start, end), ...]``, their visits in order."""
+        out: dict[str, set[tuple[dt.datetime, dt.datetime]]] = {}
+        for a in self.assignments:
+            out.setdefault(a.job_id, set()).add((a.start, a.end))
+        return {j: sorted(v) for j, v in out.items()}
 
     def summary(self) -> dict[str, Any]:
         """Headline figures: status, objective, bound, gap, counts and KPIs."""
@@ -81,6 +93,7 @@ class RepairSchedule:
             "gap_pct": None if gap is None else round(100 * gap, 3),
             "runtime_s": round(self.report.runtime_s, 3),
             "scheduled": len(self.jobs()),
+            "split": sum(1 for v in self.visits().values() if len(v) > 1),
             "outsourced": len(self.outsourced),
             "unscheduled": len(self.unscheduled),
             **self.kpis,

@@ -7,6 +7,10 @@ import math
 PRIORITY_WEIGHTS = {1: 8, 2: 4, 3: 2, 4: 1}
 """Objective weight of each job priority (1 critical ... 4 low)."""
 
+MIN_VISIT_MIN = 60
+"""Shortest visit of a splittable job done in several (a shorter one is not worth the trip);
+a job shorter than this is done in one visit."""
+
 SCHEDULABLE_STATUSES = ("open", "scheduled")
 """Jobs with these statuses are planned; ``in_progress``, ``done``, ``cancelled`` are not."""
 

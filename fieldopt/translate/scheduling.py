@@ -2,12 +2,15 @@
 
 Time is in whole minutes from 00:00 of the first day; skills become ``(skill, min_level)``
 pairs so that "electrical at level 2" is one solver skill; objective units are weighted
-minutes, with outsourcing costs converted at ``minutes_per_currency``.
+minutes, with outsourcing costs converted at ``minutes_per_currency``. A ``splittable`` job
+may be done in visits (solver pieces) of at least ``MIN_VISIT_MIN`` minutes, as many as it
+needs to fit the longest working period plus one (so it may start late in a day).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +20,12 @@ import pandas as pd
 
 from fieldopt.errors import InputError
 from fieldopt.scenario import Scenario
-from fieldopt.schedule.rules import PRIORITY_WEIGHTS, SCHEDULABLE_STATUSES, job_minutes
+from fieldopt.schedule.rules import (
+    MIN_VISIT_MIN,
+    PRIORITY_WEIGHTS,
+    SCHEDULABLE_STATUSES,
+    job_minutes,
+)
 from solvers.scheduling.data import SchedulingData
 
 DAY = 1440
@@ -146,6 +154,8 @@ def translate_schedule(
     costs = [r.outsource_cost for r in rows]
     win = [(i, a, b) for i, r in enumerate(rows) for a, b in r.windows]
     kept = [(idx[j], idx[p], lag) for j, p, lag in preds if j in idx and p in idx]
+    longest_period = max((b - a for _, a, b in periods["work"]), default=0)
+    visits = [_visits(r, longest_period, days) for r in rows]
     budget = -1 if outsource_budget is None else round(outsource_budget * 100)
     data = SchedulingData(
         name=scenario.name,
@@ -176,8 +186,18 @@ def translate_schedule(
         drop_penalty=weight * (horizon + 1),
         pin_resource=np.array([r.pin_resource for r in rows], np.int64),
         pin_start=np.array([r.pin_start for r in rows], np.int64),
+        pieces=np.array(visits, np.int64),
+        min_piece=np.array([min(MIN_VISIT_MIN, min(r.durations)) for r in rows], np.int64),
     )
     return SchedulingTranslation(data, origin, days, job_ids, techs, skills, screened)
+
+
+def _visits(row: _JobRow, longest_period: int, days: int) -> int:
+    """Most visits a job may take: 1 unless splittable; else enough to fit the longest
+    working period, plus one (it may start late in a day), at most one a day."""
+    if not row.splittable or longest_period <= 0:
+        return 1
+    return max(1, min(days, 1 + math.ceil(max(row.durations) / longest_period)))
 
 
 def _working_periods(
@@ -225,6 +245,7 @@ class _JobRow:
     pin_resource: int = -1
     pin_start: int = -1
     windows: list[tuple[int, int]] = field(default_factory=list)
+    splittable: bool = False
 
 
 def _screen_successors(
@@ -278,6 +299,7 @@ def _screen_job(
         outsource_cost=None if pd.isna(cost) else float(cost),
         pin_resource=techs.index(pin_t) if isinstance(pin_t, str) and pin_t in techs else -1,
         pin_start=-1 if pin_s is None else max(0, pin_s),
+        splittable=bool(job["splittable"]),
     )
     team = max(row.needed, sum(k for _, _, k in skills))
     outsourceable = row.outsource_cost is not None
@@ -294,9 +316,12 @@ def _screen_job(
         return None, row
     if team > len(techs):
         return REASON_NO_TEAM, row
+    # Working time a technician can give the job: its longest period after the release, or
+    # all its periods after the release if the job may be done in several visits.
     longest: dict[int, int] = defaultdict(int)
     for r, a, b in periods["work"]:
-        longest[r] = max(longest[r], b - max(a, row.release))
+        free = max(0, b - max(a, row.release))
+        longest[r] = longest[r] + free if row.splittable else max(longest[r], free)
     for s, lvl, k in skills:
         able = [r for r, t in enumerate(techs) if levels[t].get(s, 0) >= lvl]
         if len(able) < k:

@@ -79,6 +79,11 @@ class SchedulingData:
         ``(n,)`` objective cost of leaving the activity out, ``-1``: mandatory.
     pin_resource, pin_start
         ``(n,)`` resource that must be in the team, start time (``-1``: no pin).
+    pieces, min_piece
+        ``(n,)`` most pieces the work may be split into (``1``: done in one go, the default)
+        and the shortest piece. A split activity's team does its work in pieces, in order,
+        each inside the members' working time; between pieces they may work on other
+        activities. ``S_i`` is the first piece's start, ``C_i`` the last piece's end.
     """
 
     name: str
@@ -105,6 +110,8 @@ class SchedulingData:
     drop_penalty: IntArray = field(default_factory=_empty, repr=False)
     pin_resource: IntArray = field(default_factory=_empty, repr=False)
     pin_start: IntArray = field(default_factory=_empty, repr=False)
+    pieces: IntArray = field(default_factory=_empty, repr=False)
+    min_piece: IntArray = field(default_factory=_empty, repr=False)
 
     def __post_init__(self) -> None:
         o = self.name
@@ -147,6 +154,8 @@ class SchedulingData:
             ("drop_penalty", -1),
             ("pin_resource", -1),
             ("pin_start", -1),
+            ("pieces", 1),
+            ("min_piece", 0),
         ):
             arrays[name] = frozen_int_array(
                 o, name, _none_to_empty(getattr(self, name), n, fill), vec
@@ -180,6 +189,8 @@ class SchedulingData:
                 (self.pin_resource < -1) | (self.pin_resource >= m),
             ),
             ("pin_start", self.pin_start, self.pin_start < -1),
+            ("pieces", self.pieces, self.pieces < 1),
+            ("min_piece", self.min_piece, self.min_piece < 0),
         )
         for fname, arr, mask in per_activity:
             i = first_index(mask)

@@ -3,7 +3,8 @@
 Symbols: activity ``i``, resource ``r``, skill ``s``; ``S_i``, ``P_i``, ``C_i`` its start,
 processing time and end; ``u_i`` (in-house), ``o_i`` (outsourced), ``d_i`` (dropped) its
 fate; ``x_ic`` members of class ``c`` (interchangeable resources) in its team; ``y_ics``
-members of class ``c`` serving skill ``s``.
+members of class ``c`` serving skill ``s``. A split activity (``pieces_i > 1``) does its work
+in pieces ``k``: ``[s_ik, e_ik)`` of length ``l_ik``, present iff ``z_ik``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,19 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from solvers.scheduling.data import Objective, SchedulingData
+
+
+@dataclass
+class Piece:
+    """A stretch of an activity's work, present iff ``present``; ``members[c]`` is the
+    presence of class ``c``'s piece interval (pieces after the first only)."""
+
+    start: cp_model.IntVar
+    size: cp_model.IntVar
+    end: cp_model.IntVar
+    present: cp_model.IntVar
+    interval: cp_model.IntervalVar
+    members: dict[int, cp_model.IntVar] = field(default_factory=dict)
 
 
 @dataclass
@@ -28,13 +42,22 @@ class Variables:
     dropped: list[cp_model.IntVar]
     interval: list[cp_model.IntervalVar]
     team: list[dict[int, cp_model.IntVar]]
-    team_interval: list[dict[int, cp_model.IntervalVar]]
+    # Per activity and class of one resource: its interval for each piece of work.
+    team_interval: list[dict[int, list[cp_model.IntervalVar]]]
     serves: list[dict[tuple[int, int], cp_model.IntVar]]
     cost_terms: list[cp_model.LinearExprT] = field(default_factory=list)
     classes: list[tuple[int, ...]] = field(default_factory=list)
     # Objective variables (T_i or F_i by activity, and Cmax), so hints can cover them too.
     late: dict[int, cp_model.IntVar] = field(default_factory=dict)
     cmax: cp_model.IntVar | None = None
+    # The work of each activity: one piece (the activity's interval) unless it is split.
+    pieces: list[list[Piece]] = field(default_factory=list)
+    # Elapsed time ``C_i - S_i`` of split activities (their work ``P_i`` is ``size``).
+    span: dict[int, cp_model.IntVar] = field(default_factory=dict)
+
+    def work(self, i: int) -> list[cp_model.IntervalVar]:
+        """The intervals in which activity ``i``'s team is at work on it."""
+        return [p.interval for p in self.pieces[i]]
 
 
 def add_activities(model: cp_model.CpModel, data: SchedulingData) -> Variables:
@@ -42,7 +65,8 @@ def add_activities(model: cp_model.CpModel, data: SchedulingData) -> Variables:
 
     ``u_i + o_i + d_i = 1``; ``0 <= S_i``, ``C_i = S_i + P_i <= H``; ``S_i >= release_i``
     (release dates: the part arrives). ``o_i = 0`` if the activity cannot be outsourced,
-    ``d_i = 0`` if it is mandatory. The interval ``[S_i, C_i)`` is present iff ``u_i``.
+    ``d_i = 0`` if it is mandatory. The interval ``[S_i, C_i)`` is present iff ``u_i``; it
+    lasts ``P_i`` unless the activity is split (:func:`add_pieces`).
     """
     h = data.horizon
     v = Variables([], [], [], [], [], [], [], [], [], [])
@@ -69,17 +93,57 @@ def add_activities(model: cp_model.CpModel, data: SchedulingData) -> Variables:
         v.inhouse.append(u)
         v.outsourced.append(o)
         v.dropped.append(d)
-        v.interval.append(model.new_optional_interval_var(start, size, end, u, f"I{i}"))
+        if int(data.pieces[i]) > 1 and hi > 0:
+            span = v.span[i] = model.new_int_var(lo, max(lo, h), f"W{i}")
+            v.interval.append(model.new_optional_interval_var(start, span, end, u, f"I{i}"))
+            v.pieces.append(add_pieces(model, data, i, v))
+        else:
+            v.interval.append(model.new_optional_interval_var(start, size, end, u, f"I{i}"))
+            v.pieces.append([Piece(start, size, end, u, v.interval[i])])
     return v
+
+
+def add_pieces(model: cp_model.CpModel, data: SchedulingData, i: int, v: Variables) -> list[Piece]:
+    """The pieces of split activity ``i``, in order: ``z_i0 = u_i``, ``z_ik => z_i,k-1``;
+    ``s_i0 = S_i``; ``z_ik => s_ik > e_i,k-1`` (pieces that touch would be one);
+    ``z_ik => l_ik >= max(1, min_piece_i)``, ``not z_ik => l_ik = 0, s_ik = e_ik``;
+    ``u_i => sum_k l_ik = P_i``; ``C_i = e_ik`` for the last present piece."""
+    h = data.horizon
+    start, size, end, u = v.start[i], v.size[i], v.end[i], v.inhouse[i]
+    shortest = max(1, int(data.min_piece[i]))
+    hi = int(data.duration[i].max(initial=0))
+    pieces: list[Piece] = []
+    for k in range(int(data.pieces[i])):
+        z = u if k == 0 else model.new_bool_var(f"z{i}_{k}")
+        s = start if k == 0 else model.new_int_var(0, h, f"s{i}_{k}")
+        length = model.new_int_var(0, hi, f"l{i}_{k}")
+        e = model.new_int_var(0, h, f"e{i}_{k}")
+        model.add(length >= shortest).only_enforce_if(z)
+        model.add(length == 0).only_enforce_if(~z)
+        model.add(e == s).only_enforce_if(~z)
+        if pieces:
+            prev = pieces[-1]
+            model.add_implication(z, prev.present)
+            model.add(s >= prev.end + 1).only_enforce_if(z)
+            model.add(s == prev.end).only_enforce_if(~z)
+            model.add(end == prev.end).only_enforce_if([prev.present, ~z])
+        interval = model.new_optional_interval_var(s, length, e, z, f"I{i}_{k}")
+        pieces.append(Piece(s, length, e, z, interval))
+    model.add(end == pieces[-1].end).only_enforce_if(pieces[-1].present)
+    model.add(sum(p.size for p in pieces) == size).only_enforce_if(u)
+    return pieces
 
 
 def resource_classes(data: SchedulingData, group: bool = True) -> list[tuple[int, ...]]:
     """Interchangeable resources: same skills, same durations, same forbidden intervals, never
     pinned. Classes are ordered by their first member; a pinned resource is a class alone, and
-    so is every resource with ``group=False``."""
+    so is every resource with ``group=False``, and every resource that may work on a split
+    activity (counting members is exact for intervals, not for pieces with gaps)."""
     if not group:
         return [(r,) for r in range(data.num_resources)]
     pinned = {int(r) for r in data.pin_resource.tolist() if r >= 0}
+    for i in np.flatnonzero(data.pieces > 1).tolist():
+        pinned.update(data.eligible(i))
     off: dict[int, list[tuple[int, int]]] = {}
     for r, a, b in zip(
         data.off_resource.tolist(), data.off_start.tolist(), data.off_end.tolist(), strict=True
@@ -108,14 +172,15 @@ def add_team_intervals(
     ``x_ic`` in ``[0, min(|c|, team_i)]`` members of class ``c`` in activity ``i``'s team;
     ``sum_c x_ic = team_i * u_i``; ``x_ic >= 1 => P_i >= p_ic`` (the slowest member sets the
     duration). A class of one resource is a Boolean with an optional interval sharing
-    ``S_i``, ``C_i``. Counting members instead of naming them removes the symmetry between
-    identical resources; :func:`assign_members` names them in the solution.
+    ``S_i``, ``C_i`` (for a split activity, one per piece, present iff ``x_ic and z_ik``).
+    Counting members instead of naming them removes the symmetry between identical
+    resources; :func:`assign_members` names them in the solution.
     """
     v.classes = resource_classes(data, group)
     of_class = {r: c for c, members in enumerate(v.classes) for r in members}
     for i in range(data.num_activities):
         team: dict[int, cp_model.IntVar] = {}
-        intervals: dict[int, cp_model.IntervalVar] = {}
+        intervals: dict[int, list[cp_model.IntervalVar]] = {}
         elig: dict[int, int] = {}
         for r in data.eligible(i):
             elig[of_class[r]] = elig.get(of_class[r], 0) + 1
@@ -125,13 +190,15 @@ def add_team_intervals(
             p = int(data.duration[i, v.classes[c][0]])
             if k == 1:
                 x = model.new_bool_var(f"x{i}_c{c}")
-                intervals[c] = model.new_optional_interval_var(
-                    v.start[i], v.size[i], v.end[i], x, f"I{i}_c{c}"
-                )
+                intervals[c] = [
+                    _member_piece(model, piece, n == 0, c, x, f"I{i}_{n}_c{c}")
+                    for n, piece in enumerate(v.pieces[i])
+                ]
                 model.add_implication(x, v.inhouse[i])
                 if len(pace) > 1:
                     model.add(v.size[i] >= p).only_enforce_if(x)
             else:
+                assert len(v.pieces[i]) == 1, "a split activity's classes are single resources"
                 x = model.new_int_var(0, min(k, cap), f"x{i}_c{c}")
                 if len(pace) > 1 and p > min(pace):
                     used = model.new_bool_var(f"x{i}_c{c}_used")
@@ -141,6 +208,20 @@ def add_team_intervals(
         model.add(sum(team.values()) == cap * v.inhouse[i])
         v.team.append(team)
         v.team_interval.append(intervals)
+
+
+def _member_piece(
+    model: cp_model.CpModel, piece: Piece, first: bool, c: int, x: cp_model.IntVar, name: str
+) -> cp_model.IntervalVar:
+    """Class ``c``'s interval for ``piece``, present iff ``x`` (the resource is in the team)
+    for the first piece (``x => u_i = z_i0``), else iff its own literal ``b = x and z_ik``,
+    kept in ``piece.members[c]``."""
+    if first:
+        return model.new_optional_interval_var(piece.start, piece.size, piece.end, x, name)
+    b = piece.members[c] = model.new_bool_var(f"b{name}")
+    model.add_bool_and([x, piece.present]).only_enforce_if(b)
+    model.add_bool_or([~x, ~piece.present, b])
+    return model.new_optional_interval_var(piece.start, piece.size, piece.end, b, name)
 
 
 def add_skill_coverage(model: cp_model.CpModel, data: SchedulingData, v: Variables) -> None:
@@ -202,7 +283,7 @@ def add_no_overlap(
     for c, members in enumerate(v.classes):
         calendar = off[members[0]]
         if len(members) == 1:
-            mine = [iv[c] for iv in v.team_interval if c in iv]
+            mine = [x for iv in v.team_interval if c in iv for x in iv[c]]
             if len(mine) + len(calendar) > 1 and mine:
                 model.add_no_overlap(mine + calendar)
             continue
@@ -236,14 +317,15 @@ def assign_members(
         busy_until = dict.fromkeys(members, -1)
         for i in users:
             k = counts[i][c]
-            zero = end[i] <= start[i]
-            free = [r for r in members if zero or busy_until[r] <= start[i]][:k]
+            # A class of one is exact (its no-overlap); its split activities have gaps.
+            unchecked = end[i] <= start[i] or len(members) == 1
+            free = [r for r in members if unchecked or busy_until[r] <= start[i]][:k]
             if len(free) < k:
                 raise RuntimeError(f"class {c}: {k} members needed at {start[i]}, fewer free")
             seats = [s for (c2, s), y in sorted(skills[i].items()) if c2 == c for _ in range(y)]
             seats += [-1] * (k - len(seats))
             for r, s in zip(free, seats, strict=True):
-                if not zero:
+                if not unchecked:
                     busy_until[r] = end[i]
                 team[i].append((r, s))
     return [tuple(sorted(t)) for t in team]
@@ -302,8 +384,8 @@ def add_skill_cumulatives(
         users = [int(i) for i in np.flatnonzero(demand > 0)]
         if not users:
             continue
-        intervals = [v.interval[i] for i in users]
-        demands = [int(demand[i]) for i in users]
+        intervals = [x for i in users for x in v.work(i)]
+        demands = [int(demand[i]) for i in users for _ in v.pieces[i]]
         for r in masters:
             intervals += off[r]
             demands += [1] * len(off[r])
@@ -321,8 +403,8 @@ def add_headcount_cumulative(
     users = [i for i in range(data.num_activities) if int(data.team_size[i]) > 0]
     if not users:
         return
-    intervals = [v.interval[i] for i in users]
-    demands = [int(data.team_size[i]) for i in users]
+    intervals = [x for i in users for x in v.work(i)]
+    demands = [int(data.team_size[i]) for i in users for _ in v.pieces[i]]
     for r in range(data.num_resources):
         intervals += off[r]
         demands += [1] * len(off[r])
@@ -409,7 +491,7 @@ def add_incompatibility_cliques(
     the other. Implied by the per-resource no-overlaps and the skill coverage, but it gives
     the solver the disjunctions directly (edge finding, the LP's clique energy)."""
     for clique in incompatible_cliques(data):
-        model.add_no_overlap([v.interval[i] for i in clique])
+        model.add_no_overlap([x for i in clique for x in v.work(i)])
 
 
 def add_precedences(model: cp_model.CpModel, data: SchedulingData, v: Variables) -> None:

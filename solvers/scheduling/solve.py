@@ -35,8 +35,9 @@ class SchedulingResult:
 
     ``start``/``end`` are ``-1`` for activities not done in-house; ``team[i]`` lists
     ``(resource, skill)`` pairs (skill ``-1``: a spare seat); ``outsourced[i]`` and
-    ``dropped[i]`` give the other fates. ``report.objective``/``bound`` are in the data's
-    objective units.
+    ``dropped[i]`` give the other fates; ``pieces[i]`` the ``(start, end)`` stretches of work
+    (one, ``(start[i], end[i])``, unless the activity is split; none if not in-house).
+    ``report.objective``/``bound`` are in the data's objective units.
     """
 
     report: SolveReport
@@ -45,6 +46,7 @@ class SchedulingResult:
     team: tuple[tuple[tuple[int, int], ...], ...] = field(repr=False)
     outsourced: BoolArray = field(repr=False)
     dropped: BoolArray = field(repr=False)
+    pieces: tuple[tuple[tuple[int, int], ...], ...] = field(default=(), repr=False)
 
     @property
     def inhouse(self) -> BoolArray:
@@ -94,6 +96,8 @@ def _add_hints(
         if _free(v.size[i]):  # fixed sizes are shared constants: a second hint is an error
             model.add_hint(v.size[i], size)
         model.add_hint(v.end[i], start + size)
+        if i in v.span:  # the greedy schedule does the work in one piece
+            _hint_one_piece(model, v, i, start, size if placed else 0)
         if i in v.late:
             if not placed:
                 late = 0
@@ -111,6 +115,22 @@ def _add_hints(
     if v.cmax is not None:
         ends = [int(e) for b, e in zip(g.start, g.end, strict=True) if b >= 0]
         model.add_hint(v.cmax, max(ends, default=0))
+
+
+def _hint_one_piece(model: cp_model.CpModel, v: Variables, i: int, start: int, size: int) -> None:
+    """Hint split activity ``i`` as done in one go: the first piece is all of its work
+    (``size`` 0: not in-house, no piece present)."""
+    model.add_hint(v.span[i], max(size, v.span[i].proto.domain[0]))
+    first, *rest = v.pieces[i]
+    model.add_hint(first.size, size)
+    model.add_hint(first.end, start + size)
+    for piece in rest:
+        model.add_hint(piece.present, 0)
+        model.add_hint(piece.start, start + size)
+        model.add_hint(piece.size, 0)
+        model.add_hint(piece.end, start + size)
+        for b in piece.members.values():
+            model.add_hint(b, 0)
 
 
 def _free(var: cp_model.IntVar) -> bool:
@@ -189,6 +209,7 @@ def solve_scheduling(
     outsourced = np.zeros(n, np.bool_)
     dropped = np.zeros(n, np.bool_)
     teams: list[tuple[tuple[int, int], ...]] = [() for _ in range(n)]
+    pieces: list[tuple[tuple[int, int], ...]] = [() for _ in range(n)]
     objective = bound = None
     if status.has_solution:
         objective = float(solver.objective_value)
@@ -199,6 +220,11 @@ def solve_scheduling(
             if not solver.boolean_value(v.inhouse[i]):
                 continue
             start[i], end[i] = solver.value(v.start[i]), solver.value(v.end[i])
+            pieces[i] = tuple(
+                (int(solver.value(p.start)), int(solver.value(p.end)))
+                for p in v.pieces[i]
+                if solver.boolean_value(p.present)
+            )
         counts = [
             {c: int(solver.value(x)) for c, x in v.team[i].items()} if start[i] >= 0 else {}
             for i in range(n)
@@ -222,4 +248,4 @@ def solve_scheduling(
         workers=params.workers,
         time_limit_s=params.time_limit_s,
     )
-    return SchedulingResult(report, start, end, tuple(teams), outsourced, dropped)
+    return SchedulingResult(report, start, end, tuple(teams), outsourced, dropped, tuple(pieces))

@@ -3,7 +3,9 @@ Every schedule is also checked by the independent checker."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -13,6 +15,8 @@ from fieldopt.check import check
 from fieldopt.scenario import Scenario, scenario_from_frames
 from fieldopt.schedule.api import schedule_repairs
 from fieldopt.schedule.result import RepairSchedule
+from fieldopt.schedule.store import load_schedule, save_schedule
+from fieldopt.translate.scheduling import REASON_NO_PERIOD
 
 DAY1 = "2026-11-24"
 DAY2 = "2026-11-25"
@@ -131,6 +135,129 @@ def test_calendar_no_straddling(minutes: int, day: str) -> None:
     )
     ((start, end, _),) = solve(scen).jobs().values()
     assert start.date().isoformat() == day and end.date().isoformat() == day
+
+
+# --------------------------------------------------------------------------- splittable
+MORNING_THEN_DAY = [
+    ("T1", f"{DAY1} 08:00", f"{DAY1} 12:00"),
+    ("T1", f"{DAY2} 08:00", f"{DAY2} 17:00"),
+]
+
+
+@pytest.mark.parametrize("splittable", [True, False])
+def test_splittable_job_resumes_next_day(splittable: bool) -> None:
+    scen = scenario(
+        {"T1": {"a": 3}},
+        [{"id": "J1", "duration_min": 360, "splittable": splittable}],
+        [("J1", "a", 1, 1)],
+        shifts=MORNING_THEN_DAY,
+    )
+    sched = solve(scen)
+    visits = sched.visits()["J1"]
+    if splittable:  # binds: the morning's 4 h, then 2 h the next day
+        assert visits == [
+            (at(f"{DAY1} 08:00"), at(f"{DAY1} 12:00")),
+            (at(f"{DAY2} 08:00"), at(f"{DAY2} 10:00")),
+        ]
+        assert sched.summary()["split"] == 1
+    else:  # the job waits for a period long enough
+        assert visits == [(at(f"{DAY2} 08:00"), at(f"{DAY2} 14:00"))]
+    assert sched.kpis["technician_minutes"] == 360
+
+
+@pytest.mark.parametrize("splittable", [True, False])
+def test_splittable_job_longer_than_any_shift(splittable: bool) -> None:
+    scen = scenario(
+        {"T1": {"a": 3}, "T2": {"a": 3}},
+        [{"id": "J1", "duration_min": 700, "technicians_needed": 2, "splittable": splittable}],
+        [("J1", "a", 1, 2)],
+    )
+    if not splittable:  # 700 min fit in no 9-hour shift: a proven reason
+        sched = schedule_repairs(scen, dt.date(2026, 11, 24), 2, "makespan", 10, 1, 0)
+        assert [(u.job_id, u.reason) for u in sched.unscheduled] == [("J1", REASON_NO_PERIOD)]
+        return
+    sched = solve(scen)
+    visits = sched.visits()["J1"]
+    assert len(visits) == 2 and sum((b - a for a, b in visits), dt.timedelta()) == dt.timedelta(
+        minutes=700
+    )
+    # Both technicians are there at every visit.
+    assert sorted((a.technician_id, a.start) for a in sched.assignments) == sorted(
+        (t, a) for t in ("T1", "T2") for a, _ in visits
+    )
+
+
+def test_visits_are_at_least_an_hour() -> None:
+    # A 30-minute slot on day 1 would finish the job half an hour earlier, but visits of
+    # less than MIN_VISIT_MIN are not worth the trip.
+    shifts = [("T1", f"{DAY1} 08:00", f"{DAY1} 08:30"), ("T1", f"{DAY2} 08:00", f"{DAY2} 17:00")]
+    scen = scenario(
+        {"T1": {"a": 3}},
+        [{"id": "J1", "duration_min": 300, "splittable": True}],
+        [("J1", "a", 1, 1)],
+        shifts=shifts,
+    )
+    assert solve(scen).visits()["J1"] == [(at(f"{DAY2} 08:00"), at(f"{DAY2} 13:00"))]
+
+
+def test_technician_works_on_another_job_between_visits() -> None:
+    # J1 (10 h, splittable) needs both days; J2 (critical) arrives on day 2: it is done first
+    # thing on day 2, and J1's last hour after it.
+    scen = scenario(
+        {"T1": {"a": 3}},
+        [
+            {"id": "J1", "duration_min": 600, "splittable": True, "priority": 4},
+            {"id": "J2", "duration_min": 60, "release_at": f"{DAY2} 08:00", "priority": 1},
+        ],
+        [("J1", "a", 1, 1), ("J2", "a", 1, 1)],
+    )
+    visits = solve(scen, "weighted_completion").visits()
+    assert visits["J2"] == [(at(f"{DAY2} 08:00"), at(f"{DAY2} 09:00"))]
+    assert visits["J1"] == [
+        (at(f"{DAY1} 08:00"), at(f"{DAY1} 17:00")),
+        (at(f"{DAY2} 09:00"), at(f"{DAY2} 10:00")),
+    ]
+
+
+def test_checker_catches_broken_visits() -> None:
+    def two_day_job(splittable: bool) -> Scenario:
+        return scenario(
+            {"T1": {"a": 3}, "T2": {"a": 3}},
+            [{"id": "J1", "duration_min": 700, "technicians_needed": 2, "splittable": splittable}],
+            [("J1", "a", 1, 2)],
+        )
+
+    scen = two_day_job(True)
+    sched = solve(scen)
+    first, *rest = sched.assignments
+    # One member skips a visit: the team no longer shares its visits.
+    assert "team" in {
+        v.rule for v in check(dataclasses.replace(sched, assignments=tuple(rest)), scen)
+    }
+    # The same visits for a job that may not be split.
+    assert "split" in {v.rule for v in check(sched, two_day_job(False))}
+    # A visit moved into the night.
+    night = dataclasses.replace(
+        first, start=first.start.replace(hour=18), end=first.end.replace(hour=19)
+    )
+    broken = dataclasses.replace(sched, assignments=(night, *rest))
+    assert {"shift", "team"} <= {v.rule for v in check(broken, scen)}
+
+
+def test_split_schedule_round_trips(tmp_path: Path) -> None:
+    scen = scenario(
+        {"T1": {"a": 3}},
+        [{"id": "J1", "duration_min": 360, "splittable": True}],
+        [("J1", "a", 1, 1)],
+        shifts=MORNING_THEN_DAY,
+    )
+    sched = solve(scen)
+    assert len(sched.assignments) == 2  # one row per visit
+    assert RepairSchedule.load(sched.save(tmp_path / "s.json")).to_dict() == sched.to_dict()
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    assert load_schedule(url, save_schedule(sched, url)).to_dict() == sched.to_dict()
+    frame = sched.to_frame()
+    assert len(frame[frame["job_id"] == "J1"]) == 2
 
 
 # --------------------------------------------------------------------------- precedences
