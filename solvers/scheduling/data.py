@@ -238,6 +238,13 @@ class SchedulingData:
         return [int(r) for r in np.flatnonzero(self.mastery[:, need].any(axis=1))]
 
 
+def shortest_piece(data: SchedulingData, i: int) -> int:
+    """The shortest piece of split activity ``i``: ``min_piece[i]`` (at least 1), or all of
+    its work when that is shorter for every team."""
+    durs = [int(data.duration[i, r]) for r in data.eligible(i)] or [0]
+    return max(1, min(int(data.min_piece[i]), min(durs)))
+
+
 @dataclass(frozen=True)
 class SchedulingParams:
     """How to solve: objective, limits and an optional warm start.

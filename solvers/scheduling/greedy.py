@@ -2,7 +2,9 @@
 
 Activities in precedence order (earliest due date, then release, then heaviest weight first)
 each take the earliest start at which a qualified team is free for the whole duration; an
-activity that finds no team in the horizon (or whose predecessor has none) is left out.
+activity that finds no team in the horizon (or whose predecessor has none) is left out. A split
+activity that fits no working period whole is done in pieces: a team free at the earliest start
+works every stretch it has in common until the work is done.
 On large instances this gives CP-SAT a complete solution to improve from the first second.
 """
 
@@ -14,16 +16,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from solvers.scheduling.data import SchedulingData
+from solvers.scheduling.data import SchedulingData, shortest_piece
 
 
 @dataclass(frozen=True)
 class GreedySchedule:
-    """``start[i]`` (``-1``: left out) and the team ``[(resource, skill)]`` of each activity."""
+    """``start[i]`` (``-1``: left out) and the team ``[(resource, skill)]`` of each activity;
+    ``pieces[i]`` its ``(start, end)`` stretches of work (one unless split)."""
 
     start: tuple[int, ...]
     end: tuple[int, ...]
     team: tuple[tuple[tuple[int, int], ...], ...]
+    pieces: tuple[tuple[tuple[int, int], ...], ...] = ()
 
 
 class _Busy:
@@ -43,6 +47,13 @@ class _Busy:
         if k >= 0 and self.ends[k] > a:
             return False
         return not (k + 1 < len(self.starts) and self.starts[k + 1] < b)
+
+    def free_until(self, a: int) -> int:
+        """End of the free stretch from ``a`` (``a`` itself when busy at ``a``)."""
+        k = bisect_right(self.starts, a) - 1
+        if k >= 0 and self.ends[k] > a:
+            return a
+        return self.starts[k + 1] if k + 1 < len(self.starts) else 1 << 62
 
 
 def _order(data: SchedulingData) -> list[int]:
@@ -91,19 +102,82 @@ def greedy_schedule(data: SchedulingData) -> GreedySchedule:
         preds[b].append((a, lag))
     start, end = [-1] * n, [-1] * n
     team: list[tuple[tuple[int, int], ...]] = [()] * n
+    pieces: list[tuple[tuple[int, int], ...]] = [()] * n
     for i in _order(data):
         if any(start[p] < 0 for p, _ in preds[i]):
             continue
         est = max([int(data.release[i])] + [end[p] + lag for p, lag in preds[i]])
         found = _place(data, i, est, busy, windows.get(i))
+        if found is None and int(data.pieces[i]) > 1:
+            found = _place_split(data, i, est, busy, windows.get(i))
         if found is None:
             continue
-        t, p, members = found
-        start[i], end[i], team[i] = t, t + p, members
+        pieces[i], members = found
+        start[i], end[i], team[i] = pieces[i][0][0], pieces[i][-1][1], members
         for r, _ in members:
-            if p > 0:
-                busy[r].add(t, t + p)
-    return GreedySchedule(tuple(start), tuple(end), tuple(team))
+            for a, b in pieces[i]:
+                if b > a:
+                    busy[r].add(a, b)
+    return GreedySchedule(tuple(start), tuple(end), tuple(team), tuple(pieces))
+
+
+Placement = tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]
+
+
+def _start_times(
+    data: SchedulingData,
+    i: int,
+    est: int,
+    busy: list[_Busy],
+    windows: list[tuple[int, int]] | None,
+) -> list[int]:
+    """Candidate starts: ``est``, then each time an eligible resource becomes free, or a
+    window opens (only the pinned start, if there is one)."""
+    pin_s = int(data.pin_start[i])
+    if pin_s >= 0:
+        return [pin_s] if pin_s >= est else []
+    cand = {est}
+    for r in data.eligible(i):
+        k = bisect_right(busy[r].ends, est - 1)
+        cand.update(e for e in busy[r].ends[k:] if e >= est)
+    if windows:
+        cand.update(a for a, _ in windows if a >= est)
+    return [t for t in sorted(cand) if not windows or any(a <= t <= b for a, b in windows)]
+
+
+def _place_split(
+    data: SchedulingData,
+    i: int,
+    est: int,
+    busy: list[_Busy],
+    windows: list[tuple[int, int]] | None,
+) -> Placement | None:
+    """The earliest start from which a team free for a first piece can do all the work in
+    at most ``pieces[i]`` stretches it has in common, each at least ``min_piece[i]``."""
+    elig, pin_r = data.eligible(i), int(data.pin_resource[i])
+    for t in _start_times(data, i, est, busy, windows):
+        members = _team_at(data, i, t, elig, busy, pin_r, shortest_piece(data, i))
+        if members is None:
+            continue
+        cal = [busy[r] for r, _ in members]
+        left = max(int(data.duration[i, r]) for r, _ in members)
+        shortest = min(shortest_piece(data, i), left)
+        done: list[tuple[int, int]] = []
+        at = t
+        while left > 0 and len(done) < int(data.pieces[i]) and at < data.horizon:
+            until = min([b.free_until(at) for b in cal] + [data.horizon, at + left])
+            size = until - at
+            if 0 < left - size < shortest:  # leave the last piece long enough
+                size = left - shortest
+            if size >= shortest and all(b.free(at, at + size) for b in cal):
+                done.append((at, at + size))
+                left -= size
+                at += size + 1
+            else:
+                at = min((e for b in cal for e in b.ends if e > at), default=data.horizon)
+        if left == 0 and done[0][0] == t:
+            return tuple(done), members
+    return None
 
 
 def _place(
@@ -112,35 +186,34 @@ def _place(
     est: int,
     busy: list[_Busy],
     windows: list[tuple[int, int]] | None,
-) -> tuple[int, int, tuple[tuple[int, int], ...]] | None:
-    elig = data.eligible(i)
-    pin_r, pin_s = int(data.pin_resource[i]), int(data.pin_start[i])
-    if pin_s >= 0:
-        times = [pin_s] if pin_s >= est else []
-    else:
-        cand = {est}
-        for r in elig:
-            k = bisect_right(busy[r].ends, est - 1)
-            cand.update(e for e in busy[r].ends[k:] if e >= est)
-        if windows:
-            cand.update(a for a, _ in windows if a >= est)
-        times = sorted(cand)
-    for t in times:
-        if windows and not any(a <= t <= b for a, b in windows):
-            continue
+) -> Placement | None:
+    """The earliest start at which a team is free for the whole work, in one piece."""
+    elig, pin_r = data.eligible(i), int(data.pin_resource[i])
+    for t in _start_times(data, i, est, busy, windows):
         members = _team_at(data, i, t, elig, busy, pin_r)
         if members is not None:
             p = max((int(data.duration[i, r]) for r, _ in members), default=0)
             if t + p <= data.horizon:
-                return t, p, members
+                return ((t, t + p),), members
     return None
 
 
 def _team_at(
-    data: SchedulingData, i: int, t: int, elig: list[int], busy: list[_Busy], pin_r: int
+    data: SchedulingData,
+    i: int,
+    t: int,
+    elig: list[int],
+    busy: list[_Busy],
+    pin_r: int,
+    length: int | None = None,
 ) -> tuple[tuple[int, int], ...] | None:
-    """A team free from ``t`` for the whole (team-dependent) duration, or ``None``."""
-    free = [r for r in elig if busy[r].free(t, t + int(data.duration[i, r]))]
+    """A team free from ``t`` for the whole (team-dependent) duration, or for ``length`` if
+    given, or ``None``."""
+
+    def need(r: int) -> int:
+        return int(data.duration[i, r]) if length is None else length
+
+    free = [r for r in elig if busy[r].free(t, t + need(r))]
     if pin_r >= 0 and pin_r not in free:
         return None
     chosen: dict[int, int] = {}
@@ -160,7 +233,7 @@ def _team_at(
     chosen.update((r, -1) for r in extra)
     if pin_r >= 0 and pin_r not in chosen:
         return None
-    p = max((int(data.duration[i, r]) for r in chosen), default=0)
+    p = max((need(r) for r in chosen), default=0)
     if any(not busy[r].free(t, t + p) for r in chosen):
         return None
     return tuple(sorted(chosen.items()))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.sat.python import cp_model
 
-from solvers.scheduling.data import Objective, SchedulingData
+from solvers.scheduling.data import Objective, SchedulingData, shortest_piece
 
 
 @dataclass
@@ -106,11 +106,11 @@ def add_activities(model: cp_model.CpModel, data: SchedulingData) -> Variables:
 def add_pieces(model: cp_model.CpModel, data: SchedulingData, i: int, v: Variables) -> list[Piece]:
     """The pieces of split activity ``i``, in order: ``z_i0 = u_i``, ``z_ik => z_i,k-1``;
     ``s_i0 = S_i``; ``z_ik => s_ik > e_i,k-1`` (pieces that touch would be one);
-    ``z_ik => l_ik >= max(1, min_piece_i)``, ``not z_ik => l_ik = 0, s_ik = e_ik``;
+    ``z_ik => l_ik >= shortest_piece(i)``, ``not z_ik => l_ik = 0, s_ik = e_ik``;
     ``u_i => sum_k l_ik = P_i``; ``C_i = e_ik`` for the last present piece."""
     h = data.horizon
     start, size, end, u = v.start[i], v.size[i], v.end[i], v.inhouse[i]
-    shortest = max(1, int(data.min_piece[i]))
+    shortest = shortest_piece(data, i)
     hi = int(data.duration[i].max(initial=0))
     pieces: list[Piece] = []
     for k in range(int(data.pieces[i])):

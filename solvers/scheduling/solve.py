@@ -91,13 +91,13 @@ def _add_hints(
         model.add_hint(v.dropped[i], int(not placed and can_drop))
         model.add_hint(v.outsourced[i], int(not placed and not can_drop))
         start = int(g.start[i]) if placed else v.start[i].proto.domain[0]
-        size = int(g.end[i] - g.start[i]) if placed else v.size[i].proto.domain[0]
+        size = sum(b - a for a, b in g.pieces[i]) if placed else v.size[i].proto.domain[0]
         model.add_hint(v.start[i], start)
         if _free(v.size[i]):  # fixed sizes are shared constants: a second hint is an error
             model.add_hint(v.size[i], size)
-        model.add_hint(v.end[i], start + size)
-        if i in v.span:  # the greedy schedule does the work in one piece
-            _hint_one_piece(model, v, i, start, size if placed else 0)
+        model.add_hint(v.end[i], int(g.end[i]) if placed else start + size)
+        if i in v.span:
+            _hint_pieces(model, v, i, g.pieces[i], {of_class[r] for r, _ in g.team[i]})
         if i in v.late:
             if not placed:
                 late = 0
@@ -117,20 +117,27 @@ def _add_hints(
         model.add_hint(v.cmax, max(ends, default=0))
 
 
-def _hint_one_piece(model: cp_model.CpModel, v: Variables, i: int, start: int, size: int) -> None:
-    """Hint split activity ``i`` as done in one go: the first piece is all of its work
-    (``size`` 0: not in-house, no piece present)."""
-    model.add_hint(v.span[i], max(size, v.span[i].proto.domain[0]))
-    first, *rest = v.pieces[i]
-    model.add_hint(first.size, size)
-    model.add_hint(first.end, start + size)
-    for piece in rest:
-        model.add_hint(piece.present, 0)
-        model.add_hint(piece.start, start + size)
-        model.add_hint(piece.size, 0)
-        model.add_hint(piece.end, start + size)
-        for b in piece.members.values():
-            model.add_hint(b, 0)
+def _hint_pieces(
+    model: cp_model.CpModel,
+    v: Variables,
+    i: int,
+    pieces: tuple[tuple[int, int], ...],
+    team: set[int],
+) -> None:
+    """Hint split activity ``i``'s pieces (none: not in-house) and its classes' presence in
+    each; the first piece's start and presence are the activity's, hinted already."""
+    last = pieces[-1][1] if pieces else v.start[i].proto.domain[0]
+    first = pieces[0][0] if pieces else last
+    model.add_hint(v.span[i], max(last - first, v.span[i].proto.domain[0]))
+    for k, piece in enumerate(v.pieces[i]):
+        a, b = pieces[k] if k < len(pieces) else (last, last)
+        if k:
+            model.add_hint(piece.present, int(k < len(pieces)))
+            model.add_hint(piece.start, a)
+        model.add_hint(piece.size, b - a)
+        model.add_hint(piece.end, b)
+        for c, lit in piece.members.items():
+            model.add_hint(lit, int(k < len(pieces) and c in team))
 
 
 def _free(var: cp_model.IntVar) -> bool:

@@ -10,6 +10,7 @@ from ortools.sat.python import cp_model
 from fieldopt.generate import generate_scenario
 from fieldopt.translate.scheduling import translate_schedule
 from solvers.scheduling.data import SchedulingParams
+from solvers.scheduling.greedy import greedy_schedule
 from solvers.scheduling.model import build_model
 from solvers.scheduling.solve import _add_hints
 
@@ -17,9 +18,16 @@ MONDAY = dt.date(2026, 11, 23)
 
 
 @pytest.mark.parametrize("objective", ["weighted_tardiness", "weighted_completion", "makespan"])
-def test_greedy_hint_is_complete_and_feasible(objective: str) -> None:
+@pytest.mark.parametrize("long_splits", [False, True])
+def test_greedy_hint_is_complete_and_feasible(objective: str, long_splits: bool) -> None:
     scenario = generate_scenario(technicians=8, jobs=60, parts=20, seed=3, start=MONDAY, days=7)
+    if long_splits:  # splittable jobs longer than any shift: the greedy does them in pieces
+        jobs = scenario.jobs
+        jobs.loc[jobs["splittable"], "duration_min"] = 700
     data = translate_schedule(scenario, MONDAY, 7).data
+    if long_splits:
+        assert int((data.pieces > 1).sum()) >= 2
+        assert sum(len(p) > 1 for p in greedy_schedule(data).pieces) >= 2
     params = SchedulingParams(objective=objective, time_limit_s=10, seed=0, workers=1)  # type: ignore[arg-type]
     model, v = build_model(data, params.objective)
     _add_hints(data, params, v, model)
