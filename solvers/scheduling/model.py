@@ -141,9 +141,9 @@ def resource_classes(data: SchedulingData, group: bool = True) -> list[tuple[int
     activity (counting members is exact for intervals, not for pieces with gaps)."""
     if not group:
         return [(r,) for r in range(data.num_resources)]
-    pinned = {int(r) for r in data.pin_resource.tolist() if r >= 0}
+    alone = {int(r) for r in data.pin_resource.tolist() if r >= 0}
     for i in np.flatnonzero(data.pieces > 1).tolist():
-        pinned.update(data.eligible(i))
+        alone.update(data.eligible(i))
     off: dict[int, list[tuple[int, int]]] = {}
     for r, a, b in zip(
         data.off_resource.tolist(), data.off_start.tolist(), data.off_end.tolist(), strict=True
@@ -152,8 +152,8 @@ def resource_classes(data: SchedulingData, group: bool = True) -> list[tuple[int
     groups: dict[object, list[int]] = {}
     for r in range(data.num_resources):
         key: object = (
-            ("pinned", r)
-            if r in pinned
+            ("alone", r)
+            if r in alone
             else (
                 data.mastery[r].tobytes(),
                 data.duration[:, r].tobytes(),

@@ -69,6 +69,29 @@ def test_pinned_resource_and_own_calendar_make_a_class_alone() -> None:
     assert resource_classes(off) == [(0, 1), (2,), (3,)]
 
 
+def test_resources_of_a_split_activity_are_classes_alone() -> None:
+    # Counting members is exact for intervals only: split activities name their members.
+    base = from_mspsp(two_activities(masters=3))
+    split = replace(base, pieces=np.array([1, 2, 1, 1]))
+    assert resource_classes(split) == [(0,), (1,), (2,), (3,)]
+    assert resource_classes(replace(base, pieces=np.array([1, 1, 1, 1]))) == [(0, 1, 2), (3,)]
+
+
+@pytest.mark.parametrize(
+    ("field", "values", "message"),
+    [
+        ("pieces", [1, 0, 1, 1], "activity 1: pieces 0 is invalid"),
+        ("min_piece", [0, 0, -5, 0], "activity 2: min_piece -5 is invalid"),
+    ],
+)
+def test_bad_pieces_name_the_activity_and_field(
+    field: str, values: list[int], message: str
+) -> None:
+    base = from_mspsp(two_activities(masters=3))
+    with pytest.raises(ValueError, match=message):
+        replace(base, **{field: np.array(values)})
+
+
 @pytest.mark.parametrize("path", [ONE_CLASS, EIGHT_CLASSES], ids=["one_class", "eight_classes"])
 def test_grouping_and_redundant_constraints_keep_the_optimum(path: Path) -> None:
     """Counting members per class (the symmetry removed) and the redundant cumulatives and
