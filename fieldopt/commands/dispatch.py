@@ -57,12 +57,22 @@ def plan_cmd(
     report: Annotated[Path | None, typer.Option(help="Write the HTML report here.")] = None,
     name: Annotated[str | None, typer.Option(help="Scenario name inside a database.")] = None,
     db: Annotated[str | None, typer.Option(help="Also save the plan to this database.")] = None,
+    schedule: Annotated[
+        Path | None,
+        typer.Option(help="A repair schedule JSON: plan only its visits of the day, its teams."),
+    ] = None,
 ) -> None:
     """Plan a day's technician routes."""
     from fieldopt.dispatch import plan_routes
+    from fieldopt.dispatch.planner import as_day
     from fieldopt.scenario import read_scenario
 
     data = read_scenario(scenario, name)
+    if schedule is not None:
+        from fieldopt.schedule.handoff import day_scenario
+        from fieldopt.schedule.result import RepairSchedule
+
+        data = day_scenario(data, RepairSchedule.load(schedule), as_day(date))
     bar, update = _progress_bar(time_limit)
     with bar:
         plan = plan_routes(

@@ -8,6 +8,7 @@ import pytest
 from ortools.sat.python import cp_model
 
 from fieldopt.generate import generate_scenario
+from fieldopt.scenario import scenario_from_frames
 from fieldopt.translate.scheduling import translate_schedule
 from solvers.scheduling.data import SchedulingParams
 from solvers.scheduling.greedy import greedy_schedule
@@ -22,8 +23,9 @@ MONDAY = dt.date(2026, 11, 23)
 def test_greedy_hint_is_complete_and_feasible(objective: str, long_splits: bool) -> None:
     scenario = generate_scenario(technicians=8, jobs=60, parts=20, seed=3, start=MONDAY, days=7)
     if long_splits:  # splittable jobs longer than any shift: the greedy does them in pieces
-        jobs = scenario.jobs
-        jobs.loc[jobs["splittable"], "duration_min"] = 700
+        frames = scenario.to_frames()
+        frames["jobs"].loc[frames["jobs"]["splittable"], "duration_min"] = 700
+        scenario = scenario_from_frames(frames, "long-splits")
     data = translate_schedule(scenario, MONDAY, 7).data
     if long_splits:
         assert int((data.pieces > 1).sum()) >= 2
