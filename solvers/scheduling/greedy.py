@@ -172,10 +172,10 @@ def _place_split(
             if size >= shortest and all(b.free(at, at + size) for b in cal):
                 done.append((at, at + size))
                 left -= size
-                at += size + 1
-            else:
-                at = min((e for b in cal for e in b.ends if e > at), default=data.horizon)
-        if left == 0 and done[0][0] == t:
+                at += size
+            # On to the next time a member's busy interval ends (the team may be free again).
+            at = min((e for b in cal for e in b.ends if e > at), default=data.horizon)
+        if left == 0 and done and done[0][0] == t:
             return tuple(done), members
     return None
 
