@@ -6,7 +6,8 @@ import datetime as dt
 import json
 import uuid
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, inspect, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from fieldopt.domain.tables import PlanAssignment, PlanRecord, PlanUnassigned
@@ -27,6 +28,7 @@ def save_schedule(schedule: RepairSchedule, url: str, plan_id: str | None = None
     doc = schedule.to_dict()
     engine = connect(url)
     try:
+        _check_visit_key(engine, schedule)
         with engine.begin() as conn:
             for table in (PlanAssignment.__table__, PlanUnassigned.__table__):  # type: ignore[attr-defined]
                 conn.execute(delete(table).where(table.c.plan_id == pid))
@@ -73,6 +75,20 @@ def save_schedule(schedule: RepairSchedule, url: str, plan_id: str | None = None
     finally:
         engine.dispose()
     return pid
+
+
+def _check_visit_key(engine: Engine, schedule: RepairSchedule) -> None:
+    """A database created before split jobs keys ``plan_assignments`` without ``start``: it
+    can hold every schedule but those with a job visited twice by one technician."""
+    key = inspect(engine).get_pk_constraint("plan_assignments")["constrained_columns"]
+    twice = any(len(v) > 1 for v in schedule.visits().values())
+    if "start" not in key and twice:
+        raise StorageError(
+            "cannot save schedule: table plan_assignments has the primary key "
+            f"{tuple(key)} of an older fieldopt, which holds one visit per job and technician; "
+            "this schedule splits jobs into visits. Rename or drop that table (fieldopt "
+            "creates it again) or save to a new database."
+        )
 
 
 def load_schedule(url: str, plan_id: str) -> RepairSchedule:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pandas as pd
 import pytest
 
 from fieldopt.check import check
+from fieldopt.errors import StorageError
 from fieldopt.scenario import Scenario, scenario_from_frames
 from fieldopt.schedule.api import schedule_repairs
 from fieldopt.schedule.result import RepairSchedule
@@ -258,6 +260,16 @@ def test_split_schedule_round_trips(tmp_path: Path) -> None:
     assert load_schedule(url, save_schedule(sched, url)).to_dict() == sched.to_dict()
     frame = sched.to_frame()
     assert len(frame[frame["job_id"] == "J1"]) == 2
+    # A database whose plan_assignments predates visits (no start in its key) is named.
+    old = f"sqlite:///{tmp_path / 'old.db'}"
+    with sqlite3.connect(tmp_path / "old.db") as conn:
+        conn.execute(
+            "CREATE TABLE plan_assignments (plan_id TEXT, job_id TEXT, technician_id TEXT, "
+            "start DATETIME, end DATETIME, skill TEXT, "
+            "PRIMARY KEY (plan_id, job_id, technician_id))"
+        )
+    with pytest.raises(StorageError, match="plan_assignments"):
+        save_schedule(sched, old)
 
 
 # --------------------------------------------------------------------------- precedences
