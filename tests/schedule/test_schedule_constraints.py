@@ -16,6 +16,7 @@ from fieldopt.check import check
 from fieldopt.errors import StorageError
 from fieldopt.scenario import Scenario, scenario_from_frames
 from fieldopt.schedule.api import schedule_repairs
+from fieldopt.schedule.report import gantt_figures
 from fieldopt.schedule.result import RepairSchedule
 from fieldopt.schedule.store import load_schedule, save_schedule
 from fieldopt.translate.scheduling import REASON_NO_PERIOD
@@ -260,6 +261,8 @@ def test_split_schedule_round_trips(tmp_path: Path) -> None:
     assert load_schedule(url, save_schedule(sched, url)).to_dict() == sched.to_dict()
     frame = sched.to_frame()
     assert len(frame[frame["job_id"] == "J1"]) == 2
+    by_job = gantt_figures(sched)[1]
+    assert len(by_job.data[0].base) == 2  # a bar per visit
     # A database whose plan_assignments predates visits (no start in its key) is named.
     old = f"sqlite:///{tmp_path / 'old.db'}"
     with sqlite3.connect(tmp_path / "old.db") as conn:
