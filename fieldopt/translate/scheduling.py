@@ -187,7 +187,7 @@ def translate_schedule(
         pin_resource=np.array([r.pin_resource for r in rows], np.int64),
         pin_start=np.array([r.pin_start for r in rows], np.int64),
         pieces=np.array(visits, np.int64),
-        min_piece=np.array([min(MIN_VISIT_MIN, min(r.durations)) for r in rows], np.int64),
+        min_piece=np.full(len(rows), MIN_VISIT_MIN, np.int64),
     )
     return SchedulingTranslation(data, origin, days, job_ids, techs, skills, screened)
 

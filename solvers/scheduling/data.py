@@ -81,7 +81,8 @@ class SchedulingData:
         ``(n,)`` resource that must be in the team, start time (``-1``: no pin).
     pieces, min_piece
         ``(n,)`` most pieces the work may be split into (``1``: done in one go, the default)
-        and the shortest piece. A split activity's team does its work in pieces, in order,
+        and the shortest piece when it is split (work done in one piece may be shorter).
+        A split activity's team does its work in pieces, in order,
         each inside the members' working time; between pieces they may work on other
         activities. ``S_i`` is the first piece's start, ``C_i`` the last piece's end.
     """
@@ -236,13 +237,6 @@ class SchedulingData:
         if not need.any():
             return []
         return [int(r) for r in np.flatnonzero(self.mastery[:, need].any(axis=1))]
-
-
-def shortest_piece(data: SchedulingData, i: int) -> int:
-    """The shortest piece of split activity ``i``: ``min_piece[i]`` (at least 1), or all of
-    its work when that is shorter for every team."""
-    durs = [int(data.duration[i, r]) for r in data.eligible(i)] or [0]
-    return max(1, min(int(data.min_piece[i]), min(durs)))
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from solvers.scheduling.data import SchedulingData, shortest_piece
+from solvers.scheduling.data import SchedulingData
 
 
 @dataclass(frozen=True)
@@ -153,15 +153,16 @@ def _place_split(
     windows: list[tuple[int, int]] | None,
 ) -> Placement | None:
     """The earliest start from which a team free for a first piece can do all the work in
-    at most ``pieces[i]`` stretches it has in common, each at least ``min_piece[i]``."""
+    at most ``pieces[i]`` stretches it has in common, each at least ``min_piece[i]`` (called
+    when no team is free for all of it at once)."""
     elig, pin_r = data.eligible(i), int(data.pin_resource[i])
+    shortest = max(1, int(data.min_piece[i]))
     for t in _start_times(data, i, est, busy, windows):
-        members = _team_at(data, i, t, elig, busy, pin_r, shortest_piece(data, i))
+        members = _team_at(data, i, t, elig, busy, pin_r, shortest)
         if members is None:
             continue
         cal = [busy[r] for r, _ in members]
         left = max(int(data.duration[i, r]) for r, _ in members)
-        shortest = min(shortest_piece(data, i), left)
         done: list[tuple[int, int]] = []
         at = t
         while left > 0 and len(done) < int(data.pieces[i]) and at < data.horizon:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.sat.python import cp_model
 
-from solvers.scheduling.data import Objective, SchedulingData, shortest_piece
+from solvers.scheduling.data import Objective, SchedulingData
 
 
 @dataclass
@@ -106,11 +106,12 @@ def add_activities(model: cp_model.CpModel, data: SchedulingData) -> Variables:
 def add_pieces(model: cp_model.CpModel, data: SchedulingData, i: int, v: Variables) -> list[Piece]:
     """The pieces of split activity ``i``, in order: ``z_i0 = u_i``, ``z_ik => z_i,k-1``;
     ``s_i0 = S_i``; ``z_ik => s_ik > e_i,k-1`` (pieces that touch would be one);
-    ``z_ik => l_ik >= shortest_piece(i)``, ``not z_ik => l_ik = 0, s_ik = e_ik``;
+    ``z_ik => l_ik >= 1``, ``z_i1 => l_ik >= min_piece_i`` for every ``k`` (the work may be
+    shorter in one piece, not in several), ``not z_ik => l_ik = 0, s_ik = e_ik``;
     ``u_i => sum_k l_ik = P_i``; ``C_i = e_ik`` for the last present piece."""
     h = data.horizon
     start, size, end, u = v.start[i], v.size[i], v.end[i], v.inhouse[i]
-    shortest = shortest_piece(data, i)
+    shortest = max(1, int(data.min_piece[i]))
     hi = int(data.duration[i].max(initial=0))
     pieces: list[Piece] = []
     for k in range(int(data.pieces[i])):
@@ -118,7 +119,11 @@ def add_pieces(model: cp_model.CpModel, data: SchedulingData, i: int, v: Variabl
         s = start if k == 0 else model.new_int_var(0, h, f"s{i}_{k}")
         length = model.new_int_var(0, hi, f"l{i}_{k}")
         e = model.new_int_var(0, h, f"e{i}_{k}")
-        model.add(length >= shortest).only_enforce_if(z)
+        model.add(length >= 1).only_enforce_if(z)
+        if k:
+            model.add(length >= shortest).only_enforce_if(z)
+        if k == 1:
+            model.add(pieces[0].size >= shortest).only_enforce_if(z)
         model.add(length == 0).only_enforce_if(~z)
         model.add(e == s).only_enforce_if(~z)
         if pieces:
