@@ -30,7 +30,6 @@ def day_scenario(scenario: Scenario, schedule: RepairSchedule, day: dt.date) -> 
     jobs = scenario.jobs
     known = set(jobs["id"].astype(str))
     techs = set(scenario.technicians["id"].astype(str))
-    minutes: dict[str, int] = defaultdict(int)
     team: dict[str, set[str]] = defaultdict(set)
     for a in schedule.assignments:
         if a.job_id not in known:
@@ -42,10 +41,11 @@ def day_scenario(scenario: Scenario, schedule: RepairSchedule, day: dt.date) -> 
             )
         if a.start.date() == day:
             team[a.job_id].add(a.technician_id)
-    for job_id, (start, end) in {
-        (a.job_id, (a.start, a.end)) for a in schedule.assignments if a.start.date() == day
-    }:
-        minutes[job_id] += int((end - start).total_seconds() // 60)
+    minutes = {
+        j: sum(int((b - a).total_seconds() // 60) for a, b in visits if a.date() == day)
+        for j, visits in schedule.visits().items()
+        if j in team
+    }
     frames = scenario.to_frames()
     kept = frames["jobs"][frames["jobs"]["id"].astype(str).isin(minutes)].copy()
     ids = kept["id"].astype(str)
