@@ -112,6 +112,11 @@ def _add_hints(
             model.add_hint(x, counts[c])
         for (c, s), y in v.serves[i].items():
             model.add_hint(y, serving[c, s])
+    for (i, j), (ov, before, after) in v.overlap.items():
+        both = g.start[i] >= 0 and g.start[j] >= 0
+        model.add_hint(before, int(both and g.end[i] <= g.start[j]))
+        model.add_hint(after, int(both and g.end[j] <= g.start[i]))
+        model.add_hint(ov, int(both and g.start[i] < g.end[j] and g.start[j] < g.end[i]))
     if v.cmax is not None:
         ends = [int(e) for b, e in zip(g.start, g.end, strict=True) if b >= 0]
         model.add_hint(v.cmax, max(ends, default=0))
