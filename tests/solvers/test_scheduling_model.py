@@ -1,5 +1,6 @@
 """The scheduling model's structure: classes of interchangeable resources, naming their members
-after the solve, and the cliques of activities no two teams can staff at once. Every solved
+after the solve, the cliques of activities no two teams can staff at once, and the pairwise
+overlap literals. Every solved
 schedule is checked by the independent MSPSP checker (``mspsp_violations``)."""
 
 from __future__ import annotations
@@ -10,13 +11,19 @@ from typing import Any
 
 import numpy as np
 import pytest
+from ortools.sat.python import cp_model
 
 from solvers.benchmarks.mspsp import MspspInstance, read_mspsp
 from solvers.scheduling.data import SchedulingParams
 from solvers.scheduling.model import (
+    add_activities,
+    add_overlap_literals,
+    add_skill_coverage,
+    add_team_intervals,
     assign_members,
     hall_skill_sets,
     incompatible_cliques,
+    overlap_pairs,
     resource_classes,
     staffable_together,
 )
@@ -94,8 +101,9 @@ def test_bad_pieces_name_the_activity_and_field(
 
 @pytest.mark.parametrize("path", [ONE_CLASS, EIGHT_CLASSES], ids=["one_class", "eight_classes"])
 def test_grouping_and_redundant_constraints_keep_the_optimum(path: Path) -> None:
-    """Counting members per class (the symmetry removed) and the redundant cumulatives and
-    cliques cut no optimal schedule: each variant proves the same optimal makespan."""
+    """Counting members per class (the symmetry removed) and the redundant cumulatives,
+    cliques and overlap literals cut no optimal schedule: each variant proves the same
+    optimal makespan."""
     inst = read_mspsp(path)
     variants = [
         solve_checked(inst, group_resources=True, redundant=True),
@@ -185,3 +193,63 @@ def test_hall_skill_sets_rank_by_energy_per_resource() -> None:
     )
     assert hall_skill_sets(data, max_sets=1) == [([1], [1])]
     assert hall_skill_sets(data) == [([1], [1]), ([0], [0, 2])]
+
+
+# --------------------------------------------------------------------------- overlap literals
+def bare_model(inst: MspspInstance) -> tuple[cp_model.CpModel, Any, Any]:
+    """Activities, counted teams and skill coverage only: no resource is kept from working on
+    two activities at once, so whatever forbids it below is the overlap literals' doing."""
+    data = from_mspsp(inst)
+    model = cp_model.CpModel()
+    v = add_activities(model, data)
+    add_team_intervals(model, data, v)
+    add_skill_coverage(model, data, v)
+    return data, model, v
+
+
+def test_overlap_pairs_are_unordered_activities_sharing_a_class() -> None:
+    data, _, v = bare_model(two_activities(masters=3))
+    assert overlap_pairs(data, v) == [(1, 2)]  # the dummies last 0 and need nobody
+    assert overlap_pairs(data, v, max_pairs=0) == []  # over the cap: none at all
+    chained = replace(two_activities(3), pred=np.array([0, 1, 2]), succ=np.array([1, 2, 3]))
+    data, _, v = bare_model(chained)
+    assert overlap_pairs(data, v) == []  # 1 -> 2: never overlap
+    # Activity 2 needs the skill-1 resource only: no class in common with activity 1.
+    apart = replace(two_activities(3), sreq=np.array([[0, 0], [2, 0], [0, 1], [0, 0]]))
+    data, _, v = bare_model(apart)
+    assert overlap_pairs(data, v) == []
+
+
+@pytest.mark.parametrize(
+    ("masters", "starts", "literals", "literals_on"),
+    [
+        (3, (0, 0), False, "feasible"),  # the bare model lets 2 + 2 of 3 masters overlap
+        (3, (0, 0), True, "infeasible"),  # binds: ov => x_1c + x_2c <= 3
+        (4, (0, 0), True, "ov"),  # does not bind: 2 + 2 of 4 masters may overlap
+        (3, (0, 5), True, "before"),
+        (3, (5, 0), True, "after"),
+    ],
+)
+def test_overlap_literals_follow_the_schedule_and_cap_shared_classes(
+    masters: int, starts: tuple[int, int], literals: bool, literals_on: str
+) -> None:
+    data, model, v = bare_model(two_activities(masters))
+    if literals:
+        add_overlap_literals(model, data, v)
+    for i, s in zip((1, 2), starts, strict=True):
+        model.add(v.inhouse[i] == 1)
+        model.add(v.start[i] == s)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    status = solver.solve(model)
+    if literals_on == "infeasible":
+        assert status == cp_model.INFEASIBLE
+        return
+    assert status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    if literals:
+        on = [
+            name
+            for name, b in zip(("ov", "before", "after"), v.overlap[1, 2], strict=True)
+            if solver.boolean_value(b)
+        ]
+        assert on == [literals_on]
