@@ -1,7 +1,8 @@
 """The scheduling model's structure: classes of interchangeable resources, naming their members
 after the solve, the cliques of activities no two teams can staff at once, and the pairwise
-overlap literals. Every solved
-schedule is checked by the independent MSPSP checker (``mspsp_violations``)."""
+overlap literals. Every solved schedule is checked by the independent MSPSP checker
+(``mspsp_violations``); the overlap literals are also tested on a bare model, which has no
+checker-valid schedules by design."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ import pytest
 from ortools.sat.python import cp_model
 
 from solvers.benchmarks.mspsp import MspspInstance, read_mspsp
-from solvers.scheduling.data import SchedulingParams
+from solvers.scheduling.data import SchedulingData, SchedulingParams
 from solvers.scheduling.model import (
+    Variables,
     add_activities,
     add_overlap_literals,
     add_skill_coverage,
@@ -196,7 +198,7 @@ def test_hall_skill_sets_rank_by_energy_per_resource() -> None:
 
 
 # --------------------------------------------------------------------------- overlap literals
-def bare_model(inst: MspspInstance) -> tuple[cp_model.CpModel, Any, Any]:
+def bare_model(inst: MspspInstance) -> tuple[SchedulingData, cp_model.CpModel, Variables]:
     """Activities, counted teams and skill coverage only: no resource is kept from working on
     two activities at once, so whatever forbids it below is the overlap literals' doing."""
     data = from_mspsp(inst)
