@@ -26,7 +26,7 @@ import numpy as np
 
 from solvers.quiet import quiet_stdout
 from solvers.scheduling.data import SchedulingData
-from solvers.scheduling.model import hall_skill_sets, staffable_together
+from solvers.scheduling.model import hall_skill_sets, precedence_closure, staffable_together
 
 _EPS = 1e-9
 
@@ -77,17 +77,6 @@ def energy_bound(data: SchedulingData) -> int | None:
         demand = data.sreq[np.ix_(acts, skills)].sum(axis=1)
         best = max(best, math.ceil(int(p @ demand) / len(masters)))
     return int(data.release[acts].min()) + best
-
-
-def _precedence_closure(data: SchedulingData) -> np.ndarray:
-    """``reach[a, b]``: ``b`` cannot start before ``a`` ends (a path of finish-to-start arcs;
-    lags are never negative)."""
-    n = data.num_activities
-    reach = np.zeros((n, n), np.bool_)
-    reach[data.pred, data.succ] = True
-    for k in range(n):
-        reach |= reach[:, [k]] & reach[[k], :]
-    return reach
 
 
 class _Pricer:
@@ -154,7 +143,7 @@ def compatible_set_bound(
     if not acts:
         return None
     p = data.duration.min(axis=1)[acts].astype(np.float64)
-    reach = _precedence_closure(data)
+    reach = precedence_closure(data)
     sub = np.ix_(acts, acts)
     compatible = ~(reach[sub] | reach[sub].T)
     np.fill_diagonal(compatible, False)

@@ -501,6 +501,17 @@ def add_incompatibility_cliques(
         model.add_no_overlap([x for i in clique for x in v.work(i)])
 
 
+def precedence_closure(data: SchedulingData) -> np.ndarray:
+    """``reach[a, b]``: ``b`` cannot start before ``a`` ends (a path of finish-to-start arcs;
+    lags are never negative)."""
+    n = data.num_activities
+    reach = np.zeros((n, n), np.bool_)
+    reach[data.pred, data.succ] = True
+    for k in range(n):
+        reach |= reach[:, [k]] & reach[[k], :]
+    return reach
+
+
 # Beyond this many pairs the overlap literals are left out (set 2b: about 1,200 pairs).
 MAX_OVERLAP_PAIRS = 5000
 
@@ -511,33 +522,18 @@ def overlap_pairs(
     """Pairs ``i < j`` of in-house candidates (one piece, positive duration, a team) that may
     share a class and that no chain of precedences orders; none if there are more than
     ``max_pairs`` (the literals would cost more than they give)."""
-    n = data.num_activities
-    after: list[set[int]] = [set() for _ in range(n)]
-    for a, b in sorted(zip(data.pred.tolist(), data.succ.tolist(), strict=True)):
-        after[a].add(b)
-
-    def reachable(i: int) -> set[int]:
-        # Iterative depth-first closure (precedence chains may be long).
-        stack, seen = [i], set()
-        while stack:
-            for j in after[stack.pop()]:
-                if j not in seen:
-                    seen.add(j)
-                    stack.append(j)
-        return seen
-
+    reach = precedence_closure(data).tolist()  # nested lists: fast scalar lookups below
     acts = [
         i
-        for i in range(n)
+        for i in range(data.num_activities)
         if len(v.pieces[i]) == 1
         and int(data.duration[i].max(initial=0)) > 0
         and int(data.team_size[i]) > 0
     ]
-    reach = {i: reachable(i) for i in acts}
     pairs = []
     for a, i in enumerate(acts):
         for j in acts[a + 1 :]:
-            if j in reach[i] or i in reach[j]:
+            if reach[i][j] or reach[j][i]:
                 continue
             if any(c in v.team[j] for c in v.team[i]):
                 pairs.append((i, j))
