@@ -11,14 +11,10 @@
 []
 >>> repairs = fieldopt.schedule_repairs(scenario, time_limit=30, seed=0)   # doctest: +SKIP
 >>> fieldopt.inventory.frontier(scenario).summary()                       # doctest: +SKIP
-
-Importing the package registers every model's checker on :func:`check`.
 """
 
-import fieldopt.checks.dispatch
 import fieldopt.inventory as inventory
-import fieldopt.schedule  # noqa: F401  (registers the checker)
-from fieldopt.check import Violation, check
+from fieldopt.check import Violation, check, load_result
 from fieldopt.dispatch import DispatchPlan, ReplanResult, Stop, plan_routes, replan
 from fieldopt.dispatch.store import save_plan
 from fieldopt.errors import (
@@ -32,10 +28,11 @@ from fieldopt.errors import (
     Problem,
     StorageError,
 )
-from fieldopt.io.database import list_scenarios, load_scenario, save_scenario
+from fieldopt.io.database import list_scenarios, save_scenario
 from fieldopt.scenario import (
     Scenario,
     check_frames,
+    load_scenario,
     read_scenario,
     scenario_from_frames,
     validate_source,
@@ -79,6 +76,7 @@ __all__ = [
     "check_frames",
     "inventory",
     "list_scenarios",
+    "load_result",
     "load_scenario",
     "load_schedule",
     "plan_routes",

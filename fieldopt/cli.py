@@ -170,6 +170,30 @@ def scenarios(db: Annotated[str, typer.Argument(help="Database URL.")]) -> None:
     console.print(table)
 
 
+@app.command("check")
+def check_cmd(
+    plan_file: Annotated[
+        Path, typer.Argument(help="A saved dispatch plan, repair schedule or stocking plan.")
+    ],
+    scenario: ScenarioArg,
+    name: NameOpt = None,
+) -> None:
+    """Check a saved plan, schedule or stocking plan against a scenario (exit 2 on a violation).
+
+    The file's format tag says what it is; hand-edited files are checked the same way.
+    """
+    from fieldopt.check import check, load_result
+    from fieldopt.scenario import read_scenario
+
+    result = load_result(plan_file)
+    violations = check(result, read_scenario(scenario, name))
+    for v in violations:
+        console.print(f"[red]{escape(str(v))}[/]")
+    console.print(f"{type(result).__name__} {plan_file}: {len(violations)} violation(s)")
+    if violations:
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
 @app.command()
 def demo(
     scenario: Annotated[Path, typer.Option(help="Scenario folder.")] = Path("data/sample"),

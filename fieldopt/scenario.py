@@ -8,6 +8,7 @@ stay on ``Scenario.warnings``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,12 +18,13 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from fieldopt.domain.tables import SCENARIO_TABLES
-from fieldopt.errors import Problem, raise_on_errors
+from fieldopt.errors import InputError, Problem, raise_on_errors
 from fieldopt.io.parse import canonical_frame
 from fieldopt.validate import validate_tables
 
 if TYPE_CHECKING:
     from fieldopt.travel import TravelMatrix, TravelProvider
+    from fieldopt.view import ScenarioView
 
 PRIORITY_NAMES = {1: "critical", 2: "high", 3: "normal", 4: "low"}
 
@@ -43,6 +45,13 @@ class Scenario:
 
     def __getitem__(self, table: str) -> pd.DataFrame:
         return self.tables[table]
+
+    @functools.cached_property
+    def view(self) -> ScenarioView:
+        """Typed lookups (levels, requirements, shifts, stock, parts...), computed once."""
+        from fieldopt.view import ScenarioView
+
+        return ScenarioView(self)
 
     @property
     def locations(self) -> pd.DataFrame:
@@ -243,9 +252,12 @@ def read_scenario(source: str | Path, name: str | None = None) -> Scenario:
     """Read a scenario from a CSV folder, or from a database URL (``name`` picks the scenario)."""
     text = str(source)
     if "://" in text:
-        from fieldopt.io.database import load_scenario
+        from fieldopt.io.database import load_frames
 
-        return load_scenario(text, name)
+        stored, frames = load_frames(text, name)
+        tables, problems = check_frames(frames)
+        raise_on_errors(problems)
+        return Scenario(stored, tables, tuple(problems), text, None)
     from fieldopt.io.csv_files import read_csv_folder
 
     folder = Path(source)
@@ -256,17 +268,20 @@ def read_scenario(source: str | Path, name: str | None = None) -> Scenario:
     return Scenario(name or folder.name, tables, tuple(problems), str(folder), folder)
 
 
+def load_scenario(url: str, name: str | None = None) -> Scenario:
+    """Read scenario ``name`` (or the only one stored) from the database at ``url``."""
+    if "://" not in url:
+        raise InputError(f"database: expected a URL such as sqlite:///fieldopt.db, got {url!r}")
+    return read_scenario(url, name)
+
+
 def validate_source(source: str | Path, name: str | None = None) -> list[Problem]:
     """Every problem of a CSV folder or database scenario, without raising."""
     text = str(source)
     if "://" in text:
-        from fieldopt.errors import InputError
-        from fieldopt.io.database import load_scenario
+        from fieldopt.io.database import load_frames
 
-        try:
-            return list(load_scenario(text, name).warnings)
-        except InputError as exc:
-            return exc.problems
+        return check_frames(load_frames(text, name)[1])[1]
     from fieldopt.io.csv_files import read_csv_folder
 
     frames, problems = read_csv_folder(Path(source))

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from fieldopt.domain.tables import SCENARIO_TABLES, table_spec
 from fieldopt.errors import InputError, StorageError
 from fieldopt.io.csv_files import frame_to_csv_text
-from fieldopt.io.database import list_scenarios, load_scenario, save_scenario
+from fieldopt.io.database import list_scenarios, save_scenario
+from fieldopt.scenario import load_scenario
 from fieldopt.io.parse import canonical_frame
 from fieldopt.scenario import Scenario, read_scenario, scenario_from_frames
 

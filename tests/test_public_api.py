@@ -6,13 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import fieldopt
+from fieldopt.options import SolveOptions
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_dispatch_and_replan_from_the_top_level(tiny_dir: Path) -> None:
     scenario = fieldopt.read_scenario(tiny_dir)
-    plan = fieldopt.plan_routes(scenario, "2026-11-24", time_limit=1, seed=0, workers=1)
+    plan = fieldopt.plan_routes(
+        scenario, "2026-11-24", options=SolveOptions(time_limit_s=1, seed=0, workers=1)
+    )
     assert isinstance(plan, fieldopt.DispatchPlan)
     assert plan.stops
     assert fieldopt.check(plan, scenario) == []

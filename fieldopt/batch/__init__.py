@@ -15,7 +15,8 @@ from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
-from fieldopt.batch.kinds import RunKind, RunOutcome, known_kinds, register_kind
+from fieldopt.batch.kinds import RunKind, RunOutcome
+from fieldopt.batch.registry import known_kinds, resolve_kind
 from fieldopt.batch.runner import BatchHandle, Progress, run_batch
 from fieldopt.batch.spec import BatchSpec, load_spec, parse_spec
 from fieldopt.batch.store import BatchStatus
@@ -29,7 +30,7 @@ __all__ = [
     "known_kinds",
     "load_spec",
     "parse_spec",
-    "register_kind",
+    "resolve_kind",
     "run",
 ]
 

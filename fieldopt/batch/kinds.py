@@ -1,4 +1,4 @@
-"""Run kinds: what one run of a batch does. Each model registers its kinds here.
+"""Run kinds: what one run of a batch does (the table of kinds is :mod:`fieldopt.batch.registry`).
 
 A kind turns a scenario and JSON-able parameters into a :class:`RunOutcome`: the solver's
 status, a flat dict of KPIs (numbers or short texts, the columns of ``batch results``) and the
@@ -11,7 +11,6 @@ with the same signature, so users can batch their own analyses.
 
 from __future__ import annotations
 
-import importlib
 import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -65,42 +64,6 @@ def expand_grid(entry: Params) -> list[Params]:
     return [entry | dict(zip(names, combo, strict=True)) for combo in itertools.product(*values)]
 
 
-_KINDS: dict[str, RunKind] = {}
-
-
-def register_kind(kind: RunKind) -> RunKind:
-    """Make ``kind`` available to batch specs under ``kind.name``."""
-    _KINDS[kind.name] = kind
-    return kind
-
-
-def known_kinds() -> dict[str, RunKind]:
-    """Every registered kind (the models that have landed register theirs on import)."""
-    import fieldopt.batch.model_kinds
-    import fieldopt.commands
-
-    for name in fieldopt.commands.MODEL_MODULES:
-        importlib.import_module(name)
-    return dict(_KINDS)
-
-
-def resolve_kind(name: str) -> RunKind:
-    """The registered kind ``name``, or a ``module:function`` given by import path."""
-    kinds = known_kinds()
-    if name in kinds:
-        return kinds[name]
-    if ":" in name:
-        module_name, _, func_name = name.partition(":")
-        try:
-            func = getattr(importlib.import_module(module_name), func_name)
-        except (ImportError, AttributeError) as exc:
-            raise InputError(f"run kind {name!r}: cannot import it ({exc})") from exc
-        return RunKind(name, func, f"user function {name}")
-    raise InputError(
-        f"unknown run kind {name!r}; known: {', '.join(sorted(kinds))}, or 'module:function'"
-    )
-
-
 def run_validate(scenario: Scenario, params: Params) -> RunOutcome:
     """Validate the scenario and count what it holds (a nightly data-quality check)."""
     summary = scenario.summary()
@@ -116,6 +79,6 @@ def run_validate(scenario: Scenario, params: Params) -> RunOutcome:
     )
 
 
-register_kind(
-    RunKind("validate", run_validate, "validate the scenario and report its counts and warnings")
+VALIDATE = RunKind(
+    "validate", run_validate, "validate the scenario and report its counts and warnings"
 )

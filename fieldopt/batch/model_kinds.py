@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from fieldopt.batch.kinds import Params, RunKind, RunOutcome, expand_grid, register_kind
+from fieldopt.batch.kinds import Params, RunKind, RunOutcome, expand_grid
 from fieldopt.errors import InputError, Problem
+from fieldopt.options import SolveOptions
 
 if TYPE_CHECKING:
     from fieldopt.scenario import Scenario
@@ -73,11 +74,15 @@ def run_dispatch(scenario: Scenario, params: Params) -> RunOutcome:
         day = _day(params["date"], "date")
     else:
         day = scenario.shifts["start"].min().date()
-    plan = plan_routes(scenario, day, **_solve_args(params))
+    args = _solve_args(params)
+    options = SolveOptions(
+        time_limit_s=args["time_limit"], seed=args["seed"], workers=args["workers"]
+    )
+    plan = plan_routes(scenario, day, options=options)
     kpis = _flat_numbers(plan.kpis.get("summary", {}))
-    kpis["solver_s"] = plan.solver.get("runtime_s")
-    kpis["objective"] = plan.solver.get("objective")
-    return RunOutcome(plan.status, kpis, plan.to_json())
+    kpis["solver_s"] = plan.report.runtime_s
+    kpis["objective"] = plan.report.objective
+    return RunOutcome(plan.status.value, kpis, plan.to_json())
 
 
 def run_schedule(scenario: Scenario, params: Params) -> RunOutcome:
@@ -184,40 +189,32 @@ def run_inventory_whatif(scenario: Scenario, params: Params) -> RunOutcome:
     return RunOutcome("optimal", kpis, {"comparison": _stock_frame_json(result.comparison)})
 
 
-register_kind(
+MODEL_KINDS: tuple[RunKind, ...] = (
     RunKind(
         "dispatch",
         run_dispatch,
         "plan one day's routes (params: date or dates, time_limit, seed, workers)",
         expand_dates,
-    )
-)
-register_kind(
+    ),
     RunKind(
         "schedule",
         run_schedule,
         "schedule repairs (params: start, days, objective, time_limit, seed, workers)",
-    )
-)
-register_kind(
+    ),
     RunKind(
         "inventory.frontier",
         run_inventory_frontier,
         "stocking frontier and recommended point (params: method, samples)",
-    )
-)
-register_kind(
+    ),
     RunKind(
         "inventory.optimise",
         run_inventory_optimise,
         "stock levels for a budget, target_fill_rate or waiting_cost_per_day "
         "(params: method, stockout_policy, time_limit, seed)",
-    )
-)
-register_kind(
+    ),
     RunKind(
         "inventory.whatif",
         run_inventory_whatif,
         "what-if frontiers (params: demand, lead_time, repair_time, close_depot, variants)",
-    )
+    ),
 )

@@ -32,7 +32,8 @@ from typing import Any
 
 import yaml
 
-from fieldopt.batch.kinds import Params, resolve_kind
+from fieldopt.batch.kinds import Params
+from fieldopt.batch.registry import resolve_kind
 from fieldopt.errors import InputError
 from fieldopt.scenario import Scenario, read_scenario
 

@@ -10,7 +10,8 @@ import time
 import traceback
 from typing import Any
 
-from fieldopt.batch.kinds import RunOutcome, resolve_kind
+from fieldopt.batch.kinds import RunOutcome
+from fieldopt.batch.registry import resolve_kind
 from fieldopt.batch.spec import ScenarioSource
 from fieldopt.errors import FieldoptError
 from fieldopt.scenario import Scenario

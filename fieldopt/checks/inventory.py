@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from fieldopt.check import Violation, check
+from fieldopt.check import Violation
 from fieldopt.inventory.results import RebalancePlan, StockingPlan
 from fieldopt.scenario import Scenario
 
@@ -57,7 +57,6 @@ def _times(scenario: Scenario) -> dict[str, dict[str, float]]:
     return out
 
 
-@check.register(StockingPlan)
 def check_stocking(plan: StockingPlan, scenario: Scenario) -> list[Violation]:
     """Every broken rule of a stocking plan; METRIC metrics recomputed for METRIC plans."""
     out: list[Violation] = []
@@ -292,7 +291,6 @@ def _metric_tree(
     return site_ebo, share, fill, mean_of
 
 
-@check.register(RebalancePlan)
 def check_transfers(plan: RebalancePlan, scenario: Scenario) -> list[Violation]:
     """Every broken rule of a set of transfers against the scenario's stock and lanes."""
     out: list[Violation] = []

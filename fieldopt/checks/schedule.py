@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from fieldopt.check import Violation, check
+from fieldopt.check import Violation
 from fieldopt.scenario import Scenario
 from fieldopt.schedule.kpis import schedule_kpis
 from fieldopt.schedule.result import RepairSchedule
@@ -20,7 +20,6 @@ def _dt(value: object) -> dt.datetime | None:
     return None if value is None or pd.isna(value) else pd.Timestamp(value).to_pydatetime()  # type: ignore[call-overload,arg-type]
 
 
-@check.register(RepairSchedule)
 def check_schedule(schedule: RepairSchedule, scenario: Scenario) -> list[Violation]:
     """Violations of ``schedule``: team, skills, duration, visits (split), shifts, overlaps,
     release, windows, precedences, pins, outsourcing, horizon, completeness, and KPIs.

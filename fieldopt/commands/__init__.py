@@ -1,16 +1,13 @@
-"""Subcommands of each model, registered on the ``fieldopt`` app by ``fieldopt.cli``.
+"""Subcommands of each model, added to the ``fieldopt`` app by ``fieldopt.cli``.
 
-Each module exposes ``register(app, bench)``: it adds its commands to the main app and its
-benchmarks to ``fieldopt bench``, and ``DEMO_STEPS``: the steps it adds to ``fieldopt demo``.
+Each module in :data:`MODEL_MODULES` (the one table of command modules) exposes
+``register(app, bench)``: it adds its commands to the main app and its benchmarks to
+``fieldopt bench``, and ``DEMO_STEPS``: the steps it adds to ``fieldopt demo``.
 """
 
-import importlib.util
-
-_PLANNED = (
+MODEL_MODULES = (
     "fieldopt.commands.dispatch",
     "fieldopt.commands.schedule",
     "fieldopt.commands.inventory",
     "fieldopt.commands.batch",
 )
-# Models land one by one; the app lists the commands of those present.
-MODEL_MODULES = tuple(name for name in _PLANNED if importlib.util.find_spec(name) is not None)

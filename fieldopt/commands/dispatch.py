@@ -15,13 +15,17 @@ from rich.table import Table
 
 from fieldopt.commands.progress import counted_progress
 from fieldopt.demo import DemoContext
-from fieldopt.errors import EXIT_BAD_INPUT, EXIT_NO_PLAN, InputError
+from fieldopt.dispatch.report import write_report
+from fieldopt.errors import EXIT_NO_PLAN, InputError
+from fieldopt.io.files import write_json_atomic
+from fieldopt.options import Progress as SolveProgress
+from fieldopt.options import SolveOptions, cli_options
 
 console = Console()
 DATA = Path(__file__).parents[2] / "data" / "benchmarks"
 
 
-def _progress_bar(limit: float) -> tuple[Progress, Callable[[float, int], None]]:
+def _progress_bar(limit: float) -> tuple[Progress, Callable[[SolveProgress], None]]:
     bar = Progress(
         TextColumn("[bold]searching"),
         BarColumn(),
@@ -32,8 +36,9 @@ def _progress_bar(limit: float) -> tuple[Progress, Callable[[float, int], None]]
     )
     task = bar.add_task("search", total=limit, best="-")
 
-    def update(elapsed: float, objective: int) -> None:
-        bar.update(task, completed=min(elapsed, limit), best=f"{objective:,}")
+    def update(event: SolveProgress) -> None:
+        best = "-" if event.objective is None else f"{event.objective:,.0f}"
+        bar.update(task, completed=min(event.elapsed_s, limit), best=best)
 
     return bar, update
 
@@ -64,7 +69,7 @@ def plan_cmd(
 ) -> None:
     """Plan a day's technician routes."""
     from fieldopt.dispatch import plan_routes
-    from fieldopt.dispatch.planner import as_day
+    from fieldopt.dispatch.api import as_day
     from fieldopt.scenario import read_scenario
 
     data = read_scenario(scenario, name)
@@ -74,16 +79,15 @@ def plan_cmd(
 
         data = day_scenario(data, RepairSchedule.load(schedule), as_day(date))
     bar, update = _progress_bar(time_limit)
+    options = cli_options(time_limit, seed, workers, update)
     with bar:
-        plan = plan_routes(
-            data, date, time_limit=time_limit, seed=seed, workers=workers, progress=update
-        )
+        plan = plan_routes(data, date, options=options)
     console.print(_summary_table(plan))
     if out:
         plan.save(out)
         console.print(f"plan written to {out}")
     if report:
-        plan.to_html(report, data)
+        write_report(plan, report, data)
         console.print(f"report written to {report}")
     if db:
         from fieldopt.dispatch.store import save_plan
@@ -115,7 +119,7 @@ def replan_cmd(
         if not isinstance(evs, list):
             raise InputError(f"{events}: expected a JSON list of events")
     data = read_scenario(scenario) if scenario else None
-    result = replan(plan, now, evs, data, time_limit=time_limit, seed=seed)
+    result = replan(plan, now, evs, data, options=cli_options(time_limit, seed, 1))
     console.print(_summary_table(result.plan))
     diff = Table(
         "job", "change", "from", "to", "from start", "to start", "min later", title="Changes"
@@ -133,7 +137,7 @@ def replan_cmd(
     console.print(diff)
     if out:
         result.plan.save(out)
-        out.with_suffix(".diff.json").write_text(json.dumps(result.diff, indent=2) + "\n")
+        write_json_atomic(out.with_suffix(".diff.json"), result.diff)
         # the plan is checked against the scenario with the events applied
         result.scenario.to_csv(out.with_suffix(".scenario"))
         console.print(
@@ -141,25 +145,7 @@ def replan_cmd(
             f"the events to {out.with_suffix('.scenario')}"
         )
     if report:
-        result.plan.to_html(report, result.scenario)
-
-
-def check_cmd(
-    plan_file: Annotated[Path, typer.Argument(help="Plan JSON.")],
-    scenario: Annotated[str, typer.Argument(help="Scenario folder or database URL.")],
-) -> None:
-    """Check a (possibly hand-edited) plan against a scenario; exit 2 on a violation."""
-    import fieldopt.checks.dispatch  # noqa: F401  (registers the checker)
-    from fieldopt.check import check
-    from fieldopt.dispatch import DispatchPlan
-    from fieldopt.scenario import read_scenario
-
-    violations = check(DispatchPlan.load(plan_file), read_scenario(scenario))
-    for v in violations:
-        console.print(f"[red]{v}[/]")
-    console.print(f"{len(violations)} violation(s)")
-    if violations:
-        raise typer.Exit(EXIT_BAD_INPUT)
+        write_report(result.plan, report, result.scenario)
 
 
 # ---------------------------------------------------------------------------- benchmarks
@@ -333,10 +319,9 @@ def _finish(rows: list[dict[str, Any]], json_out: Path | None, label: str = "") 
 
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:
-    """Add ``plan``, ``replan``, ``check`` and the dispatch benchmarks."""
+    """Add ``plan``, ``replan`` and the dispatch benchmarks."""
     app.command("plan")(plan_cmd)
     app.command("replan")(replan_cmd)
-    app.command("check")(check_cmd)
     bench.command("vrptw")(bench_vrptw)
     bench.command("trsp")(bench_trsp)
     bench.command("scale")(bench_scale)
@@ -351,9 +336,9 @@ def demo_step(ctx: DemoContext) -> None:
     day = ctx.scenario.summary()["first_day"]
     # 10 s for the sample's ~60 jobs of a day; tiny scenarios converge in a fraction of that
     limit = min(10.0, 1.0 + 0.2 * len(ctx.scenario.jobs))
-    plan = plan_routes(ctx.scenario, day, time_limit=limit, seed=0)
+    plan = plan_routes(ctx.scenario, day, options=SolveOptions(time_limit_s=limit))
     ctx.console.print(_summary_table(plan))
-    path = plan.to_html(ctx.out_dir / f"dispatch-{day}.html", ctx.scenario)
+    path = write_report(plan, ctx.out_dir / f"dispatch-{day}.html", ctx.scenario)
     plan.save(ctx.out_dir / f"dispatch-{day}.json")
     ctx.outputs.append(path)
     ctx.console.print(f"report: {path}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -14,18 +13,10 @@ if TYPE_CHECKING:
     from fieldopt.scenario import Scenario
 
 
-def _shift_bounds(scenario: Scenario, day: dt.date) -> dict[str, tuple[dt.datetime, dt.datetime]]:
-    from fieldopt.translate.routing import day_shifts
-
-    return day_shifts(scenario, day)
-
-
 def compute_kpis(plan: DispatchPlan, scenario: Scenario) -> dict[str, Any]:
     """Summary, per-technician and per-stop KPIs (seconds, metres, minutes where named)."""
-    from fieldopt.translate.routing import records
-
-    jobs = {str(j["id"]): j for j in records(scenario.jobs)}
-    shifts = _shift_bounds(scenario, plan.day)
+    jobs = scenario.view.jobs
+    shifts = scenario.view.shifts_on(plan.day)
     served = plan.served_jobs()
     per_tech: dict[str, dict[str, Any]] = {}
     per_stop: list[dict[str, Any]] = []

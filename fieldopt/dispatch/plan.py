@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 
-PLAN_FORMAT = "fieldopt.dispatch-plan/1"
+from fieldopt.plans import Plan
+
+PLAN_FORMAT = "fieldopt.dispatch-plan/2"
 STOP_KINDS = ("start", "job", "pickup", "break", "end")
 
 
@@ -44,24 +45,35 @@ class Stop:
         return out
 
     @classmethod
-    def from_json(cls, obj: dict[str, Any]) -> Stop:
+    def from_json(cls, obj: Mapping[str, Any]) -> Stop:
+        """Read :meth:`to_json`'s output; ``ValueError`` names the stop and field otherwise."""
+        where = f"stop {obj.get('technician_id')}#{obj.get('seq')}"
+        unknown = set(obj) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
         kw = dict(obj)
         for key in ("arrival", "start", "end"):
-            kw[key] = dt.datetime.fromisoformat(kw[key])
+            try:
+                kw[key] = dt.datetime.fromisoformat(str(kw[key]))
+            except KeyError:
+                raise ValueError(f"{where}: missing field {key}") from None
+            except ValueError:
+                raise ValueError(f"{where}: {key}: not a date-time: {kw[key]!r}") from None
         return cls(**kw)
 
 
-@dataclass
-class DispatchPlan:
-    """A day's routes. ``kpis`` are recomputed from the stops (``fieldopt.dispatch.kpis``)."""
+@dataclass(frozen=True, kw_only=True)
+class DispatchPlan(Plan):
+    """A day's routes: stops per technician, jobs left out with their reasons, KPIs recomputed
+    from the stops (``fieldopt.dispatch.kpis``), the solve report and the engine's details
+    (build and construction seconds, first solution, warm start)."""
 
-    scenario: str
+    FORMAT: ClassVar[str] = PLAN_FORMAT
+    UNASSIGNED_KEY: ClassVar[str] = "job_id"
+
     day: dt.date
-    status: str
-    stops: list[Stop]
-    unassigned: dict[str, str]
-    kpis: dict[str, Any] = field(default_factory=dict)
-    solver: dict[str, Any] = field(default_factory=dict)
+    stops: tuple[Stop, ...]
+    details: Mapping[str, Any] = field(default_factory=dict)
     scenario_source: str = ""
     plan_id: str = ""
 
@@ -87,67 +99,31 @@ class DispatchPlan:
 
     def summary(self) -> dict[str, Any]:
         """The summary KPIs plus status and counts."""
-        return {"status": self.status, "day": self.day.isoformat(), **self.kpis.get("summary", {})}
-
-    def to_html(self, path: str | Path, scenario: Any = None) -> Path:
-        """Write the HTML report (Gantt, map, KPI table); ``scenario`` adds coordinates."""
-        from fieldopt.dispatch.report import write_report
-
-        return write_report(self, Path(path), scenario)
+        return {
+            "status": self.status.value,
+            "day": self.day.isoformat(),
+            **self.kpis.get("summary", {}),
+        }
 
     # ------------------------------------------------------------------ JSON
-    def to_json(self) -> dict[str, Any]:
+    def body(self) -> dict[str, Any]:
         return {
-            "format": PLAN_FORMAT,
             "plan_id": self.plan_id,
-            "scenario": self.scenario,
             "scenario_source": self.scenario_source,
             "day": self.day.isoformat(),
-            "status": self.status,
             "stops": [
                 s.to_json() for s in sorted(self.stops, key=lambda s: (s.technician_id, s.seq))
             ],
-            "unassigned": [{"job_id": j, "reason": r} for j, r in sorted(self.unassigned.items())],
-            "kpis": self.kpis,
-            "solver": self.solver,
+            "details": dict(self.details),
         }
 
-    def save(self, path: str | Path) -> Path:
-        p = Path(path)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(
-            json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    @classmethod
+    def from_body(cls, obj: Mapping[str, Any], common: dict[str, Any]) -> DispatchPlan:
+        return cls(
+            **common,
+            day=dt.date.fromisoformat(obj["day"]),
+            stops=tuple(Stop.from_json(s) for s in obj["stops"]),
+            details=dict(obj.get("details", {})),
+            scenario_source=str(obj.get("scenario_source", "")),
+            plan_id=str(obj.get("plan_id", "")),
         )
-        return p
-
-    @classmethod
-    def from_json(cls, obj: dict[str, Any]) -> DispatchPlan:
-        from fieldopt.errors import InputError
-
-        if obj.get("format") != PLAN_FORMAT:
-            raise InputError(f"plan: format: expected {PLAN_FORMAT!r}, got {obj.get('format')!r}")
-        try:
-            stops = [Stop.from_json(s) for s in obj["stops"]]
-            return cls(
-                scenario=obj["scenario"],
-                day=dt.date.fromisoformat(obj["day"]),
-                status=obj["status"],
-                stops=stops,
-                unassigned={u["job_id"]: u["reason"] for u in obj.get("unassigned", [])},
-                kpis=obj.get("kpis", {}),
-                solver=obj.get("solver", {}),
-                scenario_source=obj.get("scenario_source", ""),
-                plan_id=obj.get("plan_id", ""),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise InputError(f"plan: invalid stop or field: {exc}") from exc
-
-    @classmethod
-    def load(cls, path: str | Path) -> DispatchPlan:
-        from fieldopt.errors import InputError
-
-        try:
-            obj = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise InputError(f"{path}: cannot read plan JSON ({exc})") from exc
-        return cls.from_json(obj)

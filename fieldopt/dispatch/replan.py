@@ -19,13 +19,15 @@ from typing import Any
 
 import pandas as pd
 
+from fieldopt.dispatch.api import plan_routes
 from fieldopt.dispatch.plan import DispatchPlan, Stop
-from fieldopt.dispatch.planner import plan_routes
 from fieldopt.errors import InputError
+from fieldopt.options import SolveOptions
 from fieldopt.scenario import Scenario, read_scenario, scenario_from_frames
 from fieldopt.translate.routing import Start
 
 EVENT_TYPES = ("new_job", "cancel", "late", "technician_unavailable")
+DEFAULT_REPLAN_OPTIONS = SolveOptions(time_limit_s=10.0)
 
 
 @dataclass(frozen=True)
@@ -56,13 +58,12 @@ def replan(
     events: Sequence[dict[str, Any]] = (),
     scenario: Scenario | None = None,
     *,
-    time_limit: float = 10.0,
-    seed: int = 0,
-    workers: int = 1,
+    options: SolveOptions | None = None,
     solution_limit: int | None = None,
 ) -> ReplanResult:
     """Re-plan the rest of ``plan``'s day at ``now`` after ``events``, warm-started from
-    ``plan`` (``solution_limit``: stop after that many improving solutions)."""
+    ``plan`` (``solution_limit``: stop after that many improving solutions); ``options``
+    default to a 10 s limit."""
     if scenario is None:
         if not plan.scenario_source:
             raise InputError("plan: scenario_source is empty; pass the scenario")
@@ -172,9 +173,7 @@ def replan(
     new_plan = plan_routes(
         new_scenario,
         day,
-        time_limit=time_limit,
-        seed=seed,
-        workers=workers,
+        options=options or DEFAULT_REPLAN_OPTIONS,
         starts=starts,
         warm_start=plan,
         fixed_stops=fixed,

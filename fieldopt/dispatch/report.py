@@ -10,6 +10,8 @@ import html
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from fieldopt.io.files import write_text_atomic
+
 if TYPE_CHECKING:
     from fieldopt.dispatch.plan import DispatchPlan
     from fieldopt.scenario import Scenario
@@ -106,13 +108,12 @@ def write_report(plan: DispatchPlan, path: Path, scenario: Scenario | None = Non
     if scenario is not None:
         parts.append(map_figure(plan, scenario).to_html(full_html=False, include_plotlyjs=False))
     un = "".join(
-        f"<tr><td>{j}</td><td>{html.escape(r)}</td></tr>"
+        f"<tr><td>{j}</td><td>{html.escape(r.text)}</td></tr>"
         for j, r in sorted(plan.unassigned.items())
     )
     parts.append(f"<h2>Unassigned ({len(plan.unassigned)})</h2><table border=1>{un}</table>")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
+    return write_text_atomic(
+        path,
         "<html><head><meta charset='utf-8'></head><body>" + "\n".join(parts) + "</body></html>",
-        encoding="utf-8",
+        "--report",
     )
-    return path

@@ -13,13 +13,15 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from typing import Any
 
+from fieldopt.options import SolveOptions
+
 DAY = dt.date(2026, 11, 24)
 
 
 def run_scale(jobs: int, time_limit: float, seed: int) -> dict[str, Any]:
     """Generate a one-day scenario (technicians = jobs / 10, at least 5), plan it and check it."""
     from fieldopt.check import check
-    from fieldopt.dispatch.planner import plan_routes
+    from fieldopt.dispatch.api import plan_routes
     from fieldopt.generate import generate_scenario
 
     scenario = generate_scenario(
@@ -33,17 +35,18 @@ def run_scale(jobs: int, time_limit: float, seed: int) -> dict[str, Any]:
         name=f"scale{jobs}-{seed}",
     )
     t0 = time.perf_counter()
-    plan = plan_routes(scenario, DAY.isoformat(), time_limit=time_limit, seed=seed)
+    options = SolveOptions(time_limit_s=time_limit, seed=seed)
+    plan = plan_routes(scenario, DAY.isoformat(), options=options)
     total = time.perf_counter() - t0
     return {
         "jobs": jobs,
         "seed": seed,
         "jobs_today": len(plan.served_jobs()) + len(plan.unassigned),
         "technicians": len(plan.routes()),
-        "build_s": plan.solver["build_s"],
-        "first_feasible_s": plan.solver["first_solution_s"],
-        "first_solution": plan.solver.get("first_solution"),
-        "objective": plan.solver["objective"],
+        "build_s": plan.details["build_s"],
+        "first_feasible_s": plan.details["first_solution_s"],
+        "first_solution": plan.details.get("first_solution"),
+        "objective": plan.report.objective,
         "total_s": round(total, 2),
         "served": len(plan.served_jobs()),
         "violations": len(check(plan, scenario)),

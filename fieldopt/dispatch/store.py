@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from sqlmodel import Session, SQLModel
 
 from fieldopt.dispatch.plan import DispatchPlan
 from fieldopt.domain.tables import PlanRecord, PlanStop, PlanUnassigned
 from fieldopt.io.database import connect
+from fieldopt.io.files import dumps_strict
+from fieldopt.plans import report_to_json
 
 
 def save_plan(plan: DispatchPlan, url: str) -> str:
@@ -22,11 +23,13 @@ def save_plan(plan: DispatchPlan, url: str) -> str:
                 id=plan.plan_id,
                 scenario_id=plan.scenario,
                 kind="dispatch",
-                status=plan.status,
+                status=plan.status.value,
                 created_at=dt.datetime.now(dt.UTC),
-                objective=plan.solver.get("objective"),
-                params_json=json.dumps(plan.solver),
-                kpis_json=json.dumps(plan.kpis),
+                objective=plan.report.objective,
+                params_json=dumps_strict(
+                    {"report": report_to_json(plan.report), "details": plan.details}, None
+                ),
+                kpis_json=dumps_strict(plan.kpis, None),
             )
         )
         session.flush()
@@ -48,6 +51,6 @@ def save_plan(plan: DispatchPlan, url: str) -> str:
                 )
             )
         for job, reason in plan.unassigned.items():
-            session.add(PlanUnassigned(plan_id=plan.plan_id, job_id=job, reason=reason))
+            session.add(PlanUnassigned(plan_id=plan.plan_id, job_id=job, reason=reason.text))
     engine.dispose()
     return plan.plan_id

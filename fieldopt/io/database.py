@@ -169,10 +169,8 @@ def list_scenarios(url: str = DEFAULT_URL) -> list[dict[str, Any]]:
         raise StorageError(f"reading {_safe(url)} failed: {exc}") from exc
 
 
-def load_scenario(url: str = DEFAULT_URL, name: str | None = None) -> Scenario:
-    """Read scenario ``name`` (or the only one stored) back into a validated Scenario."""
-    from fieldopt.scenario import Scenario, check_frames
-
+def load_frames(url: str, name: str | None = None) -> tuple[str, dict[str, pd.DataFrame]]:
+    """The stored tables of scenario ``name`` (or the only one stored), as raw frames."""
     stored = [r["id"] for r in list_scenarios(url)]
     if name is None:
         if len(stored) != 1:
@@ -202,7 +200,4 @@ def load_scenario(url: str = DEFAULT_URL, name: str | None = None) -> Scenario:
                 frames[spec.name] = frame
     except SQLAlchemyError as exc:
         raise StorageError(f"reading scenario {name!r} from {_safe(url)} failed: {exc}") from exc
-    tables, problems = check_frames(frames)
-    if any(p.is_error for p in problems):
-        raise InputError(problems)
-    return Scenario(name, tables, tuple(problems), url, None)
+    return name, frames

@@ -5,6 +5,7 @@
 """
 
 from solvers.routing.data import RoutingData, RoutingParams, Vehicle
-from solvers.routing.solve import RoutingResult, Visit, solve_routing
+from solvers.routing.result import RoutingResult, Visit
+from solvers.routing.solve import solve_routing
 
 __all__ = ["RoutingData", "RoutingParams", "RoutingResult", "Vehicle", "Visit", "solve_routing"]

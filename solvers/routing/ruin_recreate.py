@@ -50,6 +50,7 @@ import numpy as np
 
 from solvers.result import SolveReport, Status
 from solvers.routing.data import NO_VALUE, RoutingData, RoutingParams
+from solvers.routing.result import RoutingResult, Visit
 
 BIG = 1 << 60  # "no candidate" cost
 MANDATORY_PENALTY = 10**13  # unserved mandatory node: any plan serving it is better
@@ -620,7 +621,7 @@ def _schedule(pb: _Problem, k: int, route: list[int]) -> tuple[int, list[int], i
     return lo, starts, end
 
 
-def solve_ruin_recreate(data: RoutingData, params: RoutingParams) -> object:
+def solve_ruin_recreate(data: RoutingData, params: RoutingParams) -> RoutingResult:
     """Solve ``data`` by SISR ruin and recreate within ``params.time_limit_s`` (or exactly
     ``params.iterations`` iterations); returns a ``RoutingResult``.
 
@@ -629,7 +630,6 @@ def solve_ruin_recreate(data: RoutingData, params: RoutingParams) -> object:
     ValueError
         If ``data`` has a feature this search does not handle (see :func:`rr_unsupported`).
     """
-    from solvers.routing.solve import RoutingResult, Visit
 
     t0 = time.perf_counter()
     why = rr_unsupported(data)

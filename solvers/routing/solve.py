@@ -4,47 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from solvers.options import Progress, ProgressFn
 from solvers.result import SolveReport, Status
 from solvers.routing.construct import Construction, construct
 from solvers.routing.data import NO_VALUE, RoutingData, RoutingParams
 from solvers.routing.model import Model, build_model
+from solvers.routing.result import RoutingResult, Visit
 
-ProgressCallback = Callable[[float, int], None]  # (elapsed seconds, objective)
-
-
-@dataclass(frozen=True)
-class Visit:
-    """A served node and its start of service (seconds)."""
-
-    node: int
-    start: int
-
-
-@dataclass(frozen=True)
-class RoutingResult:
-    """Routes per vehicle (visits in order, terminals excluded), their start and end times,
-    the break start per vehicle (``None`` without a break), and the unserved nodes."""
-
-    report: SolveReport
-    routes: tuple[tuple[Visit, ...], ...]
-    route_start: tuple[int, ...]
-    route_end: tuple[int, ...]
-    break_start: tuple[int | None, ...]
-    unserved: tuple[int, ...]
-    build_s: float = 0.0
-    first_solution_s: float | None = None
-    first_solution: str = ""
-    construct_s: float | None = None
-
-    @property
-    def status(self) -> Status:
-        return self.report.status
+__all__ = ["RoutingResult", "Visit", "permuted", "solve_routing"]
 
 
 _RAW_STATUS = {
@@ -121,19 +92,19 @@ def _limit_search(sp: Any, seconds: float) -> None:
 
 
 def solve_routing(
-    data: RoutingData, params: RoutingParams, progress: ProgressCallback | None = None
+    data: RoutingData, params: RoutingParams, progress: ProgressFn | None = None
 ) -> RoutingResult:
     """Solve ``data`` within ``params.time_limit_s``, model build and construction included.
 
     The objective is in ``data``'s cost units: arc costs + penalties of unserved nodes + SLA,
-    overtime and span costs. ``progress(elapsed_s, objective)`` is called at each improving
+    overtime and span costs. ``progress`` gets a :class:`Progress` at each improving
     solution. Team members served alone are dropped from the returned plan.
     """
     from solvers.routing.pyvrp_backend import pyvrp_unsupported, solve_pyvrp
     from solvers.routing.ruin_recreate import solve_ruin_recreate
 
     if params.backend == "ruin_recreate":
-        return solve_ruin_recreate(data, params)  # type: ignore[return-value]
+        return solve_ruin_recreate(data, params)
 
     if params.backend == "pyvrp" or (
         params.backend == "auto"
@@ -166,7 +137,7 @@ def solve_routing(
             if not first:
                 first.append(elapsed)
             if progress is not None:
-                progress(elapsed, obj)
+                progress(Progress(elapsed, objective=float(obj)))
 
     m.routing.AddAtSolutionCallback(on_solution)
     sp = _search_parameters(params)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-import fieldopt.checks.dispatch  # noqa: F401
 from fieldopt.check import check
+from fieldopt.options import SolveOptions
 from fieldopt.dispatch import DispatchPlan, plan_routes, replan
 from fieldopt.generate import generate_scenario
 from fieldopt.scenario import Scenario, read_scenario
@@ -36,7 +36,9 @@ def six_techs_sixty_jobs() -> Scenario:
 
 def first_plan(s: Scenario, **kw: object) -> DispatchPlan:
     """The start OR-Tools is given: the search stops at its first solution."""
-    plan = plan_routes(s, DAY, time_limit=30, seed=0, solution_limit=1, **kw)  # type: ignore[arg-type]
+    plan = plan_routes(
+        s, DAY, options=SolveOptions(time_limit_s=30, seed=0), solution_limit=1, **kw
+    )  # type: ignore[arg-type]
     assert check(plan, s) == []
     return plan
 
@@ -45,8 +47,8 @@ def test_construction_is_the_first_solution_and_checks_clean(
     six_techs_sixty_jobs: Scenario,
 ) -> None:
     plan = first_plan(six_techs_sixty_jobs)
-    assert plan.solver["first_solution"] == "CONSTRUCTION"
-    assert plan.solver["construct_s"] is not None
+    assert plan.details["first_solution"] == "CONSTRUCTION"
+    assert plan.details["construct_s"] is not None
     assert len(plan.served_jobs()) >= 20
     for tech, stops in plan.routes().items():  # lunch in every working day
         if any(s.kind == "job" for s in stops):
@@ -83,7 +85,7 @@ def test_construction_leaves_teams_and_precedences_to_the_search(
     assert plan.served_jobs()["J1"][0].technician_id == "T1"  # only T1 holds electrical
     # J2 is a team job, J3 → J4 a precedence: not constructed, inserted by the search
     assert {"J2", "J3", "J4"} <= set(plan.unassigned)
-    full = plan_routes(two_techs_four_jobs, DAY, time_limit=1, seed=0)
+    full = plan_routes(two_techs_four_jobs, DAY, options=SolveOptions(time_limit_s=1, seed=0))
     assert check(full, two_techs_four_jobs) == []
     assert set(full.served_jobs()) == {"J1", "J2", "J3", "J4"}
 
@@ -95,16 +97,16 @@ def test_construction_only_fallback_checks_clean(
 
     # OR-Tools cannot restore the start and no time is left: the constructed plan is returned
     monkeypatch.setattr(pywrapcp.RoutingModel, "RoutesToAssignment", lambda *_a, **_k: False)
-    plan = plan_routes(six_techs_sixty_jobs, DAY, time_limit=0.01, seed=0)
-    assert plan.solver["raw_status"] == "CONSTRUCTION_ONLY"
+    plan = plan_routes(six_techs_sixty_jobs, DAY, options=SolveOptions(time_limit_s=0.01, seed=0))
+    assert plan.report.raw_status == "CONSTRUCTION_ONLY"
     assert len(plan.served_jobs()) >= 20
     assert check(plan, six_techs_sixty_jobs) == []
 
 
 def test_construct_false_uses_the_ortools_strategy(six_techs_sixty_jobs: Scenario) -> None:
     plan = first_plan(six_techs_sixty_jobs, construct=False)
-    assert plan.solver["first_solution"] == "PARALLEL_CHEAPEST_INSERTION"
-    assert plan.solver["construct_s"] is None
+    assert plan.details["first_solution"] == "PARALLEL_CHEAPEST_INSERTION"
+    assert plan.details["construct_s"] is None
 
 
 def test_same_seed_same_construction(six_techs_sixty_jobs: Scenario) -> None:
@@ -127,7 +129,7 @@ def test_warm_start_routes_are_read_as_given(six_techs_sixty_jobs: Scenario) -> 
 
 
 def test_replan_warm_starts_from_the_morning_plan(six_techs_sixty_jobs: Scenario) -> None:
-    morning = plan_routes(six_techs_sixty_jobs, DAY, time_limit=2, seed=0)
+    morning = plan_routes(six_techs_sixty_jobs, DAY, options=SolveOptions(time_limit_s=2, seed=0))
     assert check(morning, six_techs_sixty_jobs) == []
     cancelled = sorted(morning.served_jobs())[0]
     result = replan(
@@ -135,12 +137,12 @@ def test_replan_warm_starts_from_the_morning_plan(six_techs_sixty_jobs: Scenario
         "07:00",
         [{"type": "cancel", "job_id": cancelled}],
         six_techs_sixty_jobs,
-        time_limit=30,
+        options=SolveOptions(time_limit_s=30),
         solution_limit=1,
     )
     assert check(result.plan, result.scenario) == []
-    assert result.plan.solver["warm_start"] is True
-    assert result.plan.solver["first_solution"] == "WARM_START+CONSTRUCTION"
+    assert result.plan.details["warm_start"] is True
+    assert result.plan.details["first_solution"] == "WARM_START+CONSTRUCTION"
     # the first solution keeps the morning's other jobs with their technician, in order
     before = {t: [s.job_id for s in r if s.kind == "job"] for t, r in morning.routes().items()}
     after = {t: [s.job_id for s in r if s.kind == "job"] for t, r in result.plan.routes().items()}

@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import fieldopt.checks.dispatch
 from fieldopt.check import check
+from fieldopt.options import SolveOptions
 from fieldopt.dispatch import DispatchPlan, replan
 from fieldopt.errors import EXIT_BAD_INPUT
 from fieldopt.scenario import read_scenario
@@ -36,7 +36,9 @@ def test_example_plan_passes_the_checker() -> None:
 def test_example_events_replan_cleanly() -> None:
     scenario = read_scenario(DOCS / "examples" / "tiny")
     events = json.loads(EVENTS.read_text())
-    result = replan(DispatchPlan.load(PLAN), "11:00", events, scenario, time_limit=1)
+    result = replan(
+        DispatchPlan.load(PLAN), "11:00", events, scenario, options=SolveOptions(time_limit_s=1)
+    )
     assert check(result.plan, result.scenario) == []
     changes = {d["job_id"]: d["change"] for d in result.diff}
     assert changes["J4"] == "cancelled" and changes["J9"] == "added"

@@ -9,11 +9,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import fieldopt.checks.dispatch  # noqa: F401
 from fieldopt.check import check
+from fieldopt.options import SolveOptions
 from fieldopt.dispatch import DispatchPlan, plan_routes, replan
+from fieldopt.dispatch.report import write_report
 from fieldopt.scenario import Scenario, read_scenario, scenario_from_frames
-from fieldopt.translate.routing import REASON_PARTS, REASON_SKILLS, REASON_WINDOW
+from fieldopt.reasons import ReasonCode
 
 DAY = "2026-11-24"
 LIMIT = 0.5
@@ -31,7 +32,7 @@ def edited(s: Scenario, **changes: pd.DataFrame) -> Scenario:
 
 
 def solve(s: Scenario, **kw: object) -> DispatchPlan:
-    plan = plan_routes(s, DAY, time_limit=LIMIT, seed=0, **kw)  # type: ignore[arg-type]
+    plan = plan_routes(s, DAY, options=SolveOptions(time_limit_s=LIMIT, seed=0), **kw)  # type: ignore[arg-type]
     assert check(plan, s) == []
     return plan
 
@@ -46,8 +47,12 @@ def test_plan_serves_all_tiny_jobs_and_checks_clean(two_techs_four_jobs: Scenari
 
 def test_same_seed_same_plan(two_techs_four_jobs: Scenario) -> None:
     # a solution limit, not the clock, ends the search: the same on a loaded machine
-    a = plan_routes(two_techs_four_jobs, DAY, time_limit=60, seed=3, solution_limit=12)
-    b = plan_routes(two_techs_four_jobs, DAY, time_limit=60, seed=3, solution_limit=12)
+    a = plan_routes(
+        two_techs_four_jobs, DAY, options=SolveOptions(time_limit_s=60, seed=3), solution_limit=12
+    )
+    b = plan_routes(
+        two_techs_four_jobs, DAY, options=SolveOptions(time_limit_s=60, seed=3), solution_limit=12
+    )
     assert [s.to_json() for s in a.stops] == [s.to_json() for s in b.stops]
 
 
@@ -64,7 +69,7 @@ def test_window_outside_every_shift_is_screened(two_techs_four_jobs: Scenario) -
     w.loc[w["job_id"] == "J3", "start"] = pd.Timestamp("2026-11-24 19:00")
     w.loc[w["job_id"] == "J3", "end"] = pd.Timestamp("2026-11-24 20:00")
     plan = solve(edited(two_techs_four_jobs, job_windows=w))
-    assert plan.unassigned["J3"] == REASON_WINDOW
+    assert plan.unassigned["J3"].code == ReasonCode.NO_WINDOW_IN_SHIFT
 
 
 def test_skill_binds_and_unqualified_job_is_screened(two_techs_four_jobs: Scenario) -> None:
@@ -73,7 +78,7 @@ def test_skill_binds_and_unqualified_job_is_screened(two_techs_four_jobs: Scenar
     sk = two_techs_four_jobs.job_skills.copy()
     sk.loc[sk["job_id"] == "J1", "min_level"] = 5
     plan = solve(edited(two_techs_four_jobs, job_skills=sk))
-    assert plan.unassigned["J1"] == REASON_SKILLS
+    assert plan.unassigned["J1"].code == ReasonCode.NO_QUALIFIED_TECHNICIAN
 
 
 def test_pin_technician_and_start(two_techs_four_jobs: Scenario) -> None:
@@ -109,7 +114,7 @@ def test_part_nowhere_in_stock_is_screened(two_techs_four_jobs: Scenario) -> Non
     st = two_techs_four_jobs.stock.copy()
     st.loc[st["part_id"] == "P1", "on_hand"] = 0
     plan = solve(edited(two_techs_four_jobs, stock=st))
-    assert plan.unassigned["J2"] == REASON_PARTS
+    assert plan.unassigned["J2"].code == ReasonCode.PART_UNAVAILABLE
 
 
 def test_overtime_binds_when_shift_is_short(two_techs_four_jobs: Scenario) -> None:
@@ -124,7 +129,7 @@ def test_checker_flags_hand_edits(two_techs_four_jobs: Scenario) -> None:
     plan = solve(two_techs_four_jobs)
     j3 = plan.served_jobs()["J3"][0]
     moved = dataclasses.replace(j3, start=j3.start.replace(hour=9), end=j3.end.replace(hour=10))
-    plan.stops = [moved if s is j3 else s for s in plan.stops]
+    plan = dataclasses.replace(plan, stops=tuple(moved if s is j3 else s for s in plan.stops))
     rules = {v.rule for v in check(plan, two_techs_four_jobs)}
     assert "time_window" in rules
 
@@ -146,7 +151,9 @@ def test_replan_keeps_done_work_and_reports_diff(two_techs_four_jobs: Scenario) 
             "skills": [{"skill": "electrical", "min_level": 1}],
         },
     ]
-    result = replan(plan, "10:00", events, two_techs_four_jobs, time_limit=LIMIT)
+    result = replan(
+        plan, "10:00", events, two_techs_four_jobs, options=SolveOptions(time_limit_s=LIMIT)
+    )
     assert check(result.plan, result.scenario) == []
     before = {
         s.job_id: s.start
@@ -160,7 +167,7 @@ def test_replan_keeps_done_work_and_reports_diff(two_techs_four_jobs: Scenario) 
 
 
 def test_html_report(two_techs_four_jobs: Scenario, tmp_path: Path) -> None:
-    path = solve(two_techs_four_jobs).to_html(tmp_path / "r.html", two_techs_four_jobs)
+    path = write_report(solve(two_techs_four_jobs), tmp_path / "r.html", two_techs_four_jobs)
     text = path.read_text()
     assert "Technicians' day" in text and "Routes" in text and "J1" in text
 
@@ -188,7 +195,9 @@ def test_team_job_needs_two_technicians(two_techs_four_jobs: Scenario) -> None:
 def test_team_job_with_one_technician_working_is_screened(two_techs_four_jobs: Scenario) -> None:
     sh = two_techs_four_jobs.shifts
     plan = solve(edited(two_techs_four_jobs, shifts=sh[sh["technician_id"] == "T1"]))
-    assert plan.unassigned["J2"] == REASON_SKILLS and "J3" in plan.unassigned
+    assert (
+        plan.unassigned["J2"].code == ReasonCode.NO_QUALIFIED_TECHNICIAN and "J3" in plan.unassigned
+    )
 
 
 def test_sla_met_when_reachable(two_techs_four_jobs: Scenario) -> None:

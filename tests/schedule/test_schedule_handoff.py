@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fieldopt.check import check
+from fieldopt.options import SolveOptions
 from fieldopt.cli import app
 from fieldopt.dispatch import DispatchPlan, plan_routes
 from fieldopt.errors import InputError
@@ -55,7 +56,7 @@ def test_day_scenario_keeps_the_days_visits_with_their_minutes_and_technician() 
 def test_dispatch_plans_the_days_visits_and_respects_their_technicians() -> None:
     scen, sched = read_scenario(TINY), schedule()
     day = day_scenario(scen, sched, DAY1)
-    plan: DispatchPlan = plan_routes(day, DAY1, time_limit=5, seed=0)
+    plan: DispatchPlan = plan_routes(day, DAY1, options=SolveOptions(time_limit_s=5, seed=0))
     assert check(plan, day) == []
     served = plan.served_jobs()
     pins = day.jobs.set_index("id")["pin_technician_id"].dropna().to_dict()

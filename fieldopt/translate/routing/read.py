@@ -1,139 +1,26 @@
-"""``plan_routes``: scenario + day → :class:`DispatchPlan` (translate, solve, read back)."""
+"""Solver result → dispatch plan: stops with arrival, wait, travel and lunch; parts allocated
+to pick-ups; every candidate job either served or listed with its reason. Also the other way
+for warm starts: a previous plan's routes as this problem's nodes."""
 
 from __future__ import annotations
 
-import datetime as dt
-import time
+import dataclasses
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from fieldopt.dispatch.kpis import compute_kpis
 from fieldopt.dispatch.plan import DispatchPlan, Stop
-from fieldopt.errors import InputError, NoPlanError
+from fieldopt.reasons import Reason, ReasonCode, reason
 from fieldopt.scenario import Scenario
-from fieldopt.translate.routing import (
-    REASON_OPTIMISATION,
-    DispatchProblem,
-    Start,
-    build_problem,
-    covers,
-    job_parts,
-    records,
-    stock_at,
-)
-from solvers.routing import RoutingParams, RoutingResult, solve_routing
+from fieldopt.translate.routing.problem import DispatchProblem
+from fieldopt.translate.routing.screen import covers
+from solvers.result import SolveReport
+from solvers.routing.result import RoutingResult, Visit
 
-Progress = Callable[[float, int], None]
-REASON_PARTS_TAKEN = "dropped by optimisation (parts taken by earlier jobs of this plan)"
+LEFT_OUT = reason(ReasonCode.LEFT_OUT_BY_OPTIMISATION)
 
 
-def as_day(day: dt.date | str) -> dt.date:
-    if isinstance(day, dt.date):
-        return day
-    try:
-        return dt.date.fromisoformat(day)
-    except ValueError as exc:
-        raise InputError(f"day: expected YYYY-MM-DD, got {day!r}") from exc
-
-
-def plan_routes(
-    scenario: Scenario,
-    day: dt.date | str,
-    *,
-    time_limit: float = 30.0,
-    seed: int = 0,
-    workers: int = 1,
-    progress: Progress | None = None,
-    starts: Mapping[str, Start] | None = None,
-    warm_start: DispatchPlan | None = None,
-    fixed_stops: Sequence[Stop] = (),
-    solution_limit: int | None = None,
-    construct: bool = True,
-) -> DispatchPlan:
-    """Plan ``day``'s routes of ``scenario`` within ``time_limit`` seconds.
-
-    The same ``seed`` with ``workers=1`` gives the same plan when the search ends by
-    convergence or by ``solution_limit`` (improving solutions) rather than by the clock.
-    ``construct=False`` starts OR-Tools from its own first-solution strategy instead of the
-    priority-ordered insertion (:mod:`solvers.routing.construct`).
-
-    Raises :class:`~fieldopt.errors.NoPlanError` when the solver finds no plan at all.
-    """
-    t0 = time.perf_counter()
-    the_day = as_day(day)
-    problem = build_problem(scenario, the_day, starts=starts)
-    initial = _initial_routes(problem, warm_start) if warm_start is not None else None
-    params = RoutingParams(
-        # The limit covers the whole call: translation is taken from it, and 2 % (at most 2 s)
-        # is kept for reading the plan back and OR-Tools' overrun (0.1-0.8 s at 1,000 jobs).
-        time_limit_s=max(
-            0.1, time_limit - min(0.02 * time_limit, 2.0) - (time.perf_counter() - t0)
-        ),
-        seed=seed,
-        workers=workers,
-        initial_routes=initial,
-        solution_limit=solution_limit,
-        backend="ortools",
-        construct=construct,
-    )
-    result = solve_routing(problem.data, params, progress)
-    if not result.status.has_solution:
-        raise NoPlanError(
-            f"no dispatch plan for {the_day}: {result.report.status.value} "
-            f"({result.report.raw_status})"
-        )
-    stops, dropped = result_to_stops(problem, result, scenario)
-    unassigned = dict(problem.screened)
-    served = {s.job_id for s in stops if s.kind == "job"}
-    for job in problem.candidates:
-        if job not in served and job not in unassigned:
-            unassigned[job] = dropped.get(job, REASON_OPTIMISATION)
-    stops = [*fixed_stops, *stops]
-    stops = _renumber(stops)
-    plan = DispatchPlan(
-        scenario=scenario.name,
-        day=the_day,
-        status=result.status.value,
-        stops=stops,
-        unassigned=unassigned,
-        solver={
-            "status": result.report.status.value,
-            "raw_status": result.report.raw_status,
-            "objective": result.report.objective,
-            "runtime_s": round(result.report.runtime_s, 3),
-            "build_s": round(result.build_s, 3),
-            "first_solution_s": None
-            if result.first_solution_s is None
-            else round(result.first_solution_s, 3),
-            "first_solution": result.first_solution,
-            "construct_s": None if result.construct_s is None else round(result.construct_s, 3),
-            "time_limit_s": time_limit,
-            "seed": seed,
-            "workers": workers,
-            "warm_start": warm_start is not None,
-        },
-        scenario_source=scenario.source,
-        plan_id=f"dispatch-{the_day}-{uuid.uuid4().hex[:8]}",
-    )
-    plan.kpis = compute_kpis(plan, scenario)
-    return plan
-
-
-def _renumber(stops: list[Stop]) -> list[Stop]:
-    import dataclasses
-
-    out: list[Stop] = []
-    by_tech: dict[str, list[Stop]] = {}
-    for s in stops:
-        by_tech.setdefault(s.technician_id, []).append(s)
-    for tech in sorted(by_tech):
-        seq = sorted(by_tech[tech], key=lambda s: (s.start, s.end, s.kind != "start"))
-        out.extend(dataclasses.replace(s, seq=i) for i, s in enumerate(seq))
-    return out
-
-
-def _initial_routes(problem: DispatchProblem, plan: DispatchPlan) -> tuple[tuple[int, ...], ...]:
+def warm_start_routes(problem: DispatchProblem, plan: DispatchPlan) -> tuple[tuple[int, ...], ...]:
     """The warm start: the previous plan's job and pick-up order per technician, in this
     problem's nodes."""
     routes = plan.routes()
@@ -166,26 +53,47 @@ def _initial_routes(problem: DispatchProblem, plan: DispatchPlan) -> tuple[tuple
 
 def result_to_stops(
     problem: DispatchProblem, result: RoutingResult, scenario: Scenario
-) -> tuple[list[Stop], dict[str, str]]:
+) -> tuple[list[Stop], dict[str, Reason]]:
     """Routes → stops with arrival, wait, travel and breaks; parts allocated to pick-ups.
 
     A job whose parts run out (van or depot units already used by earlier jobs of the plan) is
     removed, with its team and successors; the reason says so.
     """
     routes = [list(r) for r in result.routes]
-    dropped: dict[str, str] = {}
-    vans = {
-        t: dict(stock_at(scenario).get(str(v), {}))
-        for t, v in zip(
-            scenario.technicians["id"], scenario.technicians["van_location_id"], strict=True
-        )
-    }
-    depot_left = stock_at(scenario)
-    needs = job_parts(scenario)
-    picks: dict[tuple[int, int], dict[str, int]] = {}  # (vehicle, node) -> part units
+    view = scenario.view
+    depot_left = {loc: dict(units) for loc, units in view.stock.items()}
+    needs = view.job_parts
     # Allocate in order of time across technicians: earlier pick-ups take depot stock first.
     events = sorted((v.start, k, pos) for k, r in enumerate(routes) for pos, v in enumerate(r))
-    van_left = {k: dict(vans.get(problem.technicians[k], {})) for k in range(len(routes))}
+    van_left = {k: view.van_stock(problem.technicians[k]) for k in range(len(routes))}
+    picks, dropped = _allocate_parts(problem, routes, events, van_left, depot_left, needs)
+    _drop_successors(dropped, view.successors)
+    new_routes = [
+        [
+            v
+            for v in r
+            if not (problem.node_job[v.node] is not None and problem.node_job[v.node] in dropped)
+            and not (problem.node_kind[v.node] == "pickup" and not picks.get((k, v.node)))
+        ]
+        for k, r in enumerate(routes)
+    ]
+    stops: list[Stop] = []
+    for k, r in enumerate(new_routes):
+        stops.extend(_route_stops(problem, result, k, r, picks))
+    return stops, dropped
+
+
+def _allocate_parts(
+    problem: DispatchProblem,
+    routes: list[list[Visit]],
+    events: list[tuple[int, int, int]],
+    van_left: dict[int, dict[str, int]],
+    depot_left: dict[str, dict[str, int]],
+    needs: Mapping[str, Mapping[str, int]],
+) -> tuple[dict[tuple[int, int], dict[str, int]], dict[str, Reason]]:
+    """Units per (vehicle, pick-up node), and the jobs whose parts ran out."""
+    picks: dict[tuple[int, int], dict[str, int]] = {}  # (vehicle, node) -> part units
+    dropped: dict[str, Reason] = {}
     last_pick: dict[int, int | None] = {k: None for k in range(len(routes))}
     for _, k, pos in events:
         v = routes[k][pos]
@@ -211,40 +119,26 @@ def result_to_stops(
                 depot_left[depot][p] -= q
                 picks[(k, pick)][p] = picks[(k, pick)].get(p, 0) + q  # type: ignore[index]
             continue
-        dropped[job] = REASON_PARTS_TAKEN
-    # Remove dropped jobs with their teams and successors, and unused pick-ups.
-    succ: dict[str, list[str]] = {}
-    for row in records(scenario.job_predecessors):
-        succ.setdefault(str(row["predecessor_id"]), []).append(str(row["job_id"]))
+        dropped[job] = reason(ReasonCode.PARTS_TAKEN, part=next(iter(sorted(need))))
+    return picks, dropped
+
+
+def _drop_successors(dropped: dict[str, Reason], successors: Mapping[str, list[str]]) -> None:
+    """A job dropped takes its successors with it."""
     stack = list(dropped)
     while stack:
         j = stack.pop()
-        for s in succ.get(j, []):
+        for s in successors.get(j, []):
             if s not in dropped:
-                dropped[s] = REASON_PARTS_TAKEN
+                dropped[s] = reason(ReasonCode.PREDECESSOR_UNPLANNABLE, predecessor=j)
                 stack.append(s)
-    new_routes = []
-    for k, r in enumerate(routes):
-        keep = []
-        for v in r:
-            job = problem.node_job[v.node]
-            if job is not None and job in dropped:
-                continue
-            if problem.node_kind[v.node] == "pickup" and not picks.get((k, v.node)):
-                continue
-            keep.append(v)
-        new_routes.append(keep)
-    stops: list[Stop] = []
-    for k, r in enumerate(new_routes):
-        stops.extend(_route_stops(problem, result, k, r, picks))
-    return stops, dropped
 
 
 def _route_stops(
     problem: DispatchProblem,
     result: RoutingResult,
     k: int,
-    route: list[Any],
+    route: list[Visit],
     picks: Mapping[tuple[int, int], Mapping[str, int]],
 ) -> list[Stop]:
     d = problem.data
@@ -322,3 +216,44 @@ def _route_stops(
         )
         prev_node, prev_end = node, start + svc
     return out
+
+
+def renumber(stops: Sequence[Stop]) -> tuple[Stop, ...]:
+    """Stops per technician in time order, numbered from 0."""
+    out: list[Stop] = []
+    by_tech: dict[str, list[Stop]] = {}
+    for s in stops:
+        by_tech.setdefault(s.technician_id, []).append(s)
+    for tech in sorted(by_tech):
+        seq = sorted(by_tech[tech], key=lambda s: (s.start, s.end, s.kind != "start"))
+        out.extend(dataclasses.replace(s, seq=i) for i, s in enumerate(seq))
+    return tuple(out)
+
+
+def read_plan(
+    problem: DispatchProblem,
+    result: RoutingResult,
+    scenario: Scenario,
+    *,
+    fixed_stops: Sequence[Stop] = (),
+    report: SolveReport,
+    details: Mapping[str, Any],
+) -> DispatchPlan:
+    """The solver result as a :class:`DispatchPlan` (KPIs still empty): fixed work first,
+    every candidate job served or listed with its reason."""
+    stops, dropped = result_to_stops(problem, result, scenario)
+    unassigned: dict[str, Reason] = dict(problem.screened)
+    served = {s.job_id for s in stops if s.kind == "job"}
+    for job in problem.candidates:
+        if job not in served and job not in unassigned:
+            unassigned[job] = dropped.get(job, LEFT_OUT)
+    return DispatchPlan(
+        scenario=scenario.name,
+        report=report,
+        unassigned=unassigned,
+        day=problem.day,
+        stops=renumber([*fixed_stops, *stops]),
+        details=details,
+        scenario_source=scenario.source,
+        plan_id=f"dispatch-{problem.day}-{uuid.uuid4().hex[:8]}",
+    )

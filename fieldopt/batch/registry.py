@@ -1,0 +1,31 @@
+"""The table of batch run kinds: ``validate`` and each model's kinds, by name."""
+
+from __future__ import annotations
+
+import importlib
+
+from fieldopt.batch.kinds import VALIDATE, RunKind
+from fieldopt.batch.model_kinds import MODEL_KINDS
+from fieldopt.errors import InputError
+
+
+def known_kinds() -> dict[str, RunKind]:
+    """Every built-in kind by name."""
+    return {k.name: k for k in (VALIDATE, *MODEL_KINDS)}
+
+
+def resolve_kind(name: str) -> RunKind:
+    """The built-in kind ``name``, or a ``module:function`` given by import path."""
+    kinds = known_kinds()
+    if name in kinds:
+        return kinds[name]
+    if ":" in name:
+        module_name, _, func_name = name.partition(":")
+        try:
+            func = getattr(importlib.import_module(module_name), func_name)
+        except (ImportError, AttributeError) as exc:
+            raise InputError(f"run kind {name!r}: cannot import it ({exc})") from exc
+        return RunKind(name, func, f"user function {name}")
+    raise InputError(
+        f"unknown run kind {name!r}; known: {', '.join(sorted(kinds))}, or 'module:function'"
+    )
