@@ -15,9 +15,8 @@ from fieldopt.domain.tables import SCENARIO_TABLES, table_spec
 from fieldopt.errors import InputError, StorageError
 from fieldopt.io.csv_files import frame_to_csv_text
 from fieldopt.io.database import list_scenarios, save_scenario
-from fieldopt.scenario import load_scenario
 from fieldopt.io.parse import canonical_frame
-from fieldopt.scenario import Scenario, read_scenario, scenario_from_frames
+from fieldopt.scenario import Scenario, load_scenario, read_scenario, scenario_from_frames
 
 REPO = Path(__file__).parents[1]
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from fieldopt.check import check
-from fieldopt.options import SolveOptions
 from fieldopt.dispatch import DispatchPlan, plan_routes, replan
 from fieldopt.generate import generate_scenario
+from fieldopt.options import SolveOptions
 from fieldopt.scenario import Scenario, read_scenario
 from fieldopt.translate.routing import build_problem
 from solvers.routing import RoutingParams, solve_routing

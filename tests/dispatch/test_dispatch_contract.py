@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 from fieldopt.check import check
-from fieldopt.options import SolveOptions
 from fieldopt.dispatch import DispatchPlan, replan
 from fieldopt.errors import EXIT_BAD_INPUT
+from fieldopt.options import SolveOptions
 from fieldopt.scenario import read_scenario
 
 DOCS = Path(__file__).parents[2] / "docs"

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 
 from fieldopt.check import check
-from fieldopt.options import SolveOptions
 from fieldopt.dispatch import DispatchPlan, plan_routes, replan
 from fieldopt.dispatch.report import write_report
-from fieldopt.scenario import Scenario, read_scenario, scenario_from_frames
+from fieldopt.options import SolveOptions
 from fieldopt.reasons import ReasonCode
+from fieldopt.scenario import Scenario, read_scenario, scenario_from_frames
 
 DAY = "2026-11-24"
 LIMIT = 0.5

@@ -11,10 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from fieldopt.check import check
-from fieldopt.options import SolveOptions
 from fieldopt.cli import app
 from fieldopt.dispatch import DispatchPlan, plan_routes
 from fieldopt.errors import InputError
+from fieldopt.options import SolveOptions
 from fieldopt.scenario import read_scenario, scenario_from_frames
 from fieldopt.schedule.api import schedule_repairs
 from fieldopt.schedule.handoff import day_scenario
