@@ -6,7 +6,8 @@
 20
 >>> fieldopt.save_scenario(scenario, "sqlite:///fieldopt.db", replace=True)
 'sample'
->>> plan = fieldopt.plan_routes(scenario, "2026-11-24", time_limit=30, seed=0)  # doctest: +SKIP
+>>> options = fieldopt.SolveOptions(time_limit_s=30, seed=0)
+>>> plan = fieldopt.plan_routes(scenario, "2026-11-24", options=options)  # doctest: +SKIP
 >>> fieldopt.check(plan, scenario)                  # independent checker: [] when feasible
 []
 >>> repairs = fieldopt.schedule_repairs(scenario, time_limit=30, seed=0)   # doctest: +SKIP
@@ -29,6 +30,7 @@ from fieldopt.errors import (
     StorageError,
 )
 from fieldopt.io.database import list_scenarios, save_scenario
+from fieldopt.options import Progress, SolveOptions
 from fieldopt.scenario import (
     Scenario,
     check_frames,
@@ -63,9 +65,11 @@ __all__ = [
     "MatrixTravel",
     "NoPlanError",
     "Problem",
+    "Progress",
     "RepairSchedule",
     "ReplanResult",
     "Scenario",
+    "SolveOptions",
     "Stop",
     "StorageError",
     "TravelMatrix",

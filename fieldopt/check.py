@@ -9,31 +9,16 @@ plans a dispatcher edited by hand. :func:`load_result` reads any saved plan by i
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from fieldopt.checks.violation import Violation
 
 if TYPE_CHECKING:
     from fieldopt.scenario import Scenario
 
 
-@dataclass(frozen=True)
-class Violation:
-    """One broken rule in a plan.
-
-    ``rule`` names the constraint family (``time_window``, ``skill``, ``overlap``, ``shift``,
-    ``stock``...), ``subject`` the record at fault (a job, technician or part id), ``amount``
-    how far off it is in the rule's unit (seconds late, units short...), when that is a number.
-    """
-
-    rule: str
-    subject: str
-    message: str
-    amount: float | None = None
-
-    def __str__(self) -> str:
-        return f"{self.rule}: {self.subject}: {self.message}"
-
+__all__ = ["Checker", "Violation", "check", "checkers", "load_result"]
 
 Checker = Callable[[Any, "Scenario"], list[Violation]]
 

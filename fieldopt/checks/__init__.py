@@ -1,1 +1,1 @@
-"""Independent checkers, one module per model, registered on ``fieldopt.check.check``."""
+"""Independent checkers, one module per model; ``fieldopt.check.checkers`` is their table."""

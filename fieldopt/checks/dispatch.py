@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from fieldopt.check import Violation
+from fieldopt.checks.violation import Violation
 from fieldopt.dispatch.kpis import compute_kpis
 from fieldopt.dispatch.plan import STOP_KINDS, DispatchPlan, Stop
 from fieldopt.scenario import Scenario

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from fieldopt.check import Violation
+from fieldopt.checks.violation import Violation
 from fieldopt.inventory.results import RebalancePlan, StockingPlan
 from fieldopt.scenario import Scenario
 

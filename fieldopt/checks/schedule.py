@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from fieldopt.check import Violation
+from fieldopt.checks.violation import Violation
 from fieldopt.scenario import Scenario
 from fieldopt.schedule.kpis import schedule_kpis
 from fieldopt.schedule.result import RepairSchedule
