@@ -16,6 +16,8 @@ import pandas as pd
 from fieldopt.domain.tables import SCENARIO_TABLES, TableSpec, table_spec
 from fieldopt.errors import Problem
 from fieldopt.io.parse import RowIds
+from fieldopt.reasons import ReasonCode
+from fieldopt.view import Requirement, holds, qualified_team_exists
 
 Frames = Mapping[str, pd.DataFrame]
 
@@ -74,6 +76,7 @@ def validate_tables(tables: Frames, *, csv_lines: bool = False) -> list[Problem]
     _check_stock_levels(c)
     _check_team_sizes(c)
     _check_qualified(c)
+    _check_qualified_together(c)
     _check_cycles(c, "job_predecessors", "job_id", "predecessor_id", "predecessor")
     _check_cycles(c, "locations", "id", "parent_id", "parent")
     return c.problems
@@ -250,6 +253,50 @@ def _check_team_sizes(c: _Collector) -> None:
     )
 
 
+UNQUALIFIED = ReasonCode.NO_QUALIFIED_TECHNICIAN.value
+
+
+def _check_qualified_together(c: _Collector) -> None:
+    """Warn about jobs whose skills are each held but by no one team together (one
+    technician alone must hold every skill): :func:`fieldopt.view.qualified_team_exists`."""
+    needs, jobs = c.tables["job_skills"], c.tables["jobs"]
+    levels: dict[str, dict[str, int]] = {}
+    for t, skill, level in zip(
+        *(c.tables["technician_skills"][k] for k in ("technician_id", "skill", "level")),
+        strict=True,
+    ):
+        if isinstance(skill, str) and not pd.isna(level):
+            levels.setdefault(str(t), {})[skill] = int(level)
+    size = dict(zip(jobs["id"], jobs["technicians_needed"], strict=True))
+    reqs: dict[str, list[Requirement]] = {}
+    for job, skill, lvl, k in zip(
+        *(needs[x] for x in ("job_id", "skill", "min_level", "technicians")), strict=True
+    ):
+        if pd.isna(lvl) or pd.isna(k) or not isinstance(skill, str):
+            return  # bad cells are reported by the column checks
+        reqs.setdefault(str(job), []).append(Requirement(skill, int(lvl), int(k)))
+    people = list(levels.values())
+    lacking = {
+        j
+        for j, r in reqs.items()
+        if len(r) > 1
+        and not pd.isna(size.get(j))
+        and all(sum(holds(p, x) for p in people) >= x.technicians for x in r)
+        and not qualified_team_exists(people, r, int(size[j]))
+    }
+    c.add(
+        "jobs",
+        _rows(jobs["id"].isin(lacking)),
+        "technicians_needed",
+        UNQUALIFIED,
+        lambda i: (
+            f"no team of {jobs['technicians_needed'].iloc[i]} technician(s) holds the job's "
+            f"skills together; the job will stay unassigned"
+        ),
+        severity="warning",
+    )
+
+
 def _check_qualified(c: _Collector) -> None:
     """Warn about work nobody can do: it will stay unassigned with this reason."""
     held = c.tables["technician_skills"]
@@ -265,7 +312,7 @@ def _check_qualified(c: _Collector) -> None:
         "job_skills",
         _rows(nobody),
         "min_level",
-        "unqualified",
+        UNQUALIFIED,
         lambda i: (
             f"no technician holds skill {needs['skill'].iloc[i]!r} at level "
             f">= {needs['min_level'].iloc[i]}"
@@ -284,7 +331,7 @@ def _check_qualified(c: _Collector) -> None:
         "job_skills",
         _rows(short),
         "technicians",
-        "unqualified",
+        UNQUALIFIED,
         lambda i: (
             f"needs {needs['technicians'].iloc[i]} technicians with skill "
             f"{needs['skill'].iloc[i]!r} >= {needs['min_level'].iloc[i]} at once but only "
@@ -299,7 +346,7 @@ def _check_qualified(c: _Collector) -> None:
         "jobs",
         _rows(crowd),
         "technicians_needed",
-        "unqualified",
+        UNQUALIFIED,
         lambda i: (
             f"needs {jobs['technicians_needed'].iloc[i]} technicians at once but the "
             f"scenario has {n_techs}; the job will stay unassigned"
