@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Sequence, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -52,6 +52,27 @@ def _time(day: dt.date, text: str | dt.datetime, what: str) -> dt.datetime:
         raise InputError(f"{what}: expected HH:MM or YYYY-MM-DD HH:MM, got {text!r}") from exc
 
 
+@dataclass
+class _Events:
+    """The events of a re-plan, parsed and checked."""
+
+    late: dict[str, int] = field(default_factory=dict)
+    cancelled: set[str] = field(default_factory=set)
+    gone: dict[str, dt.datetime] = field(default_factory=dict)
+    new_jobs: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class _Now:
+    """The state at ``now``: work done or started (fixed), where each technician resumes, the
+    jobs' new statuses and who already had lunch."""
+
+    fixed: list[Stop] = field(default_factory=list)
+    starts: dict[str, Start] = field(default_factory=dict)
+    status: dict[str, str] = field(default_factory=dict)
+    lunch_taken: set[str] = field(default_factory=set)
+
+
 def replan(
     plan: DispatchPlan,
     now: str | dt.datetime,
@@ -68,12 +89,27 @@ def replan(
         if not plan.scenario_source:
             raise InputError("plan: scenario_source is empty; pass the scenario")
         scenario = read_scenario(plan.scenario_source)
-    day = plan.day
-    t_now = _time(day, now, "now")
-    late: dict[str, int] = {}
-    cancelled: set[str] = set()
-    gone: dict[str, dt.datetime] = {}
-    new_jobs: list[dict[str, Any]] = []
+    t_now = _time(plan.day, now, "now")
+    evs = _parse_events(plan.day, events)
+    state = _state_at(plan, scenario, t_now, evs.late)
+    for tech in evs.gone:
+        if tech in state.starts and evs.gone[tech] <= state.starts[tech].at:
+            del state.starts[tech]
+    new_scenario = _apply_events(scenario, plan.day, evs, state)
+    new_plan = plan_routes(
+        new_scenario,
+        plan.day,
+        options=options or DEFAULT_REPLAN_OPTIONS,
+        starts=state.starts,
+        warm_start=plan,
+        fixed_stops=state.fixed,
+        solution_limit=solution_limit,
+    )
+    return ReplanResult(new_plan, new_scenario, plan_diff(plan, new_plan, evs.cancelled))
+
+
+def _parse_events(day: dt.date, events: Sequence[dict[str, Any]]) -> _Events:
+    out = _Events()
     for n, ev in enumerate(events):
         kind = ev.get("type")
         where = f"events[{n}]"
@@ -83,22 +119,24 @@ def replan(
             )
         try:
             if kind == "cancel":
-                cancelled.add(str(ev["job_id"]))
+                out.cancelled.add(str(ev["job_id"]))
             elif kind == "late":
-                late[str(ev["job_id"])] = int(ev["minutes"])
+                out.late[str(ev["job_id"])] = int(ev["minutes"])
             elif kind == "technician_unavailable":
-                gone[str(ev["technician_id"])] = _time(day, ev["from"], f"{where}: from")
+                out.gone[str(ev["technician_id"])] = _time(day, ev["from"], f"{where}: from")
             else:
-                new_jobs.append(ev)
+                out.new_jobs.append(ev)
                 ev["job"]["id"]
         except KeyError as exc:
             raise InputError(f"{where}: missing field {exc}") from exc
+    return out
 
-    # Work that started before now is a fact; running-late jobs push their technician's day.
-    fixed: list[Stop] = []
-    starts: dict[str, Start] = {}
-    status: dict[str, str] = {}
-    lunch_taken: set[str] = set()
+
+def _state_at(
+    plan: DispatchPlan, scenario: Scenario, t_now: dt.datetime, late: dict[str, int]
+) -> _Now:
+    """Work that started before now is a fact; running-late jobs push their technician's day."""
+    st = _Now()
     for tech, stops in plan.routes().items():
         last: Stop | None = None
         for s in stops:
@@ -107,55 +145,46 @@ def replan(
             if s.kind == "start" and any(
                 x.kind != "start" and x.start < t_now for x in stops if x.kind != "end"
             ):
-                fixed.append(dataclasses.replace(s, fixed=True))
+                st.fixed.append(dataclasses.replace(s, fixed=True))
                 continue
             if s.kind == "start":
                 continue
             end = s.end
             if s.job_id in late:
                 end = end + dt.timedelta(minutes=late[s.job_id])
-            fixed.append(dataclasses.replace(s, end=end, fixed=True))
+            st.fixed.append(dataclasses.replace(s, end=end, fixed=True))
             if s.kind == "break":
-                lunch_taken.add(tech)
+                st.lunch_taken.add(tech)
             if s.job_id:
-                status[s.job_id] = "done" if end <= t_now else "in_progress"
+                st.status[s.job_id] = "done" if end <= t_now else "in_progress"
             last = dataclasses.replace(s, end=end)
         if last is not None:
-            starts[tech] = Start(last.location_id, max(t_now, last.end))
+            st.starts[tech] = Start(last.location_id, max(t_now, last.end))
         else:
-            home = plan_home(scenario, tech)
-            starts[tech] = Start(home, t_now)
-    unknown_late = sorted(set(late) - {j for j, st in status.items() if st == "in_progress"})
-    unknown_late = [j for j in unknown_late if not any(s.job_id == j and s.fixed for s in fixed)]
+            st.starts[tech] = Start(plan_home(scenario, tech), t_now)
+    running = {j for j, v in st.status.items() if v == "in_progress"}
+    unknown_late = sorted(set(late) - running)
+    unknown_late = [j for j in unknown_late if not any(s.job_id == j and s.fixed for s in st.fixed)]
     if unknown_late:
         raise InputError(
             f"events: late: job(s) {', '.join(unknown_late)} not in progress at {t_now:%H:%M}"
         )
-    for tech in gone:
-        if tech in starts and gone[tech] <= starts[tech].at:
-            del starts[tech]
+    return st
 
+
+def _apply_events(scenario: Scenario, day: dt.date, evs: _Events, st: _Now) -> Scenario:
+    """The scenario with the day's facts and events: statuses, new jobs, shorter shifts."""
     frames = scenario.to_frames()
     jobs = frames["jobs"]
-    for job_id, st in status.items():
-        jobs.loc[jobs["id"] == job_id, "status"] = st
-    for job_id in cancelled:
+    for job_id, status in st.status.items():
+        jobs.loc[jobs["id"] == job_id, "status"] = status
+    for job_id in evs.cancelled:
         if not (jobs["id"] == job_id).any():
             raise InputError(f"events: cancel: unknown job {job_id!r}")
         jobs.loc[jobs["id"] == job_id, "status"] = "cancelled"
-    extra = [ev["job"] for ev in new_jobs]
-    if extra:
-        frames["jobs"] = pd.concat([jobs, pd.DataFrame(extra)], ignore_index=True)
-        for table, key in (
-            ("job_skills", "skills"),
-            ("job_windows", "windows"),
-            ("job_parts", "parts"),
-        ):
-            rows = [dict(r, job_id=ev["job"]["id"]) for ev in new_jobs for r in ev.get(key, [])]
-            if rows:
-                frames[table] = pd.concat([frames[table], pd.DataFrame(rows)], ignore_index=True)
+    _add_new_jobs(frames, evs.new_jobs)
     shifts = frames["shifts"]
-    for tech, when in gone.items():
+    for tech, when in evs.gone.items():
         on_day = (shifts["technician_id"] == tech) & (shifts["start"].dt.date == day)
         shifts.loc[on_day & (shifts["start"] >= when), "start"] = pd.NaT
         shifts.loc[on_day, "end"] = shifts.loc[on_day, "end"].where(
@@ -163,23 +192,25 @@ def replan(
         )
     frames["shifts"] = shifts[shifts["start"].notna()]
     techs = frames["technicians"]
-    for tech in lunch_taken:
+    for tech in st.lunch_taken:
         techs.loc[techs["id"] == tech, "lunch_duration_min"] = 0
     new_scenario = scenario_from_frames(frames, name=scenario.name)
-    new_scenario = dataclasses.replace(
-        new_scenario, source=scenario.source, base_dir=scenario.base_dir
-    )
-    # technicians already home for good (past their shift) keep only their fixed work
-    new_plan = plan_routes(
-        new_scenario,
-        day,
-        options=options or DEFAULT_REPLAN_OPTIONS,
-        starts=starts,
-        warm_start=plan,
-        fixed_stops=fixed,
-        solution_limit=solution_limit,
-    )
-    return ReplanResult(new_plan, new_scenario, plan_diff(plan, new_plan, cancelled))
+    return dataclasses.replace(new_scenario, source=scenario.source, base_dir=scenario.base_dir)
+
+
+def _add_new_jobs(frames: dict[str, pd.DataFrame], new_jobs: list[dict[str, Any]]) -> None:
+    if not new_jobs:
+        return
+    extra = pd.DataFrame([ev["job"] for ev in new_jobs])
+    frames["jobs"] = pd.concat([frames["jobs"], extra], ignore_index=True)
+    for table, key in (
+        ("job_skills", "skills"),
+        ("job_windows", "windows"),
+        ("job_parts", "parts"),
+    ):
+        rows = [dict(r, job_id=ev["job"]["id"]) for ev in new_jobs for r in ev.get(key, [])]
+        if rows:
+            frames[table] = pd.concat([frames[table], pd.DataFrame(rows)], ignore_index=True)
 
 
 def plan_home(scenario: Scenario, tech: str) -> str:

@@ -136,6 +136,73 @@ def _job_windows(ctx: DayContext, job: Record, windows: Windows) -> tuple[tuple[
     return tuple(_merge(ws))
 
 
+@dataclass
+class _Arrays:
+    """The per-node (and per technician × node) arrays of the routing data, as filled."""
+
+    service: np.ndarray
+    allowed: np.ndarray
+    windows: list[tuple[tuple[int, int], ...]]
+    penalty: np.ndarray
+    sla: np.ndarray
+    sla_cost: np.ndarray
+    fixed: np.ndarray
+    supply: np.ndarray
+    needed: np.ndarray
+
+    @classmethod
+    def empty(cls, n: int, n_t: int, n_depots: int) -> _Arrays:
+        return cls(
+            service=np.zeros((n_t, n), dtype=np.int64),
+            allowed=np.zeros((n_t, n), dtype=bool),
+            windows=[()] * n,
+            penalty=np.full(n, NO_VALUE, dtype=np.int64),
+            sla=np.full(n, NO_VALUE, dtype=np.int64),
+            sla_cost=np.zeros(n, dtype=np.int64),
+            fixed=np.full(n, NO_VALUE, dtype=np.int64),
+            supply=np.zeros((n, n_depots), dtype=bool),
+            needed=np.zeros((n_t, n), dtype=bool),
+        )
+
+
+def _job_arrays(
+    ctx: DayContext,
+    a: _Arrays,
+    jid: str,
+    slots: Slots,
+    members: tuple[int, ...],
+    windows: Windows,
+) -> None:
+    """A job's nodes: penalty by priority (or pin), windows, pinned start, SLA, who may serve
+    each member's place and how long they take, and where its parts may come from."""
+    view = ctx.view
+    j = view.jobs[jid]
+    prio = int(j["priority"])
+    pinned = (has_value(j["pin_technician_id"]) and bool(j["pin_technician_id"])) or has_value(
+        j["pin_start"]
+    )
+    nominal = view.service_s(jid, None)
+    for c, i in enumerate(members):
+        a.penalty[i] = (PIN_PENALTY if pinned else DROP_PENALTY[prio]) // len(members)
+        a.windows[i] = _job_windows(ctx, j, windows)
+        if has_value(j["pin_start"]):
+            a.fixed[i] = ctx.sec(j["pin_start"])
+        if has_value(j["sla_deadline"]):
+            a.sla[i] = ctx.sec(j["sla_deadline"]) - nominal
+            a.sla_cost[i] = SLA_COST[prio]
+        for k in slots[c]:
+            a.allowed[k, i] = True
+            alone = len(members) == 1
+            a.service[k, i] = view.service_s(jid, ctx.technicians[k]) if alone else nominal
+    need = view.job_parts.get(jid, {})
+    if need:
+        vans = ctx.vans
+        for d_no, d in enumerate(view.depots):
+            a.supply[members[0], d_no] = covers(view.stock.get(d, {}), need)
+        for k in slots[0]:
+            a.needed[k, members[0]] = not covers(vans[k], need)
+
+
 def _routing_data(
     ctx: DayContext,
     nodes: _Nodes,
@@ -149,43 +216,13 @@ def _routing_data(
     view = ctx.view
     n, n_t, depots = len(nodes.names), len(ctx.technicians), view.depots
     li = np.array([ctx.loc_index[x] for x in nodes.location], dtype=np.int64)
-    service = np.zeros((n_t, n), dtype=np.int64)
-    allowed = np.zeros((n_t, n), dtype=bool)
-    wins: list[tuple[tuple[int, int], ...]] = [()] * n
-    penalty = np.full(n, NO_VALUE, dtype=np.int64)
-    sla = np.full(n, NO_VALUE, dtype=np.int64)
-    sla_cost = np.zeros(n, dtype=np.int64)
-    fixed = np.full(n, NO_VALUE, dtype=np.int64)
-    supply = np.zeros((n, len(depots)), dtype=bool)
-    needed = np.zeros((n_t, n), dtype=bool)
+    a = _Arrays.empty(n, n_t, len(depots))
     for k, (s, e) in enumerate(terminals):
-        allowed[k, s] = allowed[k, e] = True
-    vans = ctx.vans
+        a.allowed[k, s] = a.allowed[k, e] = True
     for jid, slots in eligible.items():
-        j, members = view.jobs[jid], job_nodes[jid]
-        prio = int(j["priority"])
-        pinned = (has_value(j["pin_technician_id"]) and bool(j["pin_technician_id"])) or has_value(
-            j["pin_start"]
-        )
-        nominal = view.service_s(jid, None)
-        for c, i in enumerate(members):
-            penalty[i] = (PIN_PENALTY if pinned else DROP_PENALTY[prio]) // len(members)
-            wins[i] = _job_windows(ctx, j, windows)
-            if has_value(j["pin_start"]):
-                fixed[i] = ctx.sec(j["pin_start"])
-            if has_value(j["sla_deadline"]):
-                sla[i] = ctx.sec(j["sla_deadline"]) - nominal
-                sla_cost[i] = SLA_COST[prio]
-            for k in slots[c]:
-                allowed[k, i] = True
-                alone = len(members) == 1
-                service[k, i] = view.service_s(jid, ctx.technicians[k]) if alone else nominal
-        need = view.job_parts.get(jid, {})
-        if need:
-            for d_no, d in enumerate(depots):
-                supply[members[0], d_no] = covers(view.stock.get(d, {}), need)
-            for k in slots[0]:
-                needed[k, members[0]] = not covers(vans[k], need)
+        _job_arrays(ctx, a, jid, slots, job_nodes[jid], windows)
+    service, allowed, wins, penalty = a.service, a.allowed, a.windows, a.penalty
+    sla, sla_cost, fixed, supply, needed = a.sla, a.sla_cost, a.fixed, a.supply, a.needed
     pickup_depot = np.full(n, NO_VALUE, dtype=np.int64)
     for (k, d), i in pick_nodes.items():
         allowed[k, i] = True

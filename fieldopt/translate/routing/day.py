@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -40,8 +41,9 @@ class DayContext:
     def travel_s(self, a: str, b: str) -> int:
         return int(self.duration[self.loc_index[a], self.loc_index[b]])
 
-    @property
+    @functools.cached_property
     def vans(self) -> tuple[dict[str, int], ...]:
+        """What each technician's van holds (read-only)."""
         return tuple(self.view.van_stock(t) for t in self.technicians)
 
 
