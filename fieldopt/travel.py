@@ -473,97 +473,15 @@ class MatrixTravel:
             are not finite numbers, negative values, duplicate pairs, pairs not given.
         """
         name = os.fspath(path)
-        try:
-            # header=None: the header is read as row 0, so a data row with extra fields is a
-            # ParserError (pandas would otherwise take an extra first column as the index).
-            raw_df = pd.read_csv(
-                name,
-                header=None,
-                dtype=str,
-                keep_default_na=False,
-                skip_blank_lines=False,
-                skipinitialspace=True,
-            )
-        except pd.errors.EmptyDataError:
-            raise ValueError(f"{name}: file is empty") from None
-        except pd.errors.ParserError as exc:
-            raise ValueError(f"{name}: not a valid CSV file ({str(exc).strip()})") from None
-        header = [str(c).strip() for c in raw_df.iloc[0].fillna("")]
-        df = raw_df.iloc[1:].reset_index(drop=True)
-        df.columns = pd.Index(header)
-        unknown = [c for c in header if c not in _CSV_REQUIRED + _CSV_OPTIONAL]
-        missing = [c for c in _CSV_REQUIRED if c not in header]
-        if unknown or missing:
-            raise ValueError(
-                f"{name} line 1: expected columns from_id,to_id,duration_s[,distance_m]; "
-                + (f"missing {_listing(missing)}" if missing else "")
-                + ("; " if unknown and missing else "")
-                + (f"unknown {_listing(unknown)}" if unknown else "")
-            )
-        if len(set(header)) != len(header):
-            raise ValueError(f"{name} line 1: duplicate column names")
-        # Row k of the frame is physical line k + 2 (header is line 1; no blank-line skipping).
-        df = df.fillna("")
-        lines = np.arange(len(df)) + 2
-        keep = (df != "").any(axis=1).to_numpy()
-        df, lines = df[keep], lines[keep]
-        if df.empty:
-            raise ValueError(f"{name}: no data rows")
-
-        # Ids: factorise the interleaved (from, to) column, strip the few unique values, and
-        # factorise again so that "a" and "a " are one id; order is that of first appearance.
-        pairs = np.column_stack(
-            [df["from_id"].to_numpy(dtype=object), df["to_id"].to_numpy(dtype=object)]
-        ).ravel()
-        raw_codes, raw_uniques = pd.factorize(pairs)
-        stripped = np.array([str(u).strip() for u in raw_uniques], dtype=object)
-        strip_codes, unique_ids = pd.factorize(stripped)
-        codes = strip_codes[raw_codes]
-        if "" in set(unique_ids.tolist()):
-            empty = codes == unique_ids.tolist().index("")
-            k = int(empty.argmax())
-            col = ("from_id", "to_id")[k % 2]
-            raise ValueError(f"{name} line {lines[k // 2]}, field {col}: empty id")
-        ids = tuple(str(x) for x in unique_ids)
-        r, c = codes[0::2], codes[1::2]
-
-        values: dict[str, FloatArray] = {}
-        for col in ("duration_s", "distance_m"):
-            if col not in df.columns:
-                continue
-            raw = df[col]
-            num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64)
-            bad = ~np.isfinite(num)
-            if bad.any():
-                k = int(bad.argmax())
-                problem = "is empty" if raw.iloc[k] == "" else "is not a finite number"
-                raise ValueError(f"{name} line {lines[k]}, field {col}: {raw.iloc[k]!r} {problem}")
-            for test, what in ((num < 0, "is negative"), (num >= _MAX_VALUE, "is too large")):
-                if test.any():
-                    k = int(test.argmax())
-                    raise ValueError(f"{name} line {lines[k]}, field {col}: {raw.iloc[k]} {what}")
-            values[col] = num
-
+        df, lines = _read_long_csv(name)
+        ids, r, c = _long_csv_ids(name, df, lines)
+        values = {
+            col: _long_csv_values(name, df[col], lines, col)
+            for col in ("duration_s", "distance_m")
+            if col in df.columns
+        }
+        _check_pairs(name, ids, r, c, lines)
         n = len(ids)
-        flat = r.astype(np.int64) * n + c
-        dup = pd.Series(flat).duplicated(keep="first").to_numpy()
-        if dup.any():
-            k = int(dup.argmax())
-            first = int((flat == flat[k]).argmax())
-            raise ValueError(
-                f"{name} line {lines[k]}: duplicate pair {ids[r[k]]} -> {ids[c[k]]} "
-                f"(first given on line {lines[first]})"
-            )
-
-        given = np.zeros((n, n), dtype=bool)
-        given[r, c] = True
-        np.fill_diagonal(given, True)
-        if not given.all():
-            mr, mc = np.nonzero(~given)
-            raise ValueError(
-                f"{name}: {mr.size} pair(s) not given (every ordered pair of distinct ids "
-                f"needs a row): {_pairs(ids, mr, mc)}"
-            )
         out = {}
         for col in ("duration_s", "distance_m"):
             mat = np.zeros((n, n), dtype=np.int64)
@@ -812,3 +730,105 @@ def provider_from_settings(settings: Mapping[str, str], base_dir: Path) -> Trave
     if provider == "matrix_npy":
         return MatrixTravel.from_npy(matrix_path, ids)
     return MatrixTravel.from_osrm(matrix_path, ids)
+
+
+def _read_long_csv(name: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """The data rows of a long-format matrix CSV (header checked) and their line numbers."""
+    try:
+        # header=None: the header is read as row 0, so a data row with extra fields is a
+        # ParserError (pandas would otherwise take an extra first column as the index).
+        raw_df = pd.read_csv(
+            name,
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            skipinitialspace=True,
+        )
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{name}: file is empty") from None
+    except pd.errors.ParserError as exc:
+        raise ValueError(f"{name}: not a valid CSV file ({str(exc).strip()})") from None
+    header = [str(c).strip() for c in raw_df.iloc[0].fillna("")]
+    df = raw_df.iloc[1:].reset_index(drop=True)
+    df.columns = pd.Index(header)
+    unknown = [c for c in header if c not in _CSV_REQUIRED + _CSV_OPTIONAL]
+    missing = [c for c in _CSV_REQUIRED if c not in header]
+    if unknown or missing:
+        raise ValueError(
+            f"{name} line 1: expected columns from_id,to_id,duration_s[,distance_m]; "
+            + (f"missing {_listing(missing)}" if missing else "")
+            + ("; " if unknown and missing else "")
+            + (f"unknown {_listing(unknown)}" if unknown else "")
+        )
+    if len(set(header)) != len(header):
+        raise ValueError(f"{name} line 1: duplicate column names")
+    # Row k of the frame is physical line k + 2 (header is line 1; no blank-line skipping).
+    df = df.fillna("")
+    lines = np.arange(len(df)) + 2
+    keep = (df != "").any(axis=1).to_numpy()
+    df, lines = df[keep], lines[keep]
+    if df.empty:
+        raise ValueError(f"{name}: no data rows")
+    return df, lines
+
+
+def _long_csv_ids(
+    name: str, df: pd.DataFrame, lines: np.ndarray
+) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """The ids in order of first appearance, and each row's (from, to) index."""
+    # Factorise the interleaved (from, to) column, strip the few unique values, and
+    # factorise again so that "a" and "a " are one id.
+    pairs = np.column_stack(
+        [df["from_id"].to_numpy(dtype=object), df["to_id"].to_numpy(dtype=object)]
+    ).ravel()
+    raw_codes, raw_uniques = pd.factorize(pairs)
+    stripped = np.array([str(u).strip() for u in raw_uniques], dtype=object)
+    strip_codes, unique_ids = pd.factorize(stripped)
+    codes = strip_codes[raw_codes]
+    if "" in set(unique_ids.tolist()):
+        empty = codes == unique_ids.tolist().index("")
+        k = int(empty.argmax())
+        col = ("from_id", "to_id")[k % 2]
+        raise ValueError(f"{name} line {lines[k // 2]}, field {col}: empty id")
+    return tuple(str(x) for x in unique_ids), codes[0::2], codes[1::2]
+
+
+def _long_csv_values(name: str, raw: pd.Series, lines: np.ndarray, col: str) -> FloatArray:
+    """A value column as finite, non-negative floats below the overflow bound."""
+    num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(num)
+    if bad.any():
+        k = int(bad.argmax())
+        problem = "is empty" if raw.iloc[k] == "" else "is not a finite number"
+        raise ValueError(f"{name} line {lines[k]}, field {col}: {raw.iloc[k]!r} {problem}")
+    for test, what in ((num < 0, "is negative"), (num >= _MAX_VALUE, "is too large")):
+        if test.any():
+            k = int(test.argmax())
+            raise ValueError(f"{name} line {lines[k]}, field {col}: {raw.iloc[k]} {what}")
+    return num
+
+
+def _check_pairs(
+    name: str, ids: tuple[str, ...], r: np.ndarray, c: np.ndarray, lines: np.ndarray
+) -> None:
+    """Each ordered pair of distinct ids given exactly once."""
+    n = len(ids)
+    flat = r.astype(np.int64) * n + c
+    dup = pd.Series(flat).duplicated(keep="first").to_numpy()
+    if dup.any():
+        k = int(dup.argmax())
+        first = int((flat == flat[k]).argmax())
+        raise ValueError(
+            f"{name} line {lines[k]}: duplicate pair {ids[r[k]]} -> {ids[c[k]]} "
+            f"(first given on line {lines[first]})"
+        )
+    given = np.zeros((n, n), dtype=bool)
+    given[r, c] = True
+    np.fill_diagonal(given, True)
+    if not given.all():
+        mr, mc = np.nonzero(~given)
+        raise ValueError(
+            f"{name}: {mr.size} pair(s) not given (every ordered pair of distinct ids "
+            f"needs a row): {_pairs(ids, mr, mc)}"
+        )
