@@ -1,7 +1,8 @@
 """Subcommands of each model, registered on the ``fieldopt`` app by ``fieldopt.cli``.
 
-Each module exposes ``register(app, bench)``: it adds its commands to the main app and its
-benchmarks to ``fieldopt bench``, and ``DEMO_STEPS``: the steps it adds to ``fieldopt demo``.
+Each module exposes ``register(app)``: it adds its commands to the main app, and
+``DEMO_STEPS``: the steps it adds to ``fieldopt demo``. The benchmarks (``fieldopt bench``)
+live in the ``benchmarks`` package of a checkout (``fieldopt.cli`` adds them).
 """
 
 import importlib.util
