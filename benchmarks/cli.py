@@ -11,7 +11,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -39,6 +40,19 @@ _EXTRA = {"pyvrp": "pyvrp", "vroom": "vroom"}
 _ALIASES = {"ortools": "day"}
 
 JsonOpt = Annotated[Path | None, typer.Option("--json", help="Write results here.")]
+
+
+@contextmanager
+def _input_files() -> Iterator[None]:
+    """Missing, unreadable or malformed benchmark files are bad input (exit 2), not a trace."""
+    from benchmarks.loaders.errors import BenchmarkFormatError
+
+    try:
+        yield
+    except BenchmarkFormatError as exc:
+        raise InputError(str(exc)) from exc
+    except OSError as exc:
+        raise InputError(f"{exc.filename or ''}: {exc.strerror or exc}") from exc
 
 
 def _engine(name: str, allowed: tuple[str, ...], option: str) -> str:
@@ -90,6 +104,7 @@ def _finish(rows: list[dict[str, Any]], json_out: Path | None, label: str = "") 
 
 # ------------------------------------------------------------------------------- dispatch
 @app.command("vrptw")
+@_input_files()
 def bench_vrptw(
     files: Annotated[list[Path], typer.Argument(help="Solomon / Gehring–Homberger files.")],
     time_limit: float = 5.0,
@@ -157,6 +172,7 @@ def bench_vrptw(
 
 
 @app.command("trsp")
+@_input_files()
 def bench_trsp(
     files: Annotated[list[Path], typer.Argument(help="Pillac TRSP files.")],
     time_limit: float = 60.0,
@@ -270,6 +286,7 @@ def _resume(
 
 
 @app.command("mspsp")
+@_input_files()
 def bench_mspsp(
     files: Annotated[list[Path], typer.Argument(help=".dzn files or folders (recursive).")],
     time_limit: Annotated[float, typer.Option(min=0.1)] = 60.0,
@@ -339,6 +356,7 @@ def _search(name: str) -> Search:
 
 
 @app.command("mspsp-table")
+@_input_files()
 def bench_mspsp_table(
     files: Annotated[list[Path], typer.Argument(help="JSON files written by bench mspsp.")],
     bks: Annotated[Path, typer.Option(help="Published best values.")] = DEFAULT_MSPSP_BKS,
@@ -352,6 +370,7 @@ def bench_mspsp_table(
 
 
 @app.command("imopse")
+@_input_files()
 def bench_imopse(
     files: Annotated[list[Path], typer.Argument(help=".def files or folders (recursive).")],
     time_limit: Annotated[float, typer.Option(min=0.1)] = 60.0,

@@ -113,3 +113,19 @@ def test_trsp_refuses_pyvrp() -> None:
     run = fieldopt_bench("trsp", TRSP, "--time-limit", "1", "--engine", "pyvrp")
     assert run.returncode == EXIT_BAD_INPUT
     assert "unknown engine 'pyvrp'" in run.stderr
+
+
+def test_missing_or_malformed_files_are_bad_input(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.txt"
+    junk.write_text("not a benchmark\n", encoding="utf-8")
+    cases = [
+        (["vrptw", str(tmp_path / "none.txt")], "none.txt: No such file"),
+        (["vrptw", C101, "--bks", str(tmp_path / "no-bks.csv")], "no-bks.csv: No such file"),
+        (["vrptw", str(junk)], "junk.txt"),
+        (["trsp", str(junk)], "junk.txt"),
+        (["mspsp", str(tmp_path / "none.dzn")], "none.dzn: No such file"),
+    ]
+    for args, message in cases:
+        run = fieldopt_bench(*args, "--time-limit", "1")
+        assert run.returncode == EXIT_BAD_INPUT, (args, run.stderr)
+        assert message in run.stderr and "Traceback" not in run.stderr, run.stderr
