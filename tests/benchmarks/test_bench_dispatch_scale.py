@@ -19,6 +19,7 @@ def test_scale_bench_rows_per_size_and_seed_with_checked_plans(tmp_path: Path) -
     rows = json.loads(out.read_text(encoding="utf-8"))
     assert [(r["jobs"], r["seed"]) for r in rows] == [(20, 0), (20, 1), (30, 0), (30, 1)]
     for r in rows:
+        assert r["engine"] == "day"
         assert r["violations"] == 0
         assert 0 < r["served"] <= r["jobs_today"]
         assert r["first_solution"] == "CONSTRUCTION"

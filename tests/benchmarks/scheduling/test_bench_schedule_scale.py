@@ -25,6 +25,7 @@ def test_schedule_scale_bench_writes_checked_runs_and_medians(tmp_path: Path) ->
     runs = data["runs"]
     assert [r["seed"] for r in runs] == [0, 1]
     for r in runs:
+        assert r["engine"] == "cpsat"
         assert r["violations"] == 0
         assert r["scheduled"] > 0
         assert r["first_feasible_s"] is not None and r["first_feasible_s"] <= r["total_s"]
