@@ -8,15 +8,15 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,pg,dask]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,pg,dask,forecast,bench]'
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/fieldopt demo --scenario data/sample --db sqlite:///out/demo.db --out out
 
 lint: $(STAMP)
-	$(BIN)/ruff check fieldopt solvers tests
-	$(BIN)/ruff format --check fieldopt solvers tests
+	$(BIN)/ruff check fieldopt solvers benchmarks tests
+	$(BIN)/ruff format --check fieldopt solvers benchmarks tests
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

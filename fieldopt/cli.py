@@ -21,10 +21,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-bench_app = typer.Typer(
-    help="Benchmarks against best-known solutions and other solvers (writes JSON).",
-    no_args_is_help=True,
-)
 console = Console()
 err_console = Console(stderr=True)
 
@@ -222,12 +218,39 @@ def _register_models() -> None:
     from fieldopt.commands import MODEL_MODULES
 
     for name in MODEL_MODULES:
-        importlib.import_module(name).register(app, bench_app)
-    if bench_app.registered_commands or bench_app.registered_groups:
-        app.add_typer(bench_app, name="bench")
+        importlib.import_module(name).register(app)
+
+
+BENCH_MISSING = (
+    "fieldopt bench needs the benchmarks package of a fieldopt checkout: install from the "
+    "checkout with pip install -e '.[bench]'"
+)
+
+
+def _register_bench() -> None:
+    """``fieldopt bench``: the ``benchmarks`` package's commands when it is importable (a
+    checkout), else a command that says how to get them and exits 2."""
+    try:
+        from benchmarks.cli import app as bench_app
+    except ImportError as exc:
+        reason = "" if exc.name in ("benchmarks", "benchmarks.cli") else f" ({exc})"
+
+        @app.command(
+            "bench",
+            add_help_option=False,
+            context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+        )
+        def bench_missing() -> None:
+            """Benchmarks: need a checkout installed with the bench extra."""
+            err_console.print(f"[red]{escape(BENCH_MISSING)}[/]{escape(reason)}")
+            raise typer.Exit(EXIT_BAD_INPUT)
+
+        return
+    app.add_typer(bench_app, name="bench")
 
 
 _register_models()
+_register_bench()
 
 
 def main() -> None:
@@ -240,10 +263,10 @@ def main() -> None:
     except InputError as exc:
         if any(p.line is not None or p.row is not None for p in exc.problems):
             err_console.print(problems_table(exc.problems, limit=50))
-        err_console.print(f"[red]bad input:[/] {exc}")
+        err_console.print(f"[red]bad input:[/] {escape(str(exc))}")
         sys.exit(exc.exit_code)
     except FieldoptError as exc:
-        err_console.print(f"[red]error:[/] {exc}")
+        err_console.print(f"[red]error:[/] {escape(str(exc))}")
         sys.exit(exc.exit_code)
     except Exception:
         err_console.print_exception()

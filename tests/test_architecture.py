@@ -1,4 +1,5 @@
-"""The one-way architecture: ``solvers/`` speaks indices and arrays, never the domain."""
+"""The one-way architecture: ``solvers/`` speaks indices and arrays, never the domain; the
+benchmarks live in ``benchmarks/``, which nothing shipped imports (but ``fieldopt bench``)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ from pathlib import Path
 
 import pytest
 
-SOLVERS = Path(__file__).parents[1] / "solvers"
-FORBIDDEN = ("fieldopt", "sqlmodel", "pandas", "sqlalchemy")
+REPO = Path(__file__).parents[1]
+SOLVERS = REPO / "solvers"
+FORBIDDEN = ("fieldopt", "sqlmodel", "pandas", "sqlalchemy", "benchmarks")
+SHIPPED = ("fieldopt", "solvers")
+# ``fieldopt bench``: fieldopt/cli.py adds the benchmarks' commands when they are importable
+BENCH_REGISTRATION = {"fieldopt/cli.py": {"benchmarks.cli"}}
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -36,8 +41,34 @@ def test_solvers_do_not_import_the_domain() -> None:
 
 def test_the_checker_itself_catches_a_forbidden_import(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
-    bad.write_text("import numpy\nfrom pandas import DataFrame\nimport fieldopt.scenario\n")
-    assert {"pandas", "fieldopt.scenario"} <= imported_modules(bad)
+    bad.write_text(
+        "import numpy\nfrom pandas import DataFrame\nimport fieldopt.scenario\n"
+        "def f():\n    from benchmarks.routing import vrptw_data\n"
+    )
+    assert {"pandas", "fieldopt.scenario", "benchmarks.routing"} <= imported_modules(bad)
+
+
+def test_shipped_packages_do_not_import_the_benchmarks() -> None:
+    offenders = {}
+    for package in SHIPPED:
+        for path in sorted((REPO / package).rglob("*.py")):
+            name = str(path.relative_to(REPO))
+            found = {m for m in imported_modules(path) if m.split(".")[0] == "benchmarks"}
+            if found - BENCH_REGISTRATION.get(name, set()):
+                offenders[name] = sorted(found)
+    assert offenders == {}
+    # the one exception is there (else ``fieldopt bench`` would be gone)
+    assert "benchmarks.cli" in imported_modules(REPO / "fieldopt" / "cli.py")
+
+
+def test_no_benchmark_modules_in_the_shipped_packages() -> None:
+    named = [
+        str(path.relative_to(REPO))
+        for package in SHIPPED
+        for path in (REPO / package).rglob("*")
+        if "bench" in path.name.lower() and "__pycache__" not in path.parts
+    ]
+    assert named == []
 
 
 @pytest.mark.parametrize("package", ["fieldopt", "solvers"])

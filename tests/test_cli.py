@@ -99,3 +99,28 @@ def test_demo_runs_on_a_scenario(tiny_dir: Path, tmp_path: Path) -> None:
     assert result.returncode == EXIT_OK, result.stderr
     assert "demo finished" in result.stdout
     assert "1 critical" in result.stdout
+
+
+def without(module: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``fieldopt ARGS`` in a process where ``module`` cannot be imported."""
+    code = (
+        f"import sys; sys.modules[{module!r}] = None; sys.argv = ['fieldopt', *sys.argv[1:]]; "
+        "from fieldopt.cli import main; main()"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+
+
+def test_bench_without_the_benchmarks_package_says_how_to_get_it() -> None:
+    for args in (["bench"], ["bench", "vrptw", "C101.txt", "--time-limit", "1"]):
+        run = without("benchmarks", *args)
+        assert run.returncode == EXIT_BAD_INPUT, run.stderr
+        assert "pip install -e '.[bench]'" in run.stderr
+        assert "Traceback" not in run.stderr
+    run = without("benchmarks", "--help")
+    assert run.returncode == EXIT_OK and "bench" in run.stdout and "validate" in run.stdout

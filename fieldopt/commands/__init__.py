@@ -1,8 +1,9 @@
 """Subcommands of each model, added to the ``fieldopt`` app by ``fieldopt.cli``.
 
-Each module in :data:`MODEL_MODULES` (the one table of command modules) exposes
-``register(app, bench)``: it adds its commands to the main app and its benchmarks to
-``fieldopt bench``, and ``DEMO_STEPS``: the steps it adds to ``fieldopt demo``.
+The one table of command modules, :data:`MODEL_MODULES`: each exposes ``register(app)``,
+which adds its commands to the main app, and ``DEMO_STEPS``: the steps it adds to
+``fieldopt demo``. The benchmarks (``fieldopt bench``) live in the ``benchmarks`` package of a
+checkout (``fieldopt.cli`` adds them).
 """
 
 MODEL_MODULES = (

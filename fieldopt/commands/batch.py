@@ -11,7 +11,6 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from fieldopt.commands.progress import counted_progress
 from fieldopt.demo import DemoContext
 
 DEMO_STEPS: list[Callable[[DemoContext], None]] = []
@@ -159,50 +158,5 @@ def report_command(
     console.print(f"wrote {batch_report(db, batch_id, out)}")
 
 
-def bench_batch_command(
-    runs: Annotated[int, typer.Option(min=1)] = 100,
-    jobs: Annotated[int, typer.Option(min=1, help="Jobs of the generated day.")] = 100,
-    time_limit: Annotated[float, typer.Option(help="Seconds per run.")] = 5.0,
-    workers: Annotated[int, typer.Option(min=1)] = 2,
-    executor: Annotated[list[str] | None, typer.Option(help="local and/or dask.")] = None,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Write results here.")] = None,
-) -> None:
-    """Runner overhead: RUNS dispatch runs on the local pool and on a Dask LocalCluster."""
-    from fieldopt.batch import BatchStatus
-    from fieldopt.batch.bench import bench_batch, write_json
-
-    names = tuple(executor or ["local", "dask"])
-    with counted_progress(console, TimeRemainingColumn()) as bar:
-        tasks = {name: bar.add_task(name, total=runs) for name in names}
-
-        def progress(name: str) -> Callable[[BatchStatus], None]:
-            return lambda s: bar.update(tasks[name], completed=s.done + s.failed)
-
-        results = bench_batch(runs, jobs, time_limit, workers, names, progress)
-    table = Table(
-        "executor",
-        "runs done",
-        "failed",
-        "wall s",
-        "solver s",
-        "overhead %",
-        "in-worker overhead %",
-    )
-    for r in results:
-        table.add_row(
-            r["executor"],
-            str(r["done"]),
-            str(r["failed"]),
-            f"{r['wall_s']:.1f}",
-            f"{r['solver_s']:.1f}",
-            f"{r['overhead_pct']:.2f}",
-            f"{r['in_worker_overhead_pct']:.2f}",
-        )
-    console.print(table)
-    if json_out is not None:
-        write_json(results, json_out)
-
-
-def register(app: typer.Typer, bench: typer.Typer) -> None:
+def register(app: typer.Typer) -> None:
     app.add_typer(batch_app, name="batch")
-    bench.command("batch")(bench_batch_command)

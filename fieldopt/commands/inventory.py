@@ -1,5 +1,4 @@
-"""``fieldopt inventory ...`` (forecast, frontier, optimise, rebalance, whatif) and
-``fieldopt bench inventory`` (reference cases, scale runs, carparts forecasting)."""
+"""``fieldopt inventory ...`` (forecast, frontier, optimise, rebalance, whatif)."""
 
 from __future__ import annotations
 
@@ -303,55 +302,9 @@ def whatif_cmd(
     _report(res, report)
 
 
-def bench_inventory(
-    cases: Annotated[list[Path] | None, typer.Argument(help="Reference case JSON files.")] = None,
-    out: JsonOpt = None,
-    scale: Annotated[
-        str | None, typer.Option(help="Synthetic run PARTSxSITES, e.g. 10000x50.")
-    ] = None,
-    carparts: Annotated[
-        Path | None, typer.Option(help="carparts_long.csv: forecast every complete series.")
-    ] = None,
-    runs: Annotated[int, typer.Option(min=1, help="Runs (seeds) for medians.")] = 3,
-    time_limit: TimeOpt = 60.0,
-) -> None:
-    """Answer every query of reference cases (computed next to expected); scale and forecasting
-    runs with medians over seeds."""
-    from fieldopt.inventory.bench import bench_carparts, bench_scale
-    from fieldopt.inventory.cases import comparison_rows, run_case
-    from solvers.inventory.lp import LpParams
-
-    results: dict[str, Any] = {}
-    for path in cases or []:
-        res = run_case(path, LpParams(time_limit_s=time_limit))
-        rows = comparison_rows(res)
-        table = Table("query", "quantity", "expected", "computed", "ok", title=f"{path.name}")
-        for q, what, exp, comp, ok in rows:
-            mark = "" if ok is None else ("[green]yes[/]" if ok else "[red]NO[/]")
-            table.add_row(q, what, "" if exp is None else f"{exp:.6f}", f"{comp:.6f}", mark)
-        console.print(table)
-        n_ok = sum(1 for r in rows if r[4])
-        n_exp = sum(1 for r in rows if r[4] is not None)
-        console.print(
-            f"{path.name}: {n_ok}/{n_exp} within tolerance {res.get('tolerance_abs')}, "
-            f"{res['computed_runtime_s']:.2f} s"
-        )
-        results[path.name] = res
-        if out is not None and len(cases or []) == 1:
-            _dump(out, res)
-    if scale:
-        parts, sites = (int(v) for v in scale.lower().split("x"))
-        results["scale"] = bench_scale(parts, sites, runs, time_limit, console)
-    if carparts:
-        results["carparts"] = bench_carparts(carparts, runs, console)
-    if out is not None and not (len(cases or []) == 1 and not scale and not carparts):
-        _dump(out, results)
-
-
-def register(app: typer.Typer, bench: typer.Typer) -> None:
-    """Add ``fieldopt inventory ...`` and ``fieldopt bench inventory``."""
+def register(app: typer.Typer) -> None:
+    """Add ``fieldopt inventory ...``."""
     app.add_typer(inventory_app, name="inventory")
-    bench.command("inventory")(bench_inventory)
 
 
 def demo_frontier(ctx: DemoContext) -> None:

@@ -1,9 +1,8 @@
-"""``fieldopt schedule`` (multi-day repair scheduling) and ``fieldopt bench mspsp``."""
+"""``fieldopt schedule`` (multi-day repair scheduling)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,12 +12,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from fieldopt.commands.progress import counted_progress
 from fieldopt.demo import DemoContext
 from fieldopt.errors import InputError, NoPlanError
-from solvers.scheduling.data import SEARCHES, Search
-
-DEFAULT_BKS = Path("data/benchmarks/mspsp/bks.csv")
 
 
 def _progress(console: Console, time_limit: float) -> tuple[Progress, Callable[..., None]]:
@@ -122,178 +117,8 @@ def _print_summary(console: Console, summary: dict[str, Any]) -> None:
     console.print(table)
 
 
-def bench_mspsp(
-    files: Annotated[list[Path], typer.Argument(help=".dzn files or folders (recursive).")],
-    time_limit: Annotated[float, typer.Option(min=0.1)] = 60.0,
-    workers: Annotated[int, typer.Option(min=1)] = 2,
-    seed: int = 0,
-    per_set: Annotated[
-        int | None,
-        typer.Option(help="Stratified subset: this many instances per set (default: all)."),
-    ] = None,
-    bks: Annotated[Path, typer.Option(help="Published best values.")] = DEFAULT_BKS,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Write results here.")] = None,
-    resume: Annotated[
-        bool,
-        typer.Option(help="Keep the instances already in --json; solve only the others."),
-    ] = False,
-    search: Annotated[
-        str,
-        typer.Option(help="CP-SAT branching: auto (fixed for small teams), fixed, default."),
-    ] = "auto",
-) -> None:
-    """MSPSP-InstLib, makespan: gap to the published best, proofs of optimality."""
-    from fieldopt.schedule.bench import (
-        ROW_KEYS,
-        expand,
-        markdown_table,
-        run_all,
-        stratified,
-        summarise,
-        write_rows,
-    )
-    from solvers.benchmarks.mspsp import read_mspsp_bks
-
-    console = Console()
-    best = read_mspsp_bks(bks) if bks.exists() else {}
-    paths = expand(files)
-    if per_set:
-        paths = stratified(paths, per_set, best)
-    if not paths:
-        raise InputError("bench mspsp: no .dzn instance given")
-    partial: list[dict[str, Any]] = []
-    if resume:
-        partial, paths = _resume(json_out, paths, ROW_KEYS, "mspsp", console)
-    with counted_progress(console) as progress:
-        task = progress.add_task("MSPSP", total=len(paths))
-
-        def on_done(row: dict[str, Any]) -> None:
-            progress.update(
-                task,
-                advance=1,
-                description=f"{row['instance']}: {row['makespan']} (bks {row['bks']})",
-            )
-            partial.append(row)
-            if json_out:
-                write_rows(json_out, partial)
-
-        run_all(paths, best, time_limit, workers, seed, on_done, _search(search))
-    typer.echo(markdown_table(summarise(partial, best)))
-
-
-def _resume(
-    json_out: Path | None, paths: list[Path], keys: tuple[str, ...], what: str, console: Console
-) -> tuple[list[dict[str, Any]], list[Path]]:
-    """The rows already in ``json_out`` and the instances still to solve."""
-    from fieldopt.schedule.bench import load_rows
-
-    if json_out is None:
-        raise InputError(f"bench {what}: --resume needs --json (the file to resume)")
-    if not json_out.exists():
-        return [], paths
-    rows = load_rows(json_out, keys)
-    done = {r["instance"] for r in rows}
-    console.print(f"resume: {len(done)} instances already in {json_out}")
-    return rows, [p for p in paths if p.stem not in done]
-
-
-def _search(name: str) -> Search:
-    if name not in SEARCHES:
-        raise InputError(f"--search: {name!r} is not one of {', '.join(SEARCHES)}")
-    return name
-
-
-def bench_mspsp_table(
-    files: Annotated[list[Path], typer.Argument(help="JSON files written by bench mspsp.")],
-    bks: Annotated[Path, typer.Option(help="Published best values.")] = DEFAULT_BKS,
-) -> None:
-    """The summary table (per set and overall) of saved ``bench mspsp`` results."""
-    from fieldopt.schedule.bench import markdown_table, merge_rows, summarise
-    from solvers.benchmarks.mspsp import read_mspsp_bks
-
-    best = read_mspsp_bks(bks) if bks.exists() else {}
-    typer.echo(markdown_table(summarise(merge_rows(files), best)))
-
-
-def bench_imopse(
-    files: Annotated[list[Path], typer.Argument(help=".def files or folders (recursive).")],
-    time_limit: Annotated[float, typer.Option(min=0.1)] = 60.0,
-    workers: Annotated[int, typer.Option(min=1)] = 2,
-    seed: int = 0,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Write results here.")] = None,
-    resume: Annotated[
-        bool,
-        typer.Option(help="Keep the instances already in --json; solve only the others."),
-    ] = False,
-) -> None:
-    """iMOPSE MS-RCPSP, makespan: a scale test, gap to CP-SAT's own bound."""
-    from fieldopt.schedule.bench import write_rows
-    from fieldopt.schedule.imopse_bench import (
-        ROW_KEYS,
-        expand,
-        markdown_table,
-        run_instance,
-        summarise,
-    )
-
-    console = Console()
-    paths = expand(files)
-    if not paths:
-        raise InputError("bench imopse: no .def instance given")
-    rows: list[dict[str, Any]] = []
-    if resume:
-        rows, paths = _resume(json_out, paths, ROW_KEYS, "imopse", console)
-    with counted_progress(console) as progress:
-        task = progress.add_task("iMOPSE", total=len(paths))
-        for path in paths:
-            row = run_instance(path, time_limit, workers, seed)
-            rows.append(row)
-            if json_out:
-                write_rows(json_out, rows)
-            progress.update(
-                task,
-                advance=1,
-                description=f"{row['instance']}: {row['makespan']} (bound {row['bound']})",
-            )
-    typer.echo(markdown_table(summarise(rows)))
-
-
-def bench_schedule_scale(
-    jobs: Annotated[int, typer.Option(min=1, help="Jobs generated over the horizon.")] = 500,
-    technicians: Annotated[int, typer.Option(min=1)] = 50,
-    days: Annotated[int, typer.Option(min=1, help="Calendar days from a Monday.")] = 14,
-    time_limit: Annotated[float, typer.Option(min=0.1)] = 60.0,
-    workers: Annotated[int, typer.Option(min=1)] = 2,
-    runs: Annotated[int, typer.Option(min=1, help="Seeds 0..RUNS-1; medians reported.")] = 3,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Write results here.")] = None,
-) -> None:
-    """Generated repair scheduling: first schedule, time to within 5 % of the bound, memory."""
-    from fieldopt.schedule.scale import medians, run_scale
-
-    console = Console()
-    rows: list[dict[str, Any]] = []
-    with counted_progress(console) as progress:
-        task = progress.add_task(f"{jobs} jobs x {technicians} technicians", total=runs)
-        for seed in range(runs):
-            rows.append(run_scale(jobs, technicians, days, time_limit, workers, seed))
-            progress.console.print(rows[-1])
-            progress.advance(task)
-    result = {"runs": rows, "median": medians(rows)}
-    console.print({"median": result["median"]})
-    if json_out:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    if any(r["violations"] for r in rows):
-        console.print("[red]a schedule failed the independent checker")
-        raise typer.Exit(1)
-
-
-def register(app: typer.Typer, bench: typer.Typer) -> None:
+def register(app: typer.Typer) -> None:
     app.command("schedule")(schedule_command)
-    bench.command("mspsp")(bench_mspsp)
-    bench.command("mspsp-table")(bench_mspsp_table)
-    bench.command("imopse")(bench_imopse)
-    bench.command("schedule-scale")(bench_schedule_scale)
 
 
 def schedule_demo_step(ctx: DemoContext) -> None:

@@ -8,10 +8,28 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from fieldopt.errors import InputError
+
+FORECAST_EXTRA_MISSING = (
+    "forecasting demand needs statsforecast, which is not installed: "
+    "pip install 'fieldopt[forecast]'"
+)
+
 
 def _models() -> dict[str, Callable[[], Any]]:
-    # statsforecast imports numba; keep it out of ``import fieldopt``
-    from statsforecast.models import ADIDA, IMAPA, TSB, CrostonClassic, CrostonOptimized, CrostonSBA
+    """The method factories; :class:`InputError` naming the ``forecast`` extra without it."""
+    # statsforecast imports numba; keep it out of ``import fieldopt`` (and optional)
+    try:
+        from statsforecast.models import (
+            ADIDA,
+            IMAPA,
+            TSB,
+            CrostonClassic,
+            CrostonOptimized,
+            CrostonSBA,
+        )
+    except ImportError as exc:
+        raise InputError(FORECAST_EXTRA_MISSING) from exc
 
     return {
         "CrostonClassic": CrostonClassic,

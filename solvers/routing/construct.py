@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from solvers.benchmarks._arrays import IntArray
+from solvers.arrays import IntArray
 from solvers.routing.data import NO_VALUE, RoutingData
 
 MAX_EXACT_TRIES = 40  # exact route simulations per job before it is left out

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from solvers.benchmarks._arrays import (
+from solvers.arrays import (
     BoolArray,
     IntArray,
     first_index,
@@ -235,6 +235,39 @@ class RoutingData:
         return [i for i in range(self.num_nodes) if i not in term]
 
 
+def plain_vrptw_unsupported(data: RoutingData) -> str | None:
+    """The first feature of ``data`` beyond plain VRPTW, or ``None`` for plain VRPTW.
+
+    Plain VRPTW: one time window per visit, one service time per node whatever the vehicle,
+    every vehicle allowed everywhere, arc cost = distance, capacity as the only resource. What
+    goes beyond it: breaks, team jobs, precedences, parts pick-ups and quantities, pinned
+    starts, SLA deadlines, eligibility, per-vehicle service times, several windows per visit,
+    arc costs other than distance, span costs. :func:`solvers.routing.solve.solve_routing`
+    skips its own construction on plain VRPTW (OR-Tools' first-solution strategy is better
+    there); the PyVRP comparison of the benchmarks only takes plain VRPTW.
+    """
+    assert data.pickup_needed is not None
+    visits = data.visit_nodes
+    checks = (
+        (any(v.break_duration for v in data.vehicles), "breaks"),
+        (bool(data.teams), "team jobs"),
+        (bool(data.precedences), "precedences"),
+        (bool(data.pickup_needed.any()), "parts pick-ups"),
+        (data.part_use is not None, "part quantities"),
+        (bool((data.fixed_start[visits] != NO_VALUE).any()), "pinned starts"),
+        (bool((data.sla_deadline[visits] != NO_VALUE).any()), "SLA deadlines"),
+        (not bool(data.allowed[:, visits].all()), "eligibility"),
+        (bool((data.service != data.service[0]).any()), "per-vehicle service times"),
+        (any(len(data.windows[i]) > 1 for i in visits), "several windows per job"),
+        (not np.array_equal(data.arc_cost, data.distance), "arc cost other than distance"),
+        (any(v.span_cost for v in data.vehicles), "span cost"),
+    )
+    for bad, what in checks:
+        if bad:
+            return what
+    return None
+
+
 @dataclass(frozen=True)
 class RoutingParams:
     """How to search: explicit time limit, seed and workers (OR-Tools routing uses one thread).
@@ -242,15 +275,14 @@ class RoutingParams:
     ``seed`` relabels the visit nodes by a seeded permutation before the search, so different
     seeds explore differently while one seed always gives the same plan. ``initial_routes``
     (node lists per vehicle, terminals excluded) warm-start the search. ``backend``:
-    ``"ortools"``, ``"pyvrp"`` (plain VRPTW features only), ``"ruin_recreate"`` (SISR in
-    numpy, :mod:`solvers.routing.ruin_recreate`: span-cost routing such as Pillac's TRSP), or
-    ``"auto"`` (PyVRP when the instance has only features it supports and no warm start is
-    given, else OR-Tools). ``iterations`` (ruin and recreate only) stops that search after so
-    many iterations instead of at the time limit, which makes it reproducible.
-    ``construct``: OR-Tools starts from :func:`solvers.routing.construct.construct`
-    (priority-ordered cheapest insertion, extending ``initial_routes`` when given) instead of
-    ``first_solution``, on instances with a warm start or features beyond plain VRPTW
-    (breaks, eligibility, parts, pins, SLAs...: what PyVRP does not support);
+    ``"ortools"`` or ``"ruin_recreate"`` (SISR in numpy, :mod:`solvers.routing.ruin_recreate`:
+    span-cost routing such as Pillac's TRSP). ``iterations`` (ruin and recreate only) stops
+    that search after so many iterations instead of at the time limit, which makes it
+    reproducible. ``construct``: OR-Tools starts from
+    :func:`solvers.routing.construct.construct` (priority-ordered cheapest insertion, extending
+    ``initial_routes`` when given) instead of ``first_solution``, on instances with a warm
+    start or features beyond plain VRPTW (breaks, eligibility, parts, pins, SLAs...:
+    :func:`plain_vrptw_unsupported`);
     ``lns_time_limit_s`` bounds OR-Tools' restore of that start and each LNS sub-search
     (``None``: 2 ms per visit of the start, at least OR-Tools' 0.1 s and at most
     ``time_limit_s``; once ten times that if the restore fails).
@@ -264,7 +296,7 @@ class RoutingParams:
     initial_routes: tuple[tuple[int, ...], ...] | None = None
     solution_limit: int | None = None
     log_search: bool = False
-    backend: str = "auto"
+    backend: str = "ortools"
     construct: bool = True
     lns_time_limit_s: float | None = None
     iterations: int | None = None
@@ -277,10 +309,10 @@ class RoutingParams:
                 f"routing params: workers must be 1 (OR-Tools routing is single-threaded), "
                 f"got {self.workers}"
             )
-        if self.backend not in ("auto", "ortools", "pyvrp", "ruin_recreate"):
+        if self.backend not in ("ortools", "ruin_recreate"):
+            # PyVRP is a comparison of the benchmarks (fieldopt bench vrptw --engine pyvrp)
             raise ValueError(
-                "routing params: backend must be auto, ortools, pyvrp or ruin_recreate, "
-                f"got {self.backend!r}"
+                f"routing params: backend must be ortools or ruin_recreate, got {self.backend!r}"
             )
         if self.iterations is not None and self.iterations < 0:
             raise ValueError(f"routing params: iterations must be >= 0, got {self.iterations}")

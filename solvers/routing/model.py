@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from solvers.benchmarks._arrays import IntArray
+from solvers.arrays import IntArray
 from solvers.routing.data import NO_VALUE, RoutingData
 
 TIME = "time"

@@ -11,7 +11,7 @@ import numpy as np
 from solvers.options import Progress, ProgressFn
 from solvers.result import SolveReport, Status
 from solvers.routing.construct import Construction, construct
-from solvers.routing.data import NO_VALUE, RoutingData, RoutingParams
+from solvers.routing.data import NO_VALUE, RoutingData, RoutingParams, plain_vrptw_unsupported
 from solvers.routing.model import Model, build_model
 from solvers.routing.result import RoutingResult, Visit
 
@@ -100,18 +100,10 @@ def solve_routing(
     overtime and span costs. ``progress`` gets a :class:`Progress` at each improving
     solution. Team members served alone are dropped from the returned plan.
     """
-    from solvers.routing.pyvrp_backend import pyvrp_unsupported, solve_pyvrp
     from solvers.routing.ruin_recreate import solve_ruin_recreate
 
     if params.backend == "ruin_recreate":
         return solve_ruin_recreate(data, params)
-
-    if params.backend == "pyvrp" or (
-        params.backend == "auto"
-        and params.initial_routes is None
-        and pyvrp_unsupported(data) is None
-    ):
-        return solve_pyvrp(data, params)  # type: ignore[return-value]
     t0 = time.perf_counter()
     rng = np.random.default_rng(params.seed)
     perm = np.arange(data.num_nodes)
@@ -145,8 +137,8 @@ def solve_routing(
     cons: Construction | None = None
     start_routes = params.initial_routes
     kind = "WARM_START" if start_routes is not None else params.first_solution
-    # Plain VRPTW (what PyVRP supports): OR-Tools' own strategy is fast and better there.
-    if params.construct and (params.initial_routes is not None or pyvrp_unsupported(data)):
+    # Plain VRPTW: OR-Tools' own strategy is fast and better there.
+    if params.construct and (params.initial_routes is not None or plain_vrptw_unsupported(data)):
         cons = construct(data, params.initial_routes)
         start_routes = cons.routes
         kind = "CONSTRUCTION" if params.initial_routes is None else "WARM_START+CONSTRUCTION"

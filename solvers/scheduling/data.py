@@ -15,7 +15,7 @@ from typing import Literal
 
 import numpy as np
 
-from solvers.benchmarks._arrays import (
+from solvers.arrays import (
     BoolArray,
     IntArray,
     first_index,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.sat.python import cp_model
 
-from solvers.benchmarks._arrays import BoolArray, IntArray
+from solvers.arrays import BoolArray, IntArray
 from solvers.result import SolveReport, Status
 from solvers.scheduling.data import SchedulingData, SchedulingParams
 from solvers.scheduling.greedy import greedy_schedule

@@ -12,8 +12,8 @@ import pytest
 from test_inventory_vectorised import checker_metric
 
 import fieldopt.inventory as inv
+from benchmarks.inventory.synthetic import stocking_instance
 from fieldopt.check import check
-from fieldopt.inventory.synthetic import stocking_instance
 from fieldopt.scenario import Scenario, read_scenario
 from solvers.inventory.choice import (
     choice_allocate,

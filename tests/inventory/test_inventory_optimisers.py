@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fieldopt.inventory.cases import case_data
+from benchmarks.inventory.cases import case_data
 from solvers.inventory.data import StockingData
 from solvers.inventory.evaluate import evaluate
 from solvers.inventory.lp import LpParams

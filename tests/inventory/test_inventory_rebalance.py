@@ -122,7 +122,7 @@ def test_bad_lane_is_named() -> None:
 def random_instance(seed: int, min_quantity: int, volumes: bool) -> RebalanceData:
     from dataclasses import replace
 
-    from fieldopt.inventory.synthetic import rebalance_instance
+    from benchmarks.inventory.synthetic import rebalance_instance
 
     data = replace(rebalance_instance(25, 6, seed), min_quantity=min_quantity)
     if volumes:

@@ -9,8 +9,8 @@ import itertools
 import numpy as np
 import pytest
 
+from benchmarks.inventory.synthetic import stocking_instance
 from fieldopt.checks.inventory import poisson_ebo_fill
-from fieldopt.inventory.synthetic import stocking_instance
 from solvers.inventory.data import StockingData
 from solvers.inventory.marginal import Frontier, FrontierParams, allocate, frontier
 

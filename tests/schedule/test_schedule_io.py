@@ -12,15 +12,15 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from benchmarks.loaders.mspsp import read_mspsp
+from benchmarks.scheduling.mspsp_data import from_mspsp, mspsp_violations
 from fieldopt.check import check
 from fieldopt.cli import app
 from fieldopt.scenario import read_scenario
 from fieldopt.schedule.api import schedule_repairs
 from fieldopt.schedule.result import RepairSchedule
 from fieldopt.schedule.store import load_schedule, save_schedule
-from solvers.benchmarks.mspsp import read_mspsp
 from solvers.scheduling.data import SchedulingData, SchedulingParams
-from solvers.scheduling.mspsp import from_mspsp, mspsp_violations
 from solvers.scheduling.solve import solve_scheduling
 
 ROOT = Path(__file__).resolve().parents[2]

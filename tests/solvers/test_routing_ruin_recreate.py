@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from solvers.benchmarks.trsp import TrspInstance, read_pillac
-from solvers.benchmarks.vrptw import read_vrptw
+from benchmarks.loaders.trsp import TrspInstance, read_pillac
+from benchmarks.loaders.vrptw import read_vrptw
+from benchmarks.routing import trsp_data, trsp_evaluate, vrptw_data
 from solvers.routing import RoutingParams, RoutingResult, solve_routing
-from solvers.routing.benchmarks import trsp_data, trsp_evaluate, vrptw_data
 from solvers.routing.ruin_recreate import rr_unsupported
 
 DATA = Path(__file__).parents[2] / "data" / "benchmarks"

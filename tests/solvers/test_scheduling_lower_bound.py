@@ -12,11 +12,11 @@ import numpy as np
 import pulp
 import pytest
 
-from solvers.benchmarks.mspsp import MspspInstance, read_mspsp
+from benchmarks.loaders.mspsp import MspspInstance, read_mspsp
+from benchmarks.scheduling.mspsp_data import from_mspsp, mspsp_violations
 from solvers.inventory.lp import new_var
 from solvers.scheduling.data import SchedulingData, SchedulingParams
 from solvers.scheduling.lower_bound import compatible_set_bound, energy_bound
-from solvers.scheduling.mspsp import from_mspsp, mspsp_violations
 from solvers.scheduling.solve import solve_scheduling
 
 ROOT = Path(__file__).resolve().parents[2] / "data/benchmarks/mspsp/instances"
@@ -191,8 +191,8 @@ def test_energy_bound_counts_skill_units_against_their_masters() -> None:
 def test_energy_bound_lifts_the_reported_bound_where_pricing_cannot_finish() -> None:
     """iMOPSE: one skilled resource per task; the bound is at least the work per resource
     (computed here by hand), and the reported bound carries it."""
-    from solvers.benchmarks.imopse import read_imopse
-    from solvers.scheduling.imopse import from_imopse, imopse_violations
+    from benchmarks.loaders.imopse import read_imopse
+    from benchmarks.scheduling.imopse_data import from_imopse, imopse_violations
 
     path = ROOT.parents[1] / "imopse/GenRegular/200_20_512_10_A.def"
     inst = read_imopse(path)

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 from ortools.sat.python import cp_model
 
-from solvers.benchmarks.mspsp import MspspInstance, read_mspsp
+from benchmarks.loaders.mspsp import MspspInstance, read_mspsp
+from benchmarks.scheduling.mspsp_data import from_mspsp, mspsp_violations
 from solvers.scheduling.data import SchedulingData, SchedulingParams
 from solvers.scheduling.model import (
     Variables,
@@ -29,7 +30,6 @@ from solvers.scheduling.model import (
     resource_classes,
     staffable_together,
 )
-from solvers.scheduling.mspsp import from_mspsp, mspsp_violations
 from solvers.scheduling.solve import SchedulingResult, solve_scheduling
 
 ROOT = Path(__file__).resolve().parents[2] / "data/benchmarks/mspsp/instances"

@@ -1,0 +1,552 @@
+"""``fieldopt bench ...``: every benchmark command; ``fieldopt/cli.py`` adds :data:`app` as
+``bench`` when this package is importable.
+
+Each command writes JSON with ``--json``; every row names the ``engine`` that produced it
+(:mod:`benchmarks`). Exit codes as the rest of ``fieldopt``: 2 bad input (also a comparison
+whose solver is not installed), 3 a solution failed the independent evaluation.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import statistics
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import TimeRemainingColumn
+from rich.table import Table
+
+from fieldopt.commands.progress import counted_progress
+from fieldopt.errors import EXIT_NO_PLAN, InputError
+
+if TYPE_CHECKING:
+    from solvers.scheduling.data import Search
+
+app = typer.Typer(
+    help="Benchmarks against best-known solutions and other solvers (writes JSON).",
+    no_args_is_help=True,
+)
+console = Console()
+DATA = Path(__file__).parents[1] / "data" / "benchmarks"
+DEFAULT_MSPSP_BKS = Path("data/benchmarks/mspsp/bks.csv")
+# engines of other solvers: the module to import and the extra that installs it
+_EXTRA = {"pyvrp": "pyvrp", "vroom": "vroom"}
+# earlier names: ortools was the OR-Tools path (engine day); backend auto gave PyVRP on VRPTW
+_ALIASES = {"ortools": "day"}
+
+JsonOpt = Annotated[Path | None, typer.Option("--json", help="Write results here.")]
+
+
+@contextmanager
+def _input_files() -> Iterator[None]:
+    """Missing, unreadable or malformed benchmark files are bad input (exit 2), not a trace."""
+    from benchmarks.loaders.errors import BenchmarkFormatError
+
+    try:
+        yield
+    except BenchmarkFormatError as exc:
+        raise InputError(str(exc)) from exc
+    except OSError as exc:
+        raise InputError(f"{exc.filename or ''}: {exc.strerror or exc}") from exc
+
+
+def _engine(name: str, allowed: tuple[str, ...], option: str) -> str:
+    """The engine ``name`` stands for; bad input if unknown or if its solver is missing."""
+    engine = _ALIASES.get(name.strip(), name.strip())
+    if engine not in allowed:
+        raise InputError(f"{option}: unknown engine {name!r} (one of {', '.join(allowed)})")
+    module = _EXTRA.get(engine)
+    if module is not None and importlib.util.find_spec(module) is None:
+        raise InputError(
+            f"{option} {engine}: {module} is not installed; install the benchmark extra from a "
+            "checkout: pip install -e '.[bench]'"
+        )
+    return engine
+
+
+def _engines(
+    engine: str | None, backend: str | None, compare: str, allowed: tuple[str, ...]
+) -> list[str]:
+    """The main engine (``--engine``, or the former ``--backend``; default ``day``) then the
+    ``--compare`` ones, each once."""
+    if backend is not None:
+        auto = backend == "auto" and "pyvrp" in allowed  # auto gave PyVRP on plain VRPTW
+        old = _engine("pyvrp" if auto else backend, allowed, "--backend")
+        if engine is not None and _engine(engine, allowed, "--engine") != old:
+            raise InputError(f"--backend {backend} and --engine {engine} disagree: give --engine")
+        engine = old
+    names = [_engine(engine or "day", allowed, "--engine")]
+    for e in compare.split(","):
+        if e.strip() and _engine(e, allowed, "--compare") not in names:
+            names.append(_engine(e, allowed, "--compare"))
+    return names
+
+
+def _finish(rows: list[dict[str, Any]], json_out: Path | None, label: str = "") -> None:
+    gaps = [r["gap_pct"] for r in rows if r.get("gap_pct") is not None]
+    if gaps:
+        runtimes = [r["runtime_s"] for r in rows]
+        console.print(
+            f"{label}: mean gap {statistics.mean(gaps):.3f}% "
+            f"(median {statistics.median(gaps):.3f}%, max {max(gaps):.3f}%) "
+            f"over {len(gaps)} instance(s), "
+            f"median runtime {statistics.median(runtimes):.2f} s"
+        )
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
+
+
+# ------------------------------------------------------------------------------- dispatch
+@app.command("vrptw")
+@_input_files()
+def bench_vrptw(
+    files: Annotated[list[Path], typer.Argument(help="Solomon / Gehring–Homberger files.")],
+    time_limit: float = 5.0,
+    seed: int = 0,
+    json_out: JsonOpt = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            help="day (default: solve_routing on OR-Tools, what dispatch uses), pyvrp or vroom."
+        ),
+    ] = None,
+    compare: Annotated[
+        str, typer.Option(help="Also run these, comma-separated: day, pyvrp, vroom.")
+    ] = "",
+    backend: Annotated[
+        str | None,
+        typer.Option(
+            hidden=True, help="Former name of --engine: ortools = day; auto and pyvrp = pyvrp."
+        ),
+    ] = None,
+    bks: Annotated[Path, typer.Option(help="bks.csv")] = DATA / "vrptw" / "bks.csv",
+) -> None:
+    """VRPTW, DIMACS convention: distance objective, gap to distance-only best-known.
+
+    Every solution is evaluated independently (capacity, windows, each customer once); with
+    --compare, OUT.<engine>.json holds the other engines' results in the same shape.
+    """
+    from benchmarks.loaders.vrptw import read_bks, read_vrptw
+    from benchmarks.routing import VRPTW_ENGINES, solve_vrptw, vrptw_distance
+
+    engines = _engines(engine, backend, compare, VRPTW_ENGINES)
+    best = read_bks(bks)
+    table: dict[str, list[dict[str, Any]]] = {e: [] for e in engines}
+    bad = 0
+    for f in files:
+        inst = read_vrptw(f)
+        for e in engines:
+            routes, runtime = solve_vrptw(inst, e, time_limit, seed)
+            dist, problems = vrptw_distance(inst, routes)
+            b = best.get(inst.name)
+            bv = b.distance_bks_distance_only if b else None
+            gap = None if not bv else round(100 * (dist - bv) / bv, 3)
+            table[e].append(
+                {
+                    "instance": inst.name,
+                    "engine": e,
+                    "routes": routes,
+                    "distance": round(dist, 1),
+                    "vehicles": len(routes),
+                    "runtime_s": round(runtime, 2),
+                    "bks": bv,
+                    "gap_pct": gap,
+                }
+            )
+            bad += bool(problems)
+            verdict = "[red]" + "; ".join(problems[:3]) + "[/]" if problems else "checked"
+            console.print(f"{inst.name} {e}: {dist:.1f} (bks {bv}) gap {gap}% {verdict}")
+    for e in engines:
+        main = e == engines[0]
+        out = json_out if main or json_out is None else json_out.with_suffix(f".{e}.json")
+        _finish(table[e], out, label=e)
+    if bad:
+        console.print(f"[red]{bad} solution(s) failed the independent evaluation")
+        raise typer.Exit(EXIT_NO_PLAN)
+
+
+@app.command("trsp")
+@_input_files()
+def bench_trsp(
+    files: Annotated[list[Path], typer.Argument(help="Pillac TRSP files.")],
+    time_limit: float = 60.0,
+    seed: int = 0,
+    json_out: JsonOpt = None,
+    bks: Annotated[Path, typer.Option()] = DATA
+    / "trsp"
+    / "pillac2013"
+    / "bks_pillac_dissertation.csv",
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            help="day (default: solve_routing on OR-Tools, guided by duration + travel) or "
+            "ruin_recreate (SISR on the exact objective)."
+        ),
+    ] = None,
+    backend: Annotated[
+        str | None,
+        typer.Option(hidden=True, help="Former name of --engine: ruin_recreate, ortools = day."),
+    ] = None,
+) -> None:
+    """Pillac TRSP: every request served, objective total duration, gap to the thesis BKS."""
+    from benchmarks.loaders.trsp import read_pillac, read_pillac_bks
+    from benchmarks.routing import TRSP_ENGINES, solve_trsp, trsp_evaluate
+
+    (name,) = _engines(engine, backend, "", TRSP_ENGINES)
+    best = read_pillac_bks(bks)
+    rows = []
+    bad = 0
+    for f in files:
+        inst = read_pillac(f)
+        k_n = inst.num_technicians
+        routes, runtime = solve_trsp(inst, name, time_limit, seed)
+        dur, dist, problems = trsp_evaluate(inst, routes)
+        b = best.get(inst.name)
+        bv = b.duration_bks if b else None
+        bad += bool(problems)
+        rows.append(
+            {
+                "instance": inst.name,
+                "engine": name,
+                "routes": [
+                    {"technician": k + 1, "visits": [0 if j < 0 else k_n + 1 + j for j in r]}
+                    for k, r in enumerate(routes)
+                    if r
+                ],
+                "duration": round(dur, 3),
+                "distance": round(dist, 3),
+                "runtime_s": round(runtime, 2),
+                "bks": bv,
+                "gap_pct": None if not bv or problems else round(100 * (dur - bv) / bv, 3),
+            }
+        )
+        console.print(
+            f"{inst.name}: {dur:.1f} (bks {bv}) gap {rows[-1]['gap_pct']}% "
+            f"{'[red]' + '; '.join(problems[:3]) + '[/]' if problems else 'checked'}"
+        )
+    _finish(rows, json_out, label=name)
+    if bad:
+        console.print(f"[red]{bad} solution(s) failed the independent evaluation")
+        raise typer.Exit(EXIT_NO_PLAN)
+
+
+@app.command("scale")
+def bench_scale(
+    jobs: Annotated[list[int], typer.Option(help="Job counts.")] = [200, 1000, 3000],  # noqa: B006
+    time_limit: float = 60.0,
+    runs: Annotated[int, typer.Option(min=1, help="Seeds SEED..SEED+RUNS-1; medians.")] = 3,
+    seed: int = 0,
+    json_out: JsonOpt = None,
+) -> None:
+    """Generated scenarios (technicians = jobs / 10): first feasible plan, objective, memory."""
+    from benchmarks.dispatch_scale import medians, run_isolated
+
+    rows: list[dict[str, Any]] = []
+    summary: list[dict[str, Any]] = []
+    with counted_progress(console) as progress:
+        task = progress.add_task("scale", total=len(jobs) * runs)
+        for n in jobs:
+            done: list[dict[str, Any]] = []
+            for s in range(seed, seed + runs):
+                progress.update(task, description=f"{n} jobs, seed {s}")
+                done.append(run_isolated(n, time_limit, s))
+                progress.console.print(done[-1])
+                progress.advance(task)
+            rows += done
+            summary.append(medians(done))
+    for m in summary:
+        console.print({"median": m})
+    _finish(rows, json_out)
+    if any(r["violations"] for r in rows):
+        console.print("[red]a plan failed the independent checker")
+        raise typer.Exit(EXIT_NO_PLAN)
+
+
+# ----------------------------------------------------------------------------- scheduling
+def _resume(
+    json_out: Path | None, paths: list[Path], keys: tuple[str, ...], what: str
+) -> tuple[list[dict[str, Any]], list[Path]]:
+    """The rows already in ``json_out`` and the instances still to solve."""
+    from benchmarks.scheduling.mspsp import load_rows
+
+    if json_out is None:
+        raise InputError(f"bench {what}: --resume needs --json (the file to resume)")
+    if not json_out.exists():
+        return [], paths
+    rows = load_rows(json_out, keys)
+    done = {r["instance"] for r in rows}
+    console.print(f"resume: {len(done)} instances already in {json_out}")
+    return rows, [p for p in paths if p.stem not in done]
+
+
+@app.command("mspsp")
+@_input_files()
+def bench_mspsp(
+    files: Annotated[list[Path], typer.Argument(help=".dzn files or folders (recursive).")],
+    time_limit: Annotated[float, typer.Option(min=0.1)] = 60.0,
+    workers: Annotated[int, typer.Option(min=1)] = 2,
+    seed: int = 0,
+    per_set: Annotated[
+        int | None,
+        typer.Option(help="Stratified subset: this many instances per set (default: all)."),
+    ] = None,
+    bks: Annotated[Path, typer.Option(help="Published best values.")] = DEFAULT_MSPSP_BKS,
+    json_out: JsonOpt = None,
+    resume: Annotated[
+        bool,
+        typer.Option(help="Keep the instances already in --json; solve only the others."),
+    ] = False,
+    search: Annotated[
+        str,
+        typer.Option(help="CP-SAT branching: auto (fixed for small teams), fixed, default."),
+    ] = "auto",
+) -> None:
+    """MSPSP-InstLib, makespan: gap to the published best, proofs of optimality."""
+    from benchmarks.loaders.mspsp import read_mspsp_bks
+    from benchmarks.scheduling.mspsp import (
+        ROW_KEYS,
+        expand,
+        markdown_table,
+        run_all,
+        stratified,
+        summarise,
+        write_rows,
+    )
+
+    branching = _search(search)
+    best = read_mspsp_bks(bks) if bks.exists() else {}
+    paths = expand(files)
+    if per_set:
+        paths = stratified(paths, per_set, best)
+    if not paths:
+        raise InputError("bench mspsp: no .dzn instance given")
+    partial: list[dict[str, Any]] = []
+    if resume:
+        partial, paths = _resume(json_out, paths, ROW_KEYS, "mspsp")
+    with counted_progress(console) as progress:
+        task = progress.add_task("MSPSP", total=len(paths))
+
+        def on_done(row: dict[str, Any]) -> None:
+            progress.update(
+                task,
+                advance=1,
+                description=f"{row['instance']}: {row['makespan']} (bks {row['bks']})",
+            )
+            partial.append(row)
+            if json_out:
+                write_rows(json_out, partial)
+
+        run_all(paths, best, time_limit, workers, seed, on_done, branching)
+    typer.echo(markdown_table(summarise(partial, best)))
+
+
+def _search(name: str) -> Search:
+    from solvers.scheduling.data import SEARCHES
+
+    for known in SEARCHES:
+        if name == known:
+            return known
+    raise InputError(f"--search: {name!r} is not one of {', '.join(SEARCHES)}")
+
+
+@app.command("mspsp-table")
+@_input_files()
+def bench_mspsp_table(
+    files: Annotated[list[Path], typer.Argument(help="JSON files written by bench mspsp.")],
+    bks: Annotated[Path, typer.Option(help="Published best values.")] = DEFAULT_MSPSP_BKS,
+) -> None:
+    """The summary table (per set and overall) of saved ``bench mspsp`` results."""
+    from benchmarks.loaders.mspsp import read_mspsp_bks
+    from benchmarks.scheduling.mspsp import markdown_table, merge_rows, summarise
+
+    best = read_mspsp_bks(bks) if bks.exists() else {}
+    typer.echo(markdown_table(summarise(merge_rows(files), best)))
+
+
+@app.command("imopse")
+@_input_files()
+def bench_imopse(
+    files: Annotated[list[Path], typer.Argument(help=".def files or folders (recursive).")],
+    time_limit: Annotated[float, typer.Option(min=0.1)] = 60.0,
+    workers: Annotated[int, typer.Option(min=1)] = 2,
+    seed: int = 0,
+    json_out: JsonOpt = None,
+    resume: Annotated[
+        bool,
+        typer.Option(help="Keep the instances already in --json; solve only the others."),
+    ] = False,
+) -> None:
+    """iMOPSE MS-RCPSP, makespan: a scale test, gap to CP-SAT's own bound."""
+    from benchmarks.scheduling.imopse import (
+        ROW_KEYS,
+        expand,
+        markdown_table,
+        run_instance,
+        summarise,
+    )
+    from benchmarks.scheduling.mspsp import write_rows
+
+    paths = expand(files)
+    if not paths:
+        raise InputError("bench imopse: no .def instance given")
+    rows: list[dict[str, Any]] = []
+    if resume:
+        rows, paths = _resume(json_out, paths, ROW_KEYS, "imopse")
+    with counted_progress(console) as progress:
+        task = progress.add_task("iMOPSE", total=len(paths))
+        for path in paths:
+            row = run_instance(path, time_limit, workers, seed)
+            rows.append(row)
+            if json_out:
+                write_rows(json_out, rows)
+            progress.update(
+                task,
+                advance=1,
+                description=f"{row['instance']}: {row['makespan']} (bound {row['bound']})",
+            )
+    typer.echo(markdown_table(summarise(rows)))
+
+
+@app.command("schedule-scale")
+def bench_schedule_scale(
+    jobs: Annotated[int, typer.Option(min=1, help="Jobs generated over the horizon.")] = 500,
+    technicians: Annotated[int, typer.Option(min=1)] = 50,
+    days: Annotated[int, typer.Option(min=1, help="Calendar days from a Monday.")] = 14,
+    time_limit: Annotated[float, typer.Option(min=0.1)] = 60.0,
+    workers: Annotated[int, typer.Option(min=1)] = 2,
+    runs: Annotated[int, typer.Option(min=1, help="Seeds 0..RUNS-1; medians reported.")] = 3,
+    json_out: JsonOpt = None,
+) -> None:
+    """Generated repair scheduling: first schedule, time to within 5 % of the bound, memory."""
+    from benchmarks.scheduling.scale import medians, run_scale
+
+    rows: list[dict[str, Any]] = []
+    with counted_progress(console) as progress:
+        task = progress.add_task(f"{jobs} jobs x {technicians} technicians", total=runs)
+        for seed in range(runs):
+            rows.append(run_scale(jobs, technicians, days, time_limit, workers, seed))
+            progress.console.print(rows[-1])
+            progress.advance(task)
+    result = {"runs": rows, "median": medians(rows)}
+    console.print({"median": result["median"]})
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    if any(r["violations"] for r in rows):
+        console.print("[red]a schedule failed the independent checker")
+        raise typer.Exit(1)
+
+
+# ------------------------------------------------------------------------------ inventory
+def _dump(path: Path | None, payload: Any) -> None:
+    if path is not None:
+        path.write_text(json.dumps(payload, indent=2, default=_json_default))
+        console.print(f"wrote {path}")
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
+@app.command("inventory")
+def bench_inventory(
+    cases: Annotated[list[Path] | None, typer.Argument(help="Reference case JSON files.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--json", help="Write the result as JSON here.")
+    ] = None,
+    scale: Annotated[
+        str | None, typer.Option(help="Synthetic run PARTSxSITES, e.g. 10000x50.")
+    ] = None,
+    carparts: Annotated[
+        Path | None, typer.Option(help="carparts_long.csv: forecast every complete series.")
+    ] = None,
+    runs: Annotated[int, typer.Option(min=1, help="Runs (seeds) for medians.")] = 3,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=0.1, help="MILP time limit, seconds.")
+    ] = 60.0,
+) -> None:
+    """Answer every query of reference cases (computed next to expected); scale and forecasting
+    runs with medians over seeds."""
+    from benchmarks.inventory.cases import comparison_rows, run_case
+    from benchmarks.inventory.runs import bench_carparts, bench_scale
+    from solvers.inventory.lp import LpParams
+
+    results: dict[str, Any] = {}
+    for path in cases or []:
+        res = run_case(path, LpParams(time_limit_s=time_limit))
+        rows = comparison_rows(res)
+        table = Table("query", "quantity", "expected", "computed", "ok", title=f"{path.name}")
+        for q, what, exp, comp, ok in rows:
+            mark = "" if ok is None else ("[green]yes[/]" if ok else "[red]NO[/]")
+            table.add_row(q, what, "" if exp is None else f"{exp:.6f}", f"{comp:.6f}", mark)
+        console.print(table)
+        n_ok = sum(1 for r in rows if r[4])
+        n_exp = sum(1 for r in rows if r[4] is not None)
+        console.print(
+            f"{path.name}: {n_ok}/{n_exp} within tolerance {res.get('tolerance_abs')}, "
+            f"{res['computed_runtime_s']:.2f} s"
+        )
+        results[path.name] = res
+        if out is not None and len(cases or []) == 1:
+            _dump(out, res)
+    if scale:
+        parts, sites = (int(v) for v in scale.lower().split("x"))
+        results["scale"] = bench_scale(parts, sites, runs, time_limit, console)
+    if carparts:
+        results["carparts"] = bench_carparts(carparts, runs, console)
+    if out is not None and not (len(cases or []) == 1 and not scale and not carparts):
+        _dump(out, results)
+
+
+# ---------------------------------------------------------------------------------- batch
+@app.command("batch")
+def bench_batch_command(
+    runs: Annotated[int, typer.Option(min=1)] = 100,
+    jobs: Annotated[int, typer.Option(min=1, help="Jobs of the generated day.")] = 100,
+    time_limit: Annotated[float, typer.Option(help="Seconds per run.")] = 5.0,
+    workers: Annotated[int, typer.Option(min=1)] = 2,
+    executor: Annotated[list[str] | None, typer.Option(help="local and/or dask.")] = None,
+    json_out: JsonOpt = None,
+) -> None:
+    """Runner overhead: RUNS dispatch runs on the local pool and on a Dask LocalCluster."""
+    from benchmarks.batch import bench_batch, write_json
+    from fieldopt.batch import BatchStatus
+
+    names = tuple(executor or ["local", "dask"])
+    with counted_progress(console, TimeRemainingColumn()) as bar:
+        tasks = {name: bar.add_task(name, total=runs) for name in names}
+
+        def progress(name: str) -> Callable[[BatchStatus], None]:
+            return lambda s: bar.update(tasks[name], completed=s.done + s.failed)
+
+        results = bench_batch(runs, jobs, time_limit, workers, names, progress)
+    table = Table(
+        "executor",
+        "runs done",
+        "failed",
+        "wall s",
+        "solver s",
+        "overhead %",
+        "in-worker overhead %",
+    )
+    for r in results:
+        table.add_row(
+            r["executor"],
+            str(r["done"]),
+            str(r["failed"]),
+            f"{r['wall_s']:.1f}",
+            f"{r['solver_s']:.1f}",
+            f"{r['overhead_pct']:.2f}",
+            f"{r['in_worker_overhead_pct']:.2f}",
+        )
+    console.print(table)
+    if json_out is not None:
+        write_json(results, json_out)
