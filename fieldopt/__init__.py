@@ -9,7 +9,8 @@
 >>> plan = fieldopt.plan_routes(scenario, "2026-11-24", time_limit=30, seed=0)  # doctest: +SKIP
 >>> fieldopt.check(plan, scenario)                  # independent checker: [] when feasible
 []
->>> repairs = fieldopt.schedule_repairs(scenario, time_limit=30, seed=0)   # doctest: +SKIP
+>>> options = fieldopt.SolveOptions(time_limit_s=30, seed=0)
+>>> repairs = fieldopt.schedule_repairs(scenario, options=options)        # doctest: +SKIP
 >>> fieldopt.inventory.frontier(scenario).summary()                       # doctest: +SKIP
 
 Importing the package registers every model's checker on :func:`check`.
@@ -50,6 +51,7 @@ from fieldopt.travel import (
     TravelMatrix,
     TravelProvider,
 )
+from solvers.options import Progress, SolveOptions
 
 __version__ = "0.1.0"
 
@@ -66,9 +68,11 @@ __all__ = [
     "MatrixTravel",
     "NoPlanError",
     "Problem",
+    "Progress",
     "RepairSchedule",
     "ReplanResult",
     "Scenario",
+    "SolveOptions",
     "Stop",
     "StorageError",
     "TravelMatrix",

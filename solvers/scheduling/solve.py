@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 from ortools.sat.python import cp_model
 
 from solvers.benchmarks._arrays import BoolArray, IntArray
+from solvers.options import Progress, ProgressFn
 from solvers.result import SolveReport, Status
 from solvers.scheduling.data import SchedulingData, SchedulingParams
 from solvers.scheduling.greedy import greedy_schedule
 from solvers.scheduling.lower_bound import compatible_set_bound, energy_bound
 from solvers.scheduling.model import Variables, assign_members, build_model
-
-# (objective, bound, seconds since the start) each time CP-SAT improves one of them.
-ProgressFn = Callable[[float | None, float | None, float], None]
 
 _STATUS = {
     cp_model.OPTIMAL: Status.OPTIMAL,
@@ -55,12 +52,20 @@ class SchedulingResult:
 
 
 class _Progress(cp_model.CpSolverSolutionCallback):
+    """A :class:`Progress` event (objective and bound) on each new solution."""
+
     def __init__(self, on_progress: ProgressFn, t0: float) -> None:
         super().__init__()
         self._fn, self._t0 = on_progress, t0
 
     def on_solution_callback(self) -> None:
-        self._fn(self.objective_value, self.best_objective_bound, time.perf_counter() - self._t0)
+        self._fn(
+            Progress(
+                elapsed_s=time.perf_counter() - self._t0,
+                objective=self.objective_value,
+                bound=self.best_objective_bound,
+            )
+        )
 
 
 def _add_hints(
@@ -180,7 +185,9 @@ def solve_scheduling(
     """Solve ``data`` with CP-SAT within ``params.time_limit_s`` seconds.
 
     Deterministic for a given seed with ``workers=1`` (when the time limit does not cut the
-    search). ``on_progress`` is called on each new solution and each bound improvement.
+    search). ``on_progress`` receives a :class:`~solvers.options.Progress` event on each new
+    solution (objective and bound) and each bound improvement (bound only); objective and
+    bound are in the data's objective units, ``elapsed_s`` counts from the call.
     """
     params = params or SchedulingParams()
     t0 = time.perf_counter()
@@ -212,7 +219,9 @@ def solve_scheduling(
     if on_progress is not None:
         callback = _Progress(on_progress, t0)
         fn = on_progress
-        solver.best_bound_callback = lambda bound: fn(None, bound, time.perf_counter() - t0)
+        solver.best_bound_callback = lambda bound: fn(
+            Progress(elapsed_s=time.perf_counter() - t0, bound=bound)
+        )
     raw = solver.solve(model, callback)
     status = _STATUS.get(raw, Status.ERROR)
     n = data.num_activities

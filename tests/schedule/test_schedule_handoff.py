@@ -15,7 +15,7 @@ from fieldopt.cli import app
 from fieldopt.dispatch import DispatchPlan, plan_routes
 from fieldopt.errors import InputError
 from fieldopt.scenario import read_scenario, scenario_from_frames
-from fieldopt.schedule.api import schedule_repairs
+from fieldopt.schedule.api import SolveOptions, schedule_repairs
 from fieldopt.schedule.handoff import day_scenario
 from fieldopt.schedule.result import RepairSchedule
 
@@ -26,7 +26,7 @@ DAY1, DAY2 = dt.date(2026, 11, 24), dt.date(2026, 11, 25)
 
 def schedule(scenario_dir: Path = TINY) -> RepairSchedule:
     scen = read_scenario(scenario_dir)
-    sched = schedule_repairs(scen, DAY1, 2, time_limit=10, workers=1, seed=0)
+    sched = schedule_repairs(scen, DAY1, 2, options=SolveOptions(10, workers=1))
     assert check(sched, scen) == []
     return sched
 
@@ -71,7 +71,7 @@ def test_a_split_job_is_handed_over_visit_by_visit() -> None:
     jobs.loc[jobs["id"] == "J3", ["duration_min", "splittable"]] = [600, True]
     frames["job_windows"] = frames["job_windows"][frames["job_windows"]["job_id"] != "J3"]
     scen = scenario_from_frames(frames, "tiny-split")
-    sched = schedule_repairs(scen, DAY1, 2, time_limit=10, workers=1, seed=0)
+    sched = schedule_repairs(scen, DAY1, 2, options=SolveOptions(10, workers=1))
     assert check(sched, scen) == []
     visits = sched.visits()["J3"]
     assert len(visits) == 2
