@@ -19,7 +19,7 @@ from fieldopt.schedule.api import SolveOptions, schedule_repairs
 from fieldopt.schedule.report import gantt_figures
 from fieldopt.schedule.result import RepairSchedule
 from fieldopt.schedule.store import load_schedule, save_schedule
-from fieldopt.reasons import ReasonCode
+from fieldopt.reasons import Reason, ReasonCode
 
 DAY1 = "2026-11-24"
 DAY2 = "2026-11-25"
@@ -404,3 +404,30 @@ def test_proven_reasons() -> None:
     assert sched.unassigned["NOSKILL"].text == (
         "no technician with the skills (skill b, min_level 1, technicians 1, qualified 0)"
     )
+
+
+def test_successor_of_an_outsourced_job_is_left_out_naming_it(tmp_path: Path) -> None:
+    # Nobody holds "x": A can only be outsourced; B follows A and has no known start then.
+    scen = scenario(
+        {"T1": {"a": 3}},
+        [
+            {"id": "A", "duration_min": 60, "outsource_cost": 50.0},
+            {"id": "B", "duration_min": 60},
+        ],
+        [("A", "x", 1, 1), ("B", "a", 1, 1)],
+        [("B", "A", 0)],
+    )
+    sched = solve(scen, "weighted_tardiness")
+    assert sched.outsourced == ("A",)
+    assert dict(sched.unassigned) == {
+        "B": Reason(ReasonCode.PREDECESSOR_OUTSOURCED, {"predecessor": "A"})
+    }
+    # The database keeps the reason's sentence next to the outsourced job.
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    pid = save_schedule(sched, url)
+    with sqlite3.connect(tmp_path / "p.db") as conn:
+        rows = conn.execute(
+            "SELECT job_id, reason FROM plan_unassigned WHERE plan_id = ? ORDER BY job_id", (pid,)
+        ).fetchall()
+    assert rows == [("A", "outsourced"), ("B", "predecessor outsourced (predecessor A)")]
+    assert load_schedule(url, pid).unassigned == sched.unassigned

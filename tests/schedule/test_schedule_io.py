@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,15 +16,19 @@ from typer.testing import CliRunner
 
 from fieldopt.check import check
 from fieldopt.cli import app
+from fieldopt.errors import EXIT_BAD_INPUT, InputError
 from fieldopt.io.files import dumps_strict
+from fieldopt.reasons import ReasonCode
 from fieldopt.scenario import read_scenario
-from fieldopt.schedule.api import SolveOptions, schedule_repairs
+from fieldopt.schedule.api import Progress, SolveOptions, schedule_repairs
 from fieldopt.schedule.result import RepairSchedule
 from fieldopt.schedule.store import load_schedule, save_schedule
+from fieldopt.translate.scheduling import read_back, translate_schedule
 from solvers.benchmarks.mspsp import read_mspsp
+from solvers.result import SolveReport, Status
 from solvers.scheduling.data import SchedulingData, SchedulingParams
 from solvers.scheduling.mspsp import from_mspsp, mspsp_violations
-from solvers.scheduling.solve import solve_scheduling
+from solvers.scheduling.solve import SchedulingResult, solve_scheduling
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "docs" / "examples" / "tiny"
@@ -112,8 +118,6 @@ def test_cli_schedule(tmp_path: Path) -> None:
 
 
 def test_cli_bad_objective_is_bad_input() -> None:
-    from fieldopt.errors import InputError
-
     with pytest.raises(InputError, match="objective"):
         schedule_repairs(read_scenario(TINY), objective="cheapest")
 
@@ -169,3 +173,83 @@ def test_rescheduling_from_previous(tiny_schedule: RepairSchedule) -> None:
     )
     assert check(again, scen) == []
     assert again.report.objective == tiny_schedule.report.objective
+
+
+@pytest.mark.parametrize(
+    ("flags", "named"),
+    [
+        (["--time-limit", "nan"], "--time-limit"),
+        (["--time-limit", "inf"], "--time-limit"),
+        (["--time-limit", "0"], "--time-limit"),
+        (["--time-limit", "-5"], "--time-limit"),
+        (["--workers", "0"], "--workers"),
+        (["--seed", "-1"], "--seed"),
+        (["--budget", "-100"], "--budget"),
+    ],
+)
+def test_cli_bad_solve_options_exit_2_naming_the_flag(flags: list[str], named: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "fieldopt", "schedule", str(TINY), "--days", "2", *flags],
+        capture_output=True,
+        text=True,
+        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert result.returncode == EXIT_BAD_INPUT, result.stdout + result.stderr
+    assert named in result.stderr and "Traceback" not in result.stderr
+
+
+def test_other_formats_are_refused(tiny_schedule: RepairSchedule, tmp_path: Path) -> None:
+    doc = tiny_schedule.to_json()
+    with pytest.raises(InputError, match="format: expected 'fieldopt.schedule/2'"):
+        RepairSchedule.from_json({**doc, "format": "fieldopt.dispatch/1"})
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps({**doc, "format": "fieldopt.schedule/1"}), encoding="utf-8")
+    with pytest.raises(InputError, match="earlier fieldopt"):
+        RepairSchedule.load(old)
+
+
+def test_saved_json_is_strict(tiny_schedule: RepairSchedule, tmp_path: Path) -> None:
+    # A budget of None and a gap are written as null, never NaN.
+    text = tiny_schedule.save(tmp_path / "s.json").read_text(encoding="utf-8")
+
+    def refuse(name: str) -> None:
+        raise AssertionError(f"{name} in strict JSON")
+
+    doc = json.loads(text, parse_constant=refuse)
+    assert doc["params"]["outsource_budget"] is None
+
+
+def test_no_solution_lists_every_job_with_the_status() -> None:
+    scen = read_scenario(TINY)
+    tr = translate_schedule(scen, dt.date(2026, 11, 24), 2)
+    n = tr.data.num_activities
+    nothing = SchedulingResult(
+        report=SolveReport(Status.TIMEOUT, "UNKNOWN", 1.0),
+        start=np.full(n, -1, np.int64),
+        end=np.full(n, -1, np.int64),
+        team=((),) * n,
+        outsourced=np.zeros(n, np.bool_),
+        dropped=np.zeros(n, np.bool_),
+        pieces=((),) * n,
+    )
+    sched = read_back(tr, nothing, scen, "weighted_tardiness", {})
+    assert sched.status is Status.TIMEOUT and not sched.assignments
+    assert set(sched.unassigned) == set(tr.job_ids) == {"J1", "J2", "J3", "J4"}
+    assert {r.code for r in sched.unassigned.values()} == {ReasonCode.NO_SOLUTION}
+    assert sched.unassigned["J1"].facts == {"status": "timeout-without-solution"}
+    assert check(sched, scen) == []  # every job accounted for
+
+
+def test_progress_events_reach_the_callback() -> None:
+    events: list[Progress] = []
+    sched = schedule_repairs(
+        read_scenario(TINY),
+        dt.date(2026, 11, 24),
+        2,
+        options=SolveOptions(10, workers=1, progress=events.append),
+    )
+    assert events and all(isinstance(e, Progress) for e in events)
+    assert all(e.elapsed_s >= 0 for e in events)
+    solutions = [e.objective for e in events if e.objective is not None]
+    assert solutions and solutions[-1] == sched.report.objective
