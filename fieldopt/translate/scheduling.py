@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from fieldopt.domain.schedule_rules import (
@@ -99,6 +100,51 @@ def translate_schedule(
     Jobs that provably cannot be scheduled are left out of the data and listed in
     ``screened`` with their :class:`~fieldopt.reasons.Reason` (code and facts).
     """
+    _check_arguments(days, minutes_per_currency, outsource_budget)
+    day0 = start or default_start(scenario)
+    origin = dt.datetime.combine(day0, dt.time())
+    horizon = days * DAY
+    techs = tuple(str(t) for t in scenario.technicians["id"])
+    levels: dict[str, dict[str, int]] = defaultdict(dict)
+    for t, s, lvl in scenario.technician_skills[["technician_id", "skill", "level"]].itertuples(
+        index=False
+    ):
+        levels[str(t)][str(s)] = int(lvl)
+    periods = _working_periods(scenario, origin, horizon, {t: r for r, t in enumerate(techs)})
+    rows, screened = _screen(scenario, origin, horizon, techs, levels, periods)
+    preds = [
+        (str(j), str(p), int(lag))
+        for j, p, lag in scenario.job_predecessors[
+            ["job_id", "predecessor_id", "lag_min"]
+        ].itertuples(index=False)
+    ]
+    planned = scenario.jobs[scenario.jobs["status"].isin(SCHEDULABLE_STATUSES)]
+    _screen_successors(preds, {str(j) for j in planned["id"]}, screened)
+    rows = [r for r in rows if r.id not in screened]
+    job_ids = tuple(r.id for r in rows)
+    idx = {j: i for i, j in enumerate(job_ids)}
+    kept = [(idx[j], idx[p], lag) for j, p, lag in preds if j in idx and p in idx]
+    skills = tuple(sorted({(s, lvl) for r in rows for (s, lvl, _) in r.skills}))
+    mastery = np.array(
+        [[levels[t].get(s, 0) >= lvl for (s, lvl) in skills] for t in techs], dtype=np.bool_
+    ).reshape(len(techs), len(skills))
+    data = _solver_data(
+        scenario.name,
+        rows,
+        skills,
+        mastery,
+        kept,
+        periods,
+        days,
+        minutes_per_currency=minutes_per_currency,
+        outsource_budget=outsource_budget,
+    )
+    return SchedulingTranslation(data, origin, days, job_ids, techs, skills, screened)
+
+
+def _check_arguments(
+    days: int, minutes_per_currency: float, outsource_budget: float | None
+) -> None:
     if isinstance(days, bool) or not isinstance(days, int) or days < 1:
         raise InputError(f"days: {days!r} must be an integer >= 1")
     if not (math.isfinite(minutes_per_currency) and minutes_per_currency >= 0):
@@ -107,19 +153,17 @@ def translate_schedule(
         math.isfinite(outsource_budget) and outsource_budget >= 0
     ):
         raise InputError(f"outsource_budget: {outsource_budget} must be finite, >= 0 (or None)")
-    day0 = start or default_start(scenario)
-    origin = dt.datetime.combine(day0, dt.time())
-    horizon = days * DAY
-    techs = tuple(str(t) for t in scenario.technicians["id"])
-    tech_index = {t: r for r, t in enumerate(techs)}
-    levels: dict[str, dict[str, int]] = defaultdict(dict)
-    for t, s, lvl in scenario.technician_skills[["technician_id", "skill", "level"]].itertuples(
-        index=False
-    ):
-        levels[str(t)][str(s)] = int(lvl)
-    periods = _working_periods(scenario, origin, horizon, tech_index)
 
-    jobs = scenario.jobs[scenario.jobs["status"].isin(SCHEDULABLE_STATUSES)]
+
+def _screen(
+    scenario: Scenario,
+    origin: dt.datetime,
+    horizon: int,
+    techs: tuple[str, ...],
+    levels: dict[str, dict[str, int]],
+    periods: dict[str, list[tuple[int, int, int]]],
+) -> tuple[list[_JobRow], dict[str, Reason]]:
+    """The solver row of every job to plan, and the proven reason of those that cannot be."""
     job_skills: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
     for j, s, lvl, k in scenario.job_skills[
         ["job_id", "skill", "min_level", "technicians"]
@@ -128,9 +172,9 @@ def translate_schedule(
     windows: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for j, a, b in scenario.job_windows[["job_id", "start", "end"]].itertuples(index=False):
         windows[str(j)].append((_minutes(a, origin) or 0, _minutes(b, origin) or 0))
-
     screened: dict[str, Reason] = {}
     rows: list[_JobRow] = []
+    jobs = scenario.jobs[scenario.jobs["status"].isin(SCHEDULABLE_STATUSES)]
     for job in jobs.to_dict("records"):
         jid = str(job["id"])
         why, row = _screen_job(
@@ -140,23 +184,27 @@ def translate_schedule(
             screened[jid] = why
         else:
             rows.append(row)
-    preds = [
-        (str(j), str(p), int(lag))
-        for j, p, lag in scenario.job_predecessors[
-            ["job_id", "predecessor_id", "lag_min"]
-        ].itertuples(index=False)
-    ]
-    _screen_successors(preds, {str(j) for j in jobs["id"]}, screened)
-    rows = [r for r in rows if r.id not in screened]
-    job_ids = tuple(r.id for r in rows)
-    idx = {j: i for i, j in enumerate(job_ids)}
-    skills = tuple(sorted({(s, lvl) for r in rows for (s, lvl, _) in r.skills}))
+    return rows, screened
+
+
+def _solver_data(
+    name: str,
+    rows: list[_JobRow],
+    skills: tuple[tuple[str, int], ...],
+    mastery: npt.NDArray[np.bool_],
+    kept: list[tuple[int, int, int]],
+    periods: dict[str, list[tuple[int, int, int]]],
+    days: int,
+    *,
+    minutes_per_currency: float,
+    outsource_budget: float | None,
+) -> SchedulingData:
+    """The solver data of the jobs that passed screening (``rows``, in activity order);
+    ``kept`` the precedences between them as ``(successor, predecessor, lag)`` indices."""
+    horizon = days * DAY
     kidx = {k: n for n, k in enumerate(skills)}
-    n, m = len(job_ids), len(techs)
+    n, m = len(rows), mastery.shape[0]
     sreq = np.zeros((n, len(skills)), np.int64)
-    mastery = np.array(
-        [[levels[t].get(s, 0) >= lvl for (s, lvl) in skills] for t in techs], dtype=np.bool_
-    ).reshape(m, len(skills))
     duration = np.zeros((n, m), np.int64)
     for i, r in enumerate(rows):
         for s, lvl, k in r.skills:
@@ -165,12 +213,11 @@ def translate_schedule(
     weight = np.array([PRIORITY_WEIGHTS[r.priority] for r in rows], np.int64)
     costs = [r.outsource_cost for r in rows]
     win = [(i, a, b) for i, r in enumerate(rows) for a, b in r.windows]
-    kept = [(idx[j], idx[p], lag) for j, p, lag in preds if j in idx and p in idx]
     longest_period = max((b - a for _, a, b in periods["work"]), default=0)
     visits = [_visits(r, longest_period, days) for r in rows]
     budget = -1 if outsource_budget is None else round(outsource_budget * 100)
-    data = SchedulingData(
-        name=scenario.name,
+    return SchedulingData(
+        name=name,
         horizon=horizon,
         duration=duration,
         sreq=sreq,
@@ -201,7 +248,6 @@ def translate_schedule(
         pieces=np.array(visits, np.int64),
         min_piece=np.full(len(rows), MIN_VISIT_MIN, np.int64),
     )
-    return SchedulingTranslation(data, origin, days, job_ids, techs, skills, screened)
 
 
 def _visits(row: _JobRow, longest_period: int, days: int) -> int:

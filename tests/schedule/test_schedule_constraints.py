@@ -14,12 +14,12 @@ import pytest
 
 from fieldopt.check import check
 from fieldopt.errors import StorageError
+from fieldopt.reasons import Reason, ReasonCode
 from fieldopt.scenario import Scenario, scenario_from_frames
 from fieldopt.schedule.api import SolveOptions, schedule_repairs
 from fieldopt.schedule.report import gantt_figures
 from fieldopt.schedule.result import RepairSchedule
 from fieldopt.schedule.store import load_schedule, save_schedule
-from fieldopt.reasons import Reason, ReasonCode
 
 DAY1 = "2026-11-24"
 DAY2 = "2026-11-25"

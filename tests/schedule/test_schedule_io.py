@@ -201,7 +201,7 @@ def test_cli_bad_solve_options_exit_2_naming_the_flag(flags: list[str], named: s
 
 def test_other_formats_are_refused(tiny_schedule: RepairSchedule, tmp_path: Path) -> None:
     doc = tiny_schedule.to_json()
-    with pytest.raises(InputError, match="format: expected 'fieldopt.schedule/2'"):
+    with pytest.raises(InputError, match=r"format: expected 'fieldopt\.schedule/2'"):
         RepairSchedule.from_json({**doc, "format": "fieldopt.dispatch/1"})
     old = tmp_path / "old.json"
     old.write_text(json.dumps({**doc, "format": "fieldopt.schedule/1"}), encoding="utf-8")
