@@ -10,7 +10,8 @@
 >>> plan = fieldopt.plan_routes(scenario, "2026-11-24", options=options)  # doctest: +SKIP
 >>> fieldopt.check(plan, scenario)                  # independent checker: [] when feasible
 []
->>> repairs = fieldopt.schedule_repairs(scenario, time_limit=30, seed=0)   # doctest: +SKIP
+>>> options = fieldopt.SolveOptions(time_limit_s=30, seed=0)
+>>> repairs = fieldopt.schedule_repairs(scenario, options=options)        # doctest: +SKIP
 >>> fieldopt.inventory.frontier(scenario).summary()                       # doctest: +SKIP
 """
 

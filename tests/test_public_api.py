@@ -23,7 +23,7 @@ def test_dispatch_and_replan_from_the_top_level(tiny_dir: Path) -> None:
 
 def test_schedule_from_the_top_level(tiny_dir: Path) -> None:
     scenario = fieldopt.read_scenario(tiny_dir)
-    sched = fieldopt.schedule_repairs(scenario, days=2, time_limit=5, workers=1, seed=0)
+    sched = fieldopt.schedule_repairs(scenario, days=2, options=fieldopt.SolveOptions(5, workers=1))
     assert isinstance(sched, fieldopt.RepairSchedule)
     assert sched.assignments
     assert fieldopt.check(sched, scenario) == []

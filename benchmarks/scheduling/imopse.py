@@ -13,6 +13,7 @@ from typing import Any
 
 from benchmarks.loaders.imopse import read_imopse
 from benchmarks.scheduling.imopse_data import from_imopse, imopse_violations
+from solvers.options import Progress
 from solvers.scheduling.data import SchedulingParams
 from solvers.scheduling.solve import solve_scheduling
 
@@ -38,9 +39,9 @@ def run_instance(path: Path, time_limit: float, workers: int, seed: int) -> dict
     inst = read_imopse(path)
     first: list[float] = []
 
-    def on_progress(objective: float | None, bound: float | None, seconds: float) -> None:
-        if objective is not None and not first:
-            first.append(seconds)
+    def on_progress(event: Progress) -> None:
+        if event.objective is not None and not first:
+            first.append(event.elapsed_s)
 
     res = solve_scheduling(
         from_imopse(inst),

@@ -15,7 +15,7 @@ from typing import Any
 
 from fieldopt.check import check
 from fieldopt.generate import generate_scenario
-from fieldopt.schedule.api import schedule_repairs
+from fieldopt.schedule.api import Progress, SolveOptions, schedule_repairs
 
 START = dt.date(2026, 11, 23)  # a Monday: ``days`` calendar days hold whole working weeks
 
@@ -43,7 +43,8 @@ def run_scale(
     first: list[float] = []
     within: list[float] = []
 
-    def progress(objective: float | None, bound: float | None, seconds: float) -> None:
+    def progress(event: Progress) -> None:
+        objective, bound, seconds = event.objective, event.bound, event.elapsed_s
         if objective is None:
             return
         if not first:
@@ -56,10 +57,9 @@ def run_scale(
         scenario,
         START,
         days,
-        time_limit=time_limit,
-        workers=workers,
-        seed=seed,
-        on_progress=progress,
+        options=SolveOptions(
+            time_limit_s=time_limit, workers=workers, seed=seed, progress=progress
+        ),
     )
     total = time.perf_counter() - t0
     summary = sched.summary()

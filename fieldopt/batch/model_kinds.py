@@ -87,19 +87,24 @@ def run_dispatch(scenario: Scenario, params: Params) -> RunOutcome:
 
 def run_schedule(scenario: Scenario, params: Params) -> RunOutcome:
     """Schedule repairs over ``days`` days from ``start`` with ``objective``."""
-    from fieldopt.schedule.api import schedule_repairs
+    from fieldopt.schedule.api import SolveOptions, schedule_repairs
 
     start = _day(params["start"], "start") if "start" in params else None
+    args = _solve_args(params)
+    try:
+        options = SolveOptions(args["time_limit"], args["seed"], args["workers"])
+    except ValueError as exc:
+        raise _bad("options", str(exc)) from exc
     sched = schedule_repairs(
         scenario,
         start,
         int(params.get("days", 10)),
         str(params.get("objective", "weighted_tardiness")),
-        **_solve_args(params),
+        options=options,
     )
     kpis = _flat_numbers(sched.summary())
     kpis["solver_s"] = sched.report.runtime_s
-    return RunOutcome(str(sched.report.status), kpis, sched.to_dict())
+    return RunOutcome(str(sched.report.status), kpis, sched.to_json())
 
 
 def _stock_frame_json(frame: Any) -> list[dict[str, Any]]:

@@ -3,21 +3,37 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as ProgressBar
 from rich.table import Table
 
 from fieldopt.demo import DemoContext
 from fieldopt.errors import InputError, NoPlanError
+from fieldopt.options import cli_options
+
+if TYPE_CHECKING:
+    from fieldopt.schedule.api import Progress, SolveOptions
 
 
-def _progress(console: Console, time_limit: float) -> tuple[Progress, Callable[..., None]]:
-    progress = Progress(
+def solve_options(
+    time_limit: float, workers: int, seed: int, progress: Callable[[Progress], None] | None = None
+) -> SolveOptions:
+    """The options of ``--time-limit``, ``--workers`` and ``--seed``; an :class:`InputError`
+    naming the flag if one is out of range (nan, infinite, zero or negative)."""
+    return cli_options(time_limit, seed, workers, progress)
+
+
+def _progress(
+    console: Console, time_limit: float
+) -> tuple[ProgressBar, Callable[[Progress], None]]:
+    progress = ProgressBar(
         TextColumn("[bold]CP-SAT"),
         BarColumn(),
         TextColumn("{task.fields[text]}"),
@@ -28,14 +44,14 @@ def _progress(console: Console, time_limit: float) -> tuple[Progress, Callable[.
     task = progress.add_task("solve", total=time_limit, text="searching…")
     best: dict[str, float | None] = {"obj": None, "bound": None}
 
-    def update(objective: float | None, bound: float | None, seconds: float) -> None:
-        if objective is not None:
-            best["obj"] = objective
-        if bound is not None:
-            best["bound"] = bound
+    def update(event: Progress) -> None:
+        if event.objective is not None:
+            best["obj"] = event.objective
+        if event.bound is not None:
+            best["bound"] = event.bound
         progress.update(
             task,
-            completed=min(seconds, time_limit),
+            completed=min(event.elapsed_s, time_limit),
             text=f"objective {best['obj']}  bound {best['bound']}",
         )
 
@@ -51,10 +67,12 @@ def schedule_command(
     objective: Annotated[
         str, typer.Option(help="weighted_tardiness, weighted_completion or makespan.")
     ] = "weighted_tardiness",
-    time_limit: Annotated[float, typer.Option(min=0.1, help="Seconds.")] = 60.0,
-    workers: Annotated[int, typer.Option(min=1)] = 2,
-    seed: int = 0,
-    budget: Annotated[float | None, typer.Option(help="Outsourcing budget (currency).")] = None,
+    time_limit: Annotated[float, typer.Option(help="Seconds, > 0.")] = 60.0,
+    workers: Annotated[int, typer.Option(help="CP-SAT workers, >= 1.")] = 2,
+    seed: Annotated[int, typer.Option(help="Random seed, >= 0.")] = 0,
+    budget: Annotated[
+        float | None, typer.Option(help="Outsourcing budget (currency, >= 0).")
+    ] = None,
     previous: Annotated[Path | None, typer.Option(help="Schedule JSON to start from.")] = None,
     name: Annotated[str | None, typer.Option(help="Scenario name inside a database.")] = None,
     out: Annotated[Path | None, typer.Option(help="Write the schedule JSON here.")] = None,
@@ -63,6 +81,7 @@ def schedule_command(
 ) -> None:
     """Schedule multi-day repair work (who does which job when) with CP-SAT."""
     from fieldopt.check import check
+    from fieldopt.io.files import writable_file
     from fieldopt.scenario import read_scenario
     from fieldopt.schedule.api import schedule_repairs
     from fieldopt.schedule.result import RepairSchedule
@@ -74,21 +93,19 @@ def schedule_command(
             first = dt.date.fromisoformat(start)
         except ValueError:
             raise InputError(f"--start: expected YYYY-MM-DD, got {start!r}") from None
+    solve_options(time_limit, workers, seed)  # bad flags fail before the scenario is read
+    if budget is not None and not (math.isfinite(budget) and budget >= 0):
+        raise InputError(f"--budget: a finite amount >= 0, got {budget}")
+    for path, flag in ((out, "--out"), (report, "--report")):
+        if path is not None:
+            writable_file(path, flag)
     scen = read_scenario(scenario, name)
     prev = RepairSchedule.load(previous) if previous else None
     progress, update = _progress(console, time_limit)
+    options = solve_options(time_limit, workers, seed, update)
     with progress:
         sched = schedule_repairs(
-            scen,
-            first,
-            days,
-            objective,
-            time_limit,
-            workers,
-            seed,
-            outsource_budget=budget,
-            previous=prev,
-            on_progress=update,
+            scen, first, days, objective, options=options, outsource_budget=budget, previous=prev
         )
     if not sched.status.has_solution:
         raise NoPlanError(f"no schedule: {sched.report.status} ({sched.report.raw_status})")
@@ -128,7 +145,7 @@ def schedule_demo_step(ctx: DemoContext) -> None:
 
     assert ctx.scenario is not None
     ctx.console.rule("[bold]Repair schedule (CP-SAT, multi-day)")
-    sched = schedule_repairs(ctx.scenario, days=5, time_limit=20, workers=2, seed=0)
+    sched = schedule_repairs(ctx.scenario, days=5, options=solve_options(20.0, 2, 0))
     _print_summary(ctx.console, sched.summary())
     ctx.console.print(f"independent check: {len(check(sched, ctx.scenario))} violation(s)")
     for path in (

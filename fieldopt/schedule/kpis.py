@@ -6,9 +6,9 @@ from typing import Any
 
 import pandas as pd
 
+from fieldopt.domain.schedule_rules import PRIORITY_WEIGHTS
 from fieldopt.scenario import Scenario
 from fieldopt.schedule.result import RepairSchedule
-from fieldopt.schedule.rules import PRIORITY_WEIGHTS
 
 
 def schedule_kpis(schedule: RepairSchedule, scenario: Scenario) -> dict[str, Any]:
@@ -37,5 +37,5 @@ def schedule_kpis(schedule: RepairSchedule, scenario: Scenario) -> dict[str, Any
         "weighted_completion_min": completion,
         "makespan_min": makespan,
         "technician_minutes": worked,
-        "outsourcing_cost": round(cost, 2),
+        "outsourcing_cost": round(float(cost), 2),
     }

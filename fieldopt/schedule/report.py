@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import plotly.express as px
 
+from fieldopt.io.files import write_text_atomic
+
 if TYPE_CHECKING:
     from fieldopt.schedule.result import RepairSchedule
 
@@ -62,16 +64,15 @@ def write_html(schedule: RepairSchedule, path: Path, title: str | None = None) -
     for n, fig in enumerate(gantt_figures(schedule)):
         parts.append(fig.to_html(full_html=False, include_plotlyjs="cdn" if n == 0 else False))  # type: ignore[attr-defined]
     left = schedule.to_frame()
-    left = left[left["fate"] != "scheduled"][["job_id", "fate", "reason"]]
+    left = left[left["fate"] != "scheduled"][["job_id", "fate", "code", "reason"]]
     if len(left):
         parts.append("<h2>Outsourced and unscheduled jobs</h2>")
         parts.append(left.to_html(index=False, border=0))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
+    return write_text_atomic(
+        path,
         "<!doctype html><html><head><meta charset='utf-8'>"
         f"<title>{html.escape(title)}</title></head><body style='font-family:sans-serif'>"
         + "\n".join(parts)
         + "</body></html>\n",
-        encoding="utf-8",
+        what="--report",
     )
-    return path

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Self
 
 import pandas as pd
 
-from solvers.result import SolveReport, Status
+from fieldopt.errors import InputError
+from fieldopt.plans import Plan, plan_format
 
-FORMAT = "fieldopt.schedule/1"
+FORMAT = "fieldopt.schedule/2"
+OLD_FORMATS = ("fieldopt.schedule/1",)
+"""Formats of earlier fieldopt versions: refused with a message saying so (their reasons were
+free text, without the facts a ``fieldopt.schedule/2`` reason carries)."""
 
 
 @dataclass(frozen=True)
@@ -28,37 +32,27 @@ class Assignment:
     skill: str | None = None
 
 
-@dataclass(frozen=True)
-class Unscheduled:
-    """A job left out, with its reason (a proven fact, or "left out by optimisation")."""
-
-    job_id: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class RepairSchedule:
+@dataclass(frozen=True, kw_only=True)
+class RepairSchedule(Plan):
     """The result of :func:`fieldopt.schedule_repairs`.
 
-    ``kpis`` holds the solver-independent figures computed from the assignments
-    (weighted tardiness in weighted minutes, makespan...), ``report`` the solve report
-    (objective and bound in weighted minutes; see ``docs/schedule.md``).
+    Every job to plan is in exactly one of ``assignments`` (in-house, one row per technician
+    and visit), ``outsourced`` or ``unassigned`` (job id → :class:`~fieldopt.reasons.Reason`).
+    ``kpis`` holds the solver-independent figures computed from the assignments (weighted
+    tardiness in weighted minutes, makespan...), ``report`` the solve report (objective and
+    bound in weighted minutes; see ``docs/schedule.md``), ``params`` the model's arguments
+    (``outsource_budget``, ``minutes_per_currency``).
     """
 
-    scenario: str
+    FORMAT: ClassVar[str] = FORMAT
+    UNASSIGNED_KEY: ClassVar[str] = "job_id"
+
     origin: dt.datetime
     days: int
     objective: str
-    report: SolveReport
-    assignments: tuple[Assignment, ...]
+    assignments: tuple[Assignment, ...] = ()
     outsourced: tuple[str, ...] = ()
-    unscheduled: tuple[Unscheduled, ...] = ()
-    params: dict[str, Any] = field(default_factory=dict)
-    kpis: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def status(self) -> Status:
-        return self.report.status
+    params: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def horizon_end(self) -> dt.datetime:
@@ -95,43 +89,25 @@ class RepairSchedule:
             "scheduled": len(self.jobs()),
             "split": sum(1 for v in self.visits().values() if len(v) > 1),
             "outsourced": len(self.outsourced),
-            "unscheduled": len(self.unscheduled),
+            "unscheduled": len(self.unassigned),
             **self.kpis,
         }
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per (job, technician), plus one per outsourced or unscheduled job."""
+        """One row per (job, technician, visit), plus one per outsourced or unscheduled job;
+        an unscheduled job's ``code`` is its reason code, ``reason`` the sentence."""
+        columns = ["job_id", "technician_id", "start", "end", "skill", "fate", "code", "reason"]
         rows: list[dict[str, Any]] = [
-            {**asdict(a), "fate": "scheduled", "reason": None} for a in self.assignments
+            {**asdict(a), "fate": "scheduled", "code": None, "reason": None}
+            for a in self.assignments
         ]
+        left = dict.fromkeys(columns)
+        rows += [{**left, "job_id": j, "fate": "outsourced"} for j in self.outsourced]
         rows += [
-            {
-                "job_id": j,
-                "technician_id": None,
-                "start": None,
-                "end": None,
-                "skill": None,
-                "fate": "outsourced",
-                "reason": None,
-            }
-            for j in self.outsourced
+            {**left, "job_id": j, "fate": "unscheduled", "code": r.code.value, "reason": r.text}
+            for j, r in sorted(self.unassigned.items())
         ]
-        rows += [
-            {
-                "job_id": u.job_id,
-                "technician_id": None,
-                "start": None,
-                "end": None,
-                "skill": None,
-                "fate": "unscheduled",
-                "reason": u.reason,
-            }
-            for u in self.unscheduled
-        ]
-        frame = pd.DataFrame(
-            rows,
-            columns=["job_id", "technician_id", "start", "end", "skill", "fate", "reason"],
-        )
+        frame = pd.DataFrame(rows, columns=columns)
         frame["start"] = pd.to_datetime(frame["start"])
         frame["end"] = pd.to_datetime(frame["end"])
         return frame
@@ -143,27 +119,13 @@ class RepairSchedule:
         return write_html(self, Path(path), title)
 
     # ------------------------------------------------------------------ JSON
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON document of ``docs/contract-schedule.md``."""
-        r = self.report
+    def body(self) -> dict[str, Any]:
+        """The schedule's own keys of ``docs/contract-schedule.md``."""
         return {
-            "format": FORMAT,
-            "scenario": self.scenario,
             "origin": self.origin.isoformat(timespec="minutes"),
             "days": self.days,
             "objective": self.objective,
-            "params": self.params,
-            "report": {
-                "status": str(r.status),
-                "raw_status": r.raw_status,
-                "runtime_s": round(r.runtime_s, 3),
-                "objective": r.objective,
-                "bound": r.bound,
-                "seed": r.seed,
-                "workers": r.workers,
-                "time_limit_s": r.time_limit_s,
-            },
-            "kpis": self.kpis,
+            "params": dict(self.params),
             "assignments": [
                 {
                     "job_id": a.job_id,
@@ -175,70 +137,38 @@ class RepairSchedule:
                 for a in self.assignments
             ],
             "outsourced": list(self.outsourced),
-            "unscheduled": [asdict(u) for u in self.unscheduled],
         }
 
     @classmethod
-    def from_dict(cls, doc: dict[str, Any]) -> RepairSchedule:
-        """Inverse of :meth:`to_dict`; raises ``InputError`` naming the bad key."""
-        from fieldopt.errors import InputError
-
-        if doc.get("format") != FORMAT:
-            raise InputError(f"schedule: format {doc.get('format')!r} is not {FORMAT!r}")
-        try:
-            rep = doc["report"]
-            report = SolveReport(
-                status=Status(rep["status"]),
-                raw_status=str(rep["raw_status"]),
-                runtime_s=float(rep["runtime_s"]),
-                objective=rep.get("objective"),
-                bound=rep.get("bound"),
-                seed=rep.get("seed"),
-                workers=rep.get("workers"),
-                time_limit_s=rep.get("time_limit_s"),
+    def from_body(cls, obj: Mapping[str, Any], common: dict[str, Any]) -> Self:
+        assignments = tuple(
+            Assignment(
+                job_id=str(a["job_id"]),
+                technician_id=str(a["technician_id"]),
+                start=dt.datetime.fromisoformat(a["start"]),
+                end=dt.datetime.fromisoformat(a["end"]),
+                skill=None if a.get("skill") is None else str(a["skill"]),
             )
-            assignments = tuple(
-                Assignment(
-                    job_id=str(a["job_id"]),
-                    technician_id=str(a["technician_id"]),
-                    start=dt.datetime.fromisoformat(a["start"]),
-                    end=dt.datetime.fromisoformat(a["end"]),
-                    skill=a.get("skill"),
-                )
-                for a in doc["assignments"]
-            )
-            return cls(
-                scenario=str(doc["scenario"]),
-                origin=dt.datetime.fromisoformat(doc["origin"]),
-                days=int(doc["days"]),
-                objective=str(doc["objective"]),
-                report=report,
-                assignments=assignments,
-                outsourced=tuple(str(j) for j in doc.get("outsourced", [])),
-                unscheduled=tuple(
-                    Unscheduled(str(u["job_id"]), str(u["reason"]))
-                    for u in doc.get("unscheduled", [])
-                ),
-                params=dict(doc.get("params", {})),
-                kpis=dict(doc.get("kpis", {})),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise InputError(f"schedule: missing or bad field {exc}") from None
-
-    def save(self, path: str | Path) -> Path:
-        """Write the JSON document to ``path``."""
-        out = Path(path)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
-        return out
+            for a in obj["assignments"]
+        )
+        return cls(
+            **common,
+            origin=dt.datetime.fromisoformat(obj["origin"]),
+            days=int(obj["days"]),
+            objective=str(obj["objective"]),
+            assignments=assignments,
+            outsourced=tuple(str(j) for j in obj.get("outsourced", [])),
+            params=dict(obj.get("params", {})),
+        )
 
     @classmethod
-    def load(cls, path: str | Path) -> RepairSchedule:
-        """Read a JSON document written by :meth:`save`."""
-        from fieldopt.errors import InputError
-
-        try:
-            doc = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise InputError(f"{path}: cannot read schedule JSON: {exc}") from None
-        return cls.from_dict(doc)
+    def from_json(cls, obj: Any, what: str = "schedule") -> Self:
+        """Read :meth:`to_json`'s output; an :class:`InputError` names the field otherwise,
+        or says that the document is another format (an older schedule's included)."""
+        found = plan_format(obj)
+        if found in OLD_FORMATS:
+            raise InputError(
+                f"{what}: format {found!r} is a schedule of an earlier fieldopt, whose reasons "
+                f"carry no codes; run `fieldopt schedule` again to write {FORMAT!r}"
+            )
+        return super().from_json(obj, what)

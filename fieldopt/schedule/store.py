@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from fieldopt.domain.tables import PlanAssignment, PlanRecord, PlanUnassigned
 from fieldopt.errors import InputError, StorageError
 from fieldopt.io.database import connect
+from fieldopt.io.files import dumps_strict
 from fieldopt.schedule.result import RepairSchedule
 
 OUTSOURCED = "outsourced"
@@ -21,11 +22,12 @@ OUTSOURCED = "outsourced"
 def save_schedule(schedule: RepairSchedule, url: str, plan_id: str | None = None) -> str:
     """Store ``schedule`` as a plan of kind ``schedule``, in one transaction; returns its id.
 
-    Outsourced jobs are ``plan_unassigned`` rows with reason ``outsourced``; the whole JSON
-    document is kept in ``params_json`` so :func:`load_schedule` gives it back exactly.
+    Outsourced jobs are ``plan_unassigned`` rows with reason ``outsourced``, unscheduled ones
+    carry their reason's sentence (code and facts are in the JSON); the whole JSON document is
+    kept in ``params_json`` so :func:`load_schedule` gives it back exactly.
     """
     pid = plan_id or f"schedule-{uuid.uuid4().hex[:12]}"
-    doc = schedule.to_dict()
+    doc = schedule.to_json()
     engine = connect(url)
     try:
         _check_visit_key(engine, schedule)
@@ -43,8 +45,8 @@ def save_schedule(schedule: RepairSchedule, url: str, plan_id: str | None = None
                         "status": str(schedule.status),
                         "created_at": dt.datetime.now(dt.UTC),
                         "objective": schedule.report.objective,
-                        "params_json": json.dumps(doc),
-                        "kpis_json": json.dumps(schedule.kpis),
+                        "params_json": dumps_strict(doc, indent=None),
+                        "kpis_json": dumps_strict(schedule.kpis, indent=None),
                     }
                 ],
             )
@@ -64,7 +66,7 @@ def save_schedule(schedule: RepairSchedule, url: str, plan_id: str | None = None
                     ],
                 )
             left = [(j, OUTSOURCED) for j in schedule.outsourced]
-            left += [(u.job_id, u.reason) for u in schedule.unscheduled]
+            left += [(j, r.text) for j, r in sorted(schedule.unassigned.items())]
             if left:
                 conn.execute(
                     insert(PlanUnassigned.__table__),  # type: ignore[attr-defined]
@@ -105,4 +107,4 @@ def load_schedule(url: str, plan_id: str) -> RepairSchedule:
         engine.dispose()
     if row is None or row.kind != "schedule":
         raise InputError(f"plans: no schedule with id {plan_id!r}")
-    return RepairSchedule.from_dict(json.loads(row.params_json))
+    return RepairSchedule.from_json(json.loads(row.params_json), what=f"plans: {plan_id}")

@@ -1,4 +1,6 @@
-"""Scenario → :class:`~solvers.scheduling.data.SchedulingData` and screening facts.
+"""The scheduling seam, both ways: scenario → :class:`~solvers.scheduling.data.SchedulingData`
+(with the screening facts, as reason codes), and :class:`~solvers.scheduling.solve.SchedulingResult`
+→ :class:`~fieldopt.schedule.result.RepairSchedule` (:func:`read_back`).
 
 Time is in whole minutes from 00:00 of the first day; skills become ``(skill, min_level)``
 pairs so that "electrical at level 2" is one solver skill; objective units are weighted
@@ -9,34 +11,34 @@ needs to fit the longest working period plus one (so it may start late in a day)
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
-from fieldopt.errors import InputError
-from fieldopt.scenario import Scenario
-from fieldopt.schedule.rules import (
+from fieldopt.domain.schedule_rules import (
     MIN_VISIT_MIN,
     PRIORITY_WEIGHTS,
     SCHEDULABLE_STATUSES,
     job_minutes,
 )
-from solvers.scheduling.data import SchedulingData
+from fieldopt.errors import InputError
+from fieldopt.reasons import Reason, ReasonCode, reason
+from fieldopt.scenario import Scenario
+from fieldopt.schedule.kpis import schedule_kpis
+from fieldopt.schedule.result import Assignment, RepairSchedule
+from solvers.options import SolveOptions
+from solvers.scheduling.data import Objective, SchedulingData, SchedulingParams
+from solvers.scheduling.solve import SchedulingResult
 
 DAY = 1440
-
-REASON_NO_TEAM = "no team with the skills"
-REASON_RELEASE = "release after the horizon"
-REASON_NO_PERIOD = "no working period long enough for a qualified team"
-REASON_WINDOWS = "every start window outside the horizon"
-REASON_PREDECESSOR = "predecessor cannot be scheduled"
-REASON_PRED_OUTSOURCED = "predecessor outsourced"
-REASON_OPTIMISATION = "left out by optimisation"
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ class SchedulingTranslation:
     job_ids: tuple[str, ...]
     technician_ids: tuple[str, ...]
     skills: tuple[tuple[str, int], ...]
-    screened: dict[str, str] = field(default_factory=dict)
+    screened: dict[str, Reason] = field(default_factory=dict)
 
     def minutes(self, when: dt.datetime) -> int:
         return int((when - self.origin).total_seconds() // 60)
@@ -72,6 +74,13 @@ def default_start(scenario: Scenario) -> dt.date:
     return dt.date.today()
 
 
+def _iso(ts: object) -> str | None:
+    """A timestamp as ``YYYY-MM-DDTHH:MM`` (a reason's fact), ``None`` if missing."""
+    if ts is None or pd.isna(ts):  # type: ignore[call-overload]
+        return None
+    return pd.Timestamp(ts).to_pydatetime().isoformat(timespec="minutes")  # type: ignore[arg-type]
+
+
 def _minutes(ts: object, origin: dt.datetime) -> int | None:
     if ts is None or pd.isna(ts):  # type: ignore[call-overload]
         return None
@@ -88,26 +97,73 @@ def translate_schedule(
 ) -> SchedulingTranslation:
     """Build the solver data for the jobs to plan in ``days`` days from ``start``.
 
-    Jobs that provably cannot be scheduled (see the ``REASON_*`` constants) are left out of
-    the data and listed in ``screened`` with their reason.
+    Jobs that provably cannot be scheduled are left out of the data and listed in
+    ``screened`` with their :class:`~fieldopt.reasons.Reason` (code and facts).
     """
-    if days < 1:
-        raise InputError(f"days: {days} must be >= 1")
-    if minutes_per_currency < 0:
-        raise InputError(f"minutes_per_currency: {minutes_per_currency} must be >= 0")
+    _check_arguments(days, minutes_per_currency, outsource_budget)
     day0 = start or default_start(scenario)
     origin = dt.datetime.combine(day0, dt.time())
     horizon = days * DAY
     techs = tuple(str(t) for t in scenario.technicians["id"])
-    tech_index = {t: r for r, t in enumerate(techs)}
     levels: dict[str, dict[str, int]] = defaultdict(dict)
     for t, s, lvl in scenario.technician_skills[["technician_id", "skill", "level"]].itertuples(
         index=False
     ):
         levels[str(t)][str(s)] = int(lvl)
-    periods = _working_periods(scenario, origin, horizon, tech_index)
+    periods = _working_periods(scenario, origin, horizon, {t: r for r, t in enumerate(techs)})
+    rows, screened = _screen(scenario, origin, horizon, techs, levels, periods)
+    preds = [
+        (str(j), str(p), int(lag))
+        for j, p, lag in scenario.job_predecessors[
+            ["job_id", "predecessor_id", "lag_min"]
+        ].itertuples(index=False)
+    ]
+    planned = scenario.jobs[scenario.jobs["status"].isin(SCHEDULABLE_STATUSES)]
+    _screen_successors(preds, {str(j) for j in planned["id"]}, screened)
+    rows = [r for r in rows if r.id not in screened]
+    job_ids = tuple(r.id for r in rows)
+    idx = {j: i for i, j in enumerate(job_ids)}
+    kept = [(idx[j], idx[p], lag) for j, p, lag in preds if j in idx and p in idx]
+    skills = tuple(sorted({(s, lvl) for r in rows for (s, lvl, _) in r.skills}))
+    mastery = np.array(
+        [[levels[t].get(s, 0) >= lvl for (s, lvl) in skills] for t in techs], dtype=np.bool_
+    ).reshape(len(techs), len(skills))
+    data = _solver_data(
+        scenario.name,
+        rows,
+        skills,
+        mastery,
+        kept,
+        periods,
+        days,
+        minutes_per_currency=minutes_per_currency,
+        outsource_budget=outsource_budget,
+    )
+    return SchedulingTranslation(data, origin, days, job_ids, techs, skills, screened)
 
-    jobs = scenario.jobs[scenario.jobs["status"].isin(SCHEDULABLE_STATUSES)]
+
+def _check_arguments(
+    days: int, minutes_per_currency: float, outsource_budget: float | None
+) -> None:
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        raise InputError(f"days: {days!r} must be an integer >= 1")
+    if not (math.isfinite(minutes_per_currency) and minutes_per_currency >= 0):
+        raise InputError(f"minutes_per_currency: {minutes_per_currency} must be finite, >= 0")
+    if outsource_budget is not None and not (
+        math.isfinite(outsource_budget) and outsource_budget >= 0
+    ):
+        raise InputError(f"outsource_budget: {outsource_budget} must be finite, >= 0 (or None)")
+
+
+def _screen(
+    scenario: Scenario,
+    origin: dt.datetime,
+    horizon: int,
+    techs: tuple[str, ...],
+    levels: dict[str, dict[str, int]],
+    periods: dict[str, list[tuple[int, int, int]]],
+) -> tuple[list[_JobRow], dict[str, Reason]]:
+    """The solver row of every job to plan, and the proven reason of those that cannot be."""
     job_skills: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
     for j, s, lvl, k in scenario.job_skills[
         ["job_id", "skill", "min_level", "technicians"]
@@ -116,35 +172,39 @@ def translate_schedule(
     windows: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for j, a, b in scenario.job_windows[["job_id", "start", "end"]].itertuples(index=False):
         windows[str(j)].append((_minutes(a, origin) or 0, _minutes(b, origin) or 0))
-
-    screened: dict[str, str] = {}
+    screened: dict[str, Reason] = {}
     rows: list[_JobRow] = []
+    jobs = scenario.jobs[scenario.jobs["status"].isin(SCHEDULABLE_STATUSES)]
     for job in jobs.to_dict("records"):
         jid = str(job["id"])
-        reason, row = _screen_job(
+        why, row = _screen_job(
             job, job_skills[jid], windows.get(jid), levels, techs, periods, origin, horizon
         )
-        if reason:
-            screened[jid] = reason
+        if why is not None:
+            screened[jid] = why
         else:
             rows.append(row)
-    preds = [
-        (str(j), str(p), int(lag))
-        for j, p, lag in scenario.job_predecessors[
-            ["job_id", "predecessor_id", "lag_min"]
-        ].itertuples(index=False)
-    ]
-    _screen_successors(preds, {str(j) for j in jobs["id"]}, screened)
-    rows = [r for r in rows if r.id not in screened]
-    job_ids = tuple(r.id for r in rows)
-    idx = {j: i for i, j in enumerate(job_ids)}
-    skills = tuple(sorted({(s, lvl) for r in rows for (s, lvl, _) in r.skills}))
+    return rows, screened
+
+
+def _solver_data(
+    name: str,
+    rows: list[_JobRow],
+    skills: tuple[tuple[str, int], ...],
+    mastery: npt.NDArray[np.bool_],
+    kept: list[tuple[int, int, int]],
+    periods: dict[str, list[tuple[int, int, int]]],
+    days: int,
+    *,
+    minutes_per_currency: float,
+    outsource_budget: float | None,
+) -> SchedulingData:
+    """The solver data of the jobs that passed screening (``rows``, in activity order);
+    ``kept`` the precedences between them as ``(successor, predecessor, lag)`` indices."""
+    horizon = days * DAY
     kidx = {k: n for n, k in enumerate(skills)}
-    n, m = len(job_ids), len(techs)
+    n, m = len(rows), mastery.shape[0]
     sreq = np.zeros((n, len(skills)), np.int64)
-    mastery = np.array(
-        [[levels[t].get(s, 0) >= lvl for (s, lvl) in skills] for t in techs], dtype=np.bool_
-    ).reshape(m, len(skills))
     duration = np.zeros((n, m), np.int64)
     for i, r in enumerate(rows):
         for s, lvl, k in r.skills:
@@ -153,12 +213,11 @@ def translate_schedule(
     weight = np.array([PRIORITY_WEIGHTS[r.priority] for r in rows], np.int64)
     costs = [r.outsource_cost for r in rows]
     win = [(i, a, b) for i, r in enumerate(rows) for a, b in r.windows]
-    kept = [(idx[j], idx[p], lag) for j, p, lag in preds if j in idx and p in idx]
     longest_period = max((b - a for _, a, b in periods["work"]), default=0)
     visits = [_visits(r, longest_period, days) for r in rows]
     budget = -1 if outsource_budget is None else round(outsource_budget * 100)
-    data = SchedulingData(
-        name=scenario.name,
+    return SchedulingData(
+        name=name,
         horizon=horizon,
         duration=duration,
         sreq=sreq,
@@ -189,7 +248,6 @@ def translate_schedule(
         pieces=np.array(visits, np.int64),
         min_piece=np.full(len(rows), MIN_VISIT_MIN, np.int64),
     )
-    return SchedulingTranslation(data, origin, days, job_ids, techs, skills, screened)
 
 
 def _visits(row: _JobRow, longest_period: int, days: int) -> int:
@@ -249,7 +307,7 @@ class _JobRow:
 
 
 def _screen_successors(
-    preds: list[tuple[str, str, int]], planned: set[str], screened: dict[str, str]
+    preds: list[tuple[str, str, int]], planned: set[str], screened: dict[str, Reason]
 ) -> None:
     """A job whose (planned) predecessor cannot be scheduled cannot be either; a done or
     cancelled predecessor is no obstacle."""
@@ -258,7 +316,7 @@ def _screen_successors(
         changed = False
         for j, p, _ in preds:
             if j in planned and j not in screened and p in screened:
-                screened[j] = REASON_PREDECESSOR
+                screened[j] = reason(ReasonCode.PREDECESSOR_UNPLANNABLE, predecessor=p)
                 changed = True
 
 
@@ -271,7 +329,7 @@ def _screen_job(
     periods: dict[str, list[tuple[int, int, int]]],
     origin: dt.datetime,
     horizon: int,
-) -> tuple[str | None, _JobRow]:
+) -> tuple[Reason | None, _JobRow]:
     """A proven reason the job cannot be scheduled (or ``None``), and its solver row."""
     names = [s for s, _, _ in skills]
     durations = []
@@ -301,50 +359,188 @@ def _screen_job(
         pin_start=-1 if pin_s is None else max(0, pin_s),
         splittable=bool(job["splittable"]),
     )
-    team = max(row.needed, sum(k for _, _, k in skills))
     outsourceable = row.outsource_cost is not None
+    horizon_end = (origin + dt.timedelta(minutes=horizon)).isoformat(timespec="minutes")
     if row.release >= horizon and not outsourceable:
-        return REASON_RELEASE, row
+        return reason(
+            ReasonCode.RELEASE_AFTER_HORIZON,
+            release=_iso(job["release_at"]),
+            horizon_end=horizon_end,
+        ), row
     if windows is not None:
         clipped = [(max(a, row.release), min(b, horizon)) for a, b in windows]
         clipped = [(a, b) for a, b in clipped if a <= b]
         if not clipped and not outsourceable:
-            return REASON_WINDOWS, row
+            return reason(
+                ReasonCode.WINDOWS_OUTSIDE_HORIZON,
+                windows=len(windows),
+                release=_iso(job["release_at"]),
+                horizon_end=horizon_end,
+            ), row
         # An outsourceable job without a usable window can only be outsourced.
         row.windows = clipped or [(horizon, horizon)]
     if outsourceable:
         return None, row
+    return _screen_team(row, levels, techs, periods), row
+
+
+def _screen_team(
+    row: _JobRow,
+    levels: dict[str, dict[str, int]],
+    techs: tuple[str, ...],
+    periods: dict[str, list[tuple[int, int, int]]],
+) -> Reason | None:
+    """Why no qualified team can do the job in the working time (``None``: nothing proven).
+
+    Facts: the skill and level, the technicians needed, how many are qualified or have a
+    working period long enough (``long_enough``)."""
+    team = max(row.needed, sum(k for _, _, k in row.skills))
     if team > len(techs):
-        return REASON_NO_TEAM, row
+        return reason(ReasonCode.NO_QUALIFIED_TECHNICIAN, technicians=team, workforce=len(techs))
     # Working time a technician can give the job: its longest period after the release, or
     # all its periods after the release if the job may be done in several visits.
     longest: dict[int, int] = defaultdict(int)
     for r, a, b in periods["work"]:
         free = max(0, b - max(a, row.release))
         longest[r] = longest[r] + free if row.splittable else max(longest[r], free)
-    for s, lvl, k in skills:
+    durations = row.durations
+    for s, lvl, k in row.skills:
         able = [r for r, t in enumerate(techs) if levels[t].get(s, 0) >= lvl]
         if len(able) < k:
-            return REASON_NO_TEAM, row
-        if sum(1 for r in able if longest[r] >= durations[r]) < k:
-            return REASON_NO_PERIOD, row
-    if sum(1 for r in range(len(techs)) if longest[r] >= min(durations)) < team:
-        return REASON_NO_PERIOD, row
-    return None, row
+            return reason(
+                ReasonCode.NO_QUALIFIED_TECHNICIAN,
+                skill=s,
+                min_level=lvl,
+                technicians=k,
+                qualified=len(able),
+            )
+        fit = sum(1 for r in able if longest[r] >= durations[r])
+        if fit < k:
+            return reason(
+                ReasonCode.NO_WORKING_PERIOD,
+                skill=s,
+                min_level=lvl,
+                technicians=k,
+                long_enough=fit,
+            )
+    fit = sum(1 for r in range(len(techs)) if longest[r] >= min(durations))
+    if fit < team:
+        return reason(
+            ReasonCode.NO_WORKING_PERIOD,
+            technicians=team,
+            minutes=min(durations),
+            long_enough=fit,
+        )
+    return None
 
 
-def horizon_end(translation: SchedulingTranslation) -> dt.datetime:
-    return translation.origin + dt.timedelta(days=translation.days)
+# --------------------------------------------------------------------------- solver options
+def solver_params(
+    tr: SchedulingTranslation,
+    objective: Objective,
+    options: SolveOptions,
+    previous: RepairSchedule | None = None,
+) -> SchedulingParams:
+    """The solver's parameters: ``options`` (time limit, seed, workers) and, for
+    re-scheduling, ``previous``'s starts and teams as hints."""
+    hint_start, hint_team = _hints(tr, previous)
+    return SchedulingParams(
+        objective=objective,
+        time_limit_s=float(options.time_limit_s),
+        seed=options.seed,
+        workers=options.workers,
+        hint_start=hint_start,
+        hint_resources=hint_team,
+    )
+
+
+def _hints(
+    tr: SchedulingTranslation, previous: RepairSchedule | None
+) -> tuple[tuple[int, ...] | None, tuple[tuple[int, ...], ...] | None]:
+    """``previous``'s start (minutes, ``-1``: none) and team (technician indices) per job."""
+    if previous is None:
+        return None, None
+    jobs = previous.jobs()
+    tech = {t: r for r, t in enumerate(tr.technician_ids)}
+    starts, teams = [], []
+    for j in tr.job_ids:
+        if j in jobs:
+            s, _, members = jobs[j]
+            starts.append(tr.minutes(s))
+            teams.append(tuple(tech[t] for t in members if t in tech))
+        else:
+            starts.append(-1)
+            teams.append(())
+    return tuple(starts), tuple(teams)
+
+
+# --------------------------------------------------------------------------- read back
+def read_back(
+    tr: SchedulingTranslation,
+    result: SchedulingResult,
+    scenario: Scenario,
+    objective: str,
+    params: Mapping[str, Any],
+) -> RepairSchedule:
+    """The solver result in domain terms, with a reason for every job left out and the KPIs
+    recomputed from the assignments."""
+    assignments: list[Assignment] = []
+    outsourced: list[str] = []
+    unassigned: dict[str, Reason] = dict(tr.screened)
+    has_solution = result.report.status.has_solution
+    done_elsewhere = {tr.job_ids[i] for i in range(len(tr.job_ids)) if result.outsourced[i]}
+    preds: dict[str, list[str]] = defaultdict(list)
+    for j, p in scenario.job_predecessors[["job_id", "predecessor_id"]].itertuples(index=False):
+        preds[str(j)].append(str(p))
+    for i, job_id in enumerate(tr.job_ids):
+        if has_solution and result.start[i] >= 0:
+            assignments += _visits_of(tr, result, i)
+        elif has_solution and result.outsourced[i]:
+            outsourced.append(job_id)
+        elif has_solution:
+            unassigned[job_id] = _left_out(preds[job_id], done_elsewhere)
+        else:
+            unassigned[job_id] = reason(ReasonCode.NO_SOLUTION, status=result.report.status.value)
+    schedule = RepairSchedule(
+        scenario=scenario.name,
+        report=result.report,
+        unassigned=unassigned,
+        origin=tr.origin,
+        days=tr.days,
+        objective=objective,
+        assignments=tuple(assignments),
+        outsourced=tuple(outsourced),
+        params=dict(params),
+    )
+    return dataclasses.replace(schedule, kpis=schedule_kpis(schedule, scenario))
+
+
+def _visits_of(tr: SchedulingTranslation, result: SchedulingResult, i: int) -> list[Assignment]:
+    """Activity ``i``'s team at each of its visits (one unless the job is split)."""
+    out = []
+    for r, s in result.team[i]:
+        skill = None if s < 0 else tr.skills[s][0]
+        for a, b in result.pieces[i]:
+            out.append(
+                Assignment(tr.job_ids[i], tr.technician_ids[r], tr.when(a), tr.when(b), skill)
+            )
+    return out
+
+
+def _left_out(predecessors: list[str], outsourced: set[str]) -> Reason:
+    """Why the solver left a job out: an outsourced predecessor (no known end, so no in-house
+    successor), else optimisation (dropping costs more than any in-house schedule of it)."""
+    for p in predecessors:
+        if p in outsourced:
+            return reason(ReasonCode.PREDECESSOR_OUTSOURCED, predecessor=p)
+    return reason(ReasonCode.LEFT_OUT_BY_OPTIMISATION)
 
 
 __all__ = [
     "DAY",
-    "REASON_NO_TEAM",
-    "REASON_OPTIMISATION",
-    "REASON_PREDECESSOR",
-    "REASON_PRED_OUTSOURCED",
-    "REASON_RELEASE",
     "SchedulingTranslation",
     "default_start",
+    "read_back",
+    "solver_params",
     "translate_schedule",
 ]

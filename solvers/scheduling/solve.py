@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 from ortools.sat.python import cp_model
 
 from solvers.arrays import BoolArray, IntArray
+from solvers.options import Progress, ProgressFn
 from solvers.result import SolveReport, Status
 from solvers.scheduling.data import SchedulingData, SchedulingParams
 from solvers.scheduling.greedy import greedy_schedule
 from solvers.scheduling.lower_bound import compatible_set_bound, energy_bound
 from solvers.scheduling.model import Variables, assign_members, build_model
-
-# (objective, bound, seconds since the start) each time CP-SAT improves one of them.
-ProgressFn = Callable[[float | None, float | None, float], None]
 
 _STATUS = {
     cp_model.OPTIMAL: Status.OPTIMAL,
@@ -55,12 +52,20 @@ class SchedulingResult:
 
 
 class _Progress(cp_model.CpSolverSolutionCallback):
+    """A :class:`Progress` event (objective and bound) on each new solution."""
+
     def __init__(self, on_progress: ProgressFn, t0: float) -> None:
         super().__init__()
         self._fn, self._t0 = on_progress, t0
 
     def on_solution_callback(self) -> None:
-        self._fn(self.objective_value, self.best_objective_bound, time.perf_counter() - self._t0)
+        self._fn(
+            Progress(
+                elapsed_s=time.perf_counter() - self._t0,
+                objective=self.objective_value,
+                bound=self.best_objective_bound,
+            )
+        )
 
 
 def _add_hints(
@@ -180,22 +185,63 @@ def solve_scheduling(
     """Solve ``data`` with CP-SAT within ``params.time_limit_s`` seconds.
 
     Deterministic for a given seed with ``workers=1`` (when the time limit does not cut the
-    search). ``on_progress`` is called on each new solution and each bound improvement.
+    search). ``on_progress`` receives a :class:`~solvers.options.Progress` event on each new
+    solution (objective and bound) and each bound improvement (bound only); objective and
+    bound are in the data's objective units, ``elapsed_s`` counts from the call.
     """
     params = params or SchedulingParams()
     t0 = time.perf_counter()
     model, v = build_model(data, params.objective, params.redundant, params.group_resources)
-    if v.cmax is not None and params.redundant:
-        # CP-SAT's own makespan bound stays far below the optimum on multi-skill instances
-        # whose teams clash; the compatible-set LP often closes the gap (then a schedule at
-        # the bound is proven optimal). 5 % of the time limit: it is cheap when it is useful.
-        lp = compatible_set_bound(data, 0.05 * params.time_limit_s)
-        if lp is not None:
-            model.add(v.cmax >= lp.bound)
-        energy = energy_bound(data)
-        if energy is not None:
-            model.add(v.cmax >= energy)
+    _add_makespan_bounds(data, params, v, model)
     _add_hints(data, params, v, model)
+    solver = _solver(data, params, v, model, t0)
+    raw = solver.solve(model, _progress_callbacks(solver, on_progress, t0))
+    status = _STATUS.get(raw, Status.ERROR)
+    objective = bound = None
+    if status.has_solution:
+        objective = float(solver.objective_value)
+        bound = float(solver.best_objective_bound)
+    solution = _read_solution(solver, v, data.num_activities, status.has_solution)
+    report = SolveReport(
+        status=status,
+        raw_status=solver.status_name(raw),
+        runtime_s=time.perf_counter() - t0,
+        objective=objective,
+        bound=bound,
+        seed=params.seed,
+        workers=params.workers,
+        time_limit_s=params.time_limit_s,
+    )
+    return SchedulingResult(report, *solution)
+
+
+def _add_makespan_bounds(
+    data: SchedulingData, params: SchedulingParams, v: Variables, model: cp_model.CpModel
+) -> None:
+    """``Cmax`` at least the compatible-set LP bound and the energy bound (makespan only).
+
+    CP-SAT's own makespan bound stays far below the optimum on multi-skill instances whose
+    teams clash; the compatible-set LP often closes the gap (then a schedule at the bound is
+    proven optimal). 5 % of the time limit: it is cheap when it is useful.
+    """
+    if v.cmax is None or not params.redundant:
+        return
+    lp = compatible_set_bound(data, 0.05 * params.time_limit_s)
+    if lp is not None:
+        model.add(v.cmax >= lp.bound)
+    energy = energy_bound(data)
+    if energy is not None:
+        model.add(v.cmax >= energy)
+
+
+def _solver(
+    data: SchedulingData,
+    params: SchedulingParams,
+    v: Variables,
+    model: cp_model.CpModel,
+    t0: float,
+) -> cp_model.CpSolver:
+    """A CP-SAT solver with the time left of the limit, the workers, seed and branching."""
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(
         0.01, params.time_limit_s - (time.perf_counter() - t0)
@@ -208,24 +254,41 @@ def solve_scheduling(
     if uses_fixed_search(data, params):
         model.add_decision_strategy(v.start, cp_model.CHOOSE_LOWEST_MIN, cp_model.SELECT_MIN_VALUE)
         solver.parameters.search_branching = cp_model.FIXED_SEARCH
-    callback = None
-    if on_progress is not None:
-        callback = _Progress(on_progress, t0)
-        fn = on_progress
-        solver.best_bound_callback = lambda bound: fn(None, bound, time.perf_counter() - t0)
-    raw = solver.solve(model, callback)
-    status = _STATUS.get(raw, Status.ERROR)
-    n = data.num_activities
+    return solver
+
+
+def _progress_callbacks(
+    solver: cp_model.CpSolver, on_progress: ProgressFn | None, t0: float
+) -> _Progress | None:
+    """Report new solutions (the returned callback) and bound improvements as events."""
+    if on_progress is None:
+        return None
+    fn = on_progress
+    solver.best_bound_callback = lambda bound: fn(
+        Progress(elapsed_s=time.perf_counter() - t0, bound=bound)
+    )
+    return _Progress(on_progress, t0)
+
+
+def _read_solution(
+    solver: cp_model.CpSolver, v: Variables, n: int, has_solution: bool
+) -> tuple[
+    IntArray,
+    IntArray,
+    tuple[tuple[tuple[int, int], ...], ...],
+    BoolArray,
+    BoolArray,
+    tuple[tuple[tuple[int, int], ...], ...],
+]:
+    """Starts, ends, teams, outsourced, dropped and pieces of the solution (``-1``, empty
+    and ``False`` without one); the arrays are read-only."""
     start = np.full(n, -1, np.int64)
     end = np.full(n, -1, np.int64)
     outsourced = np.zeros(n, np.bool_)
     dropped = np.zeros(n, np.bool_)
     teams: list[tuple[tuple[int, int], ...]] = [() for _ in range(n)]
     pieces: list[tuple[tuple[int, int], ...]] = [() for _ in range(n)]
-    objective = bound = None
-    if status.has_solution:
-        objective = float(solver.objective_value)
-        bound = float(solver.best_objective_bound)
+    if has_solution:
         for i in range(n):
             outsourced[i] = solver.boolean_value(v.outsourced[i])
             dropped[i] = solver.boolean_value(v.dropped[i])
@@ -245,19 +308,7 @@ def solve_scheduling(
             {cs: int(solver.value(y)) for cs, y in v.serves[i].items()} if start[i] >= 0 else {}
             for i in range(n)
         ]
-        teams = assign_members(v.classes, start.tolist(), end.tolist(), counts, skills)
-    elif status is Status.INFEASIBLE:
-        bound = None
+        teams = list(assign_members(v.classes, start.tolist(), end.tolist(), counts, skills))
     for arr in (start, end, outsourced, dropped):
         arr.setflags(write=False)
-    report = SolveReport(
-        status=status,
-        raw_status=solver.status_name(raw),
-        runtime_s=time.perf_counter() - t0,
-        objective=objective,
-        bound=bound,
-        seed=params.seed,
-        workers=params.workers,
-        time_limit_s=params.time_limit_s,
-    )
-    return SchedulingResult(report, start, end, tuple(teams), outsourced, dropped, tuple(pieces))
+    return start, end, tuple(teams), outsourced, dropped, tuple(pieces)

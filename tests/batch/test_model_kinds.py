@@ -52,7 +52,7 @@ def test_model_kinds_run_in_a_batch_and_their_results_check_clean(
             days.add(plan.day.isoformat())
             assert check(plan, scenario) == []
         else:
-            sched = RepairSchedule.from_dict(result)
+            sched = RepairSchedule.from_json(result)
             assert sched.assignments
             assert check(sched, scenario) == []
     assert days == {"2026-11-24", "2026-11-25"}

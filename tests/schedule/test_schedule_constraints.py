@@ -14,12 +14,12 @@ import pytest
 
 from fieldopt.check import check
 from fieldopt.errors import StorageError
+from fieldopt.reasons import Reason, ReasonCode
 from fieldopt.scenario import Scenario, scenario_from_frames
-from fieldopt.schedule.api import schedule_repairs
+from fieldopt.schedule.api import SolveOptions, schedule_repairs
 from fieldopt.schedule.report import gantt_figures
 from fieldopt.schedule.result import RepairSchedule
 from fieldopt.schedule.store import load_schedule, save_schedule
-from fieldopt.translate.scheduling import REASON_NO_PERIOD
 
 DAY1 = "2026-11-24"
 DAY2 = "2026-11-25"
@@ -64,7 +64,7 @@ def scenario(
 
 def solve(scen: Scenario, objective: str = "makespan", days: int = 2, **kw: Any) -> RepairSchedule:
     sched = schedule_repairs(
-        scen, dt.date(2026, 11, 24), days, objective, time_limit=10, workers=1, seed=0, **kw
+        scen, dt.date(2026, 11, 24), days, objective, options=SolveOptions(10, workers=1), **kw
     )
     assert sched.status.has_solution
     assert check(sched, scen) == []
@@ -176,8 +176,12 @@ def test_splittable_job_longer_than_any_shift(splittable: bool) -> None:
         [("J1", "a", 1, 2)],
     )
     if not splittable:  # 700 min fit in no 9-hour shift: a proven reason
-        sched = schedule_repairs(scen, dt.date(2026, 11, 24), 2, "makespan", 10, 1, 0)
-        assert [(u.job_id, u.reason) for u in sched.unscheduled] == [("J1", REASON_NO_PERIOD)]
+        sched = schedule_repairs(
+            scen, dt.date(2026, 11, 24), 2, "makespan", options=SolveOptions(10, workers=1)
+        )
+        assert [(j, r.code) for j, r in sched.unassigned.items()] == [
+            ("J1", ReasonCode.NO_WORKING_PERIOD)
+        ]
         return
     sched = solve(scen)
     visits = sched.visits()["J1"]
@@ -256,9 +260,9 @@ def test_split_schedule_round_trips(tmp_path: Path) -> None:
     )
     sched = solve(scen)
     assert len(sched.assignments) == 2  # one row per visit
-    assert RepairSchedule.load(sched.save(tmp_path / "s.json")).to_dict() == sched.to_dict()
+    assert RepairSchedule.load(sched.save(tmp_path / "s.json")).to_json() == sched.to_json()
     url = f"sqlite:///{tmp_path / 'p.db'}"
-    assert load_schedule(url, save_schedule(sched, url)).to_dict() == sched.to_dict()
+    assert load_schedule(url, save_schedule(sched, url)).to_json() == sched.to_json()
     frame = sched.to_frame()
     assert len(frame[frame["job_id"] == "J1"]) == 2
     by_job = gantt_figures(sched)[1]
@@ -336,6 +340,7 @@ def test_outsourcing_budget(budget: float | None, fate: str) -> None:
     row = sched.to_frame().set_index("job_id").loc["J1"]
     assert row["fate"] == fate
     if fate == "unscheduled":
+        assert row["code"] == ReasonCode.LEFT_OUT_BY_OPTIMISATION
         assert row["reason"] == "left out by optimisation"
 
 
@@ -381,11 +386,48 @@ def test_proven_reasons() -> None:
         [("AFTER", "NOSKILL", 0)],
     )
     sched = solve(scen, "weighted_tardiness")
-    reasons = {u.job_id: u.reason for u in sched.unscheduled}
+    reasons = {j: r.code for j, r in sched.unassigned.items()}
     assert reasons == {
-        "NOSKILL": "no team with the skills",
-        "LATE": "release after the horizon",
-        "TOOLONG": "no working period long enough for a qualified team",
-        "AFTER": "predecessor cannot be scheduled",
+        "NOSKILL": ReasonCode.NO_QUALIFIED_TECHNICIAN,
+        "LATE": ReasonCode.RELEASE_AFTER_HORIZON,
+        "TOOLONG": ReasonCode.NO_WORKING_PERIOD,
+        "AFTER": ReasonCode.PREDECESSOR_UNPLANNABLE,
     }
     assert set(sched.jobs()) == {"OK"}
+    # The facts behind each reason: which skill nobody holds, when the job is released,
+    # which predecessor blocks it.
+    facts = {j: dict(r.facts) for j, r in sched.unassigned.items()}
+    assert facts["NOSKILL"] == {"skill": "b", "min_level": 1, "technicians": 1, "qualified": 0}
+    assert facts["LATE"] == {"release": "2026-11-26T09:00", "horizon_end": "2026-11-26T00:00"}
+    assert facts["TOOLONG"] == {"skill": "a", "min_level": 1, "technicians": 1, "long_enough": 0}
+    assert facts["AFTER"] == {"predecessor": "NOSKILL"}
+    assert sched.unassigned["NOSKILL"].text == (
+        "no technician with the skills (skill b, min_level 1, technicians 1, qualified 0)"
+    )
+
+
+def test_successor_of_an_outsourced_job_is_left_out_naming_it(tmp_path: Path) -> None:
+    # Nobody holds "x": A can only be outsourced; B follows A and has no known start then.
+    scen = scenario(
+        {"T1": {"a": 3}},
+        [
+            {"id": "A", "duration_min": 60, "outsource_cost": 50.0},
+            {"id": "B", "duration_min": 60},
+        ],
+        [("A", "x", 1, 1), ("B", "a", 1, 1)],
+        [("B", "A", 0)],
+    )
+    sched = solve(scen, "weighted_tardiness")
+    assert sched.outsourced == ("A",)
+    assert dict(sched.unassigned) == {
+        "B": Reason(ReasonCode.PREDECESSOR_OUTSOURCED, {"predecessor": "A"})
+    }
+    # The database keeps the reason's sentence next to the outsourced job.
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    pid = save_schedule(sched, url)
+    with sqlite3.connect(tmp_path / "p.db") as conn:
+        rows = conn.execute(
+            "SELECT job_id, reason FROM plan_unassigned WHERE plan_id = ? ORDER BY job_id", (pid,)
+        ).fetchall()
+    assert rows == [("A", "outsourced"), ("B", "predecessor outsourced (predecessor A)")]
+    assert load_schedule(url, pid).unassigned == sched.unassigned

@@ -27,7 +27,7 @@ DAY1, DAY2 = dt.date(2026, 11, 24), dt.date(2026, 11, 25)
 
 def schedule(scenario_dir: Path = TINY) -> RepairSchedule:
     scen = read_scenario(scenario_dir)
-    sched = schedule_repairs(scen, DAY1, 2, time_limit=10, workers=1, seed=0)
+    sched = schedule_repairs(scen, DAY1, 2, options=SolveOptions(10, workers=1))
     assert check(sched, scen) == []
     return sched
 
@@ -72,7 +72,7 @@ def test_a_split_job_is_handed_over_visit_by_visit() -> None:
     jobs.loc[jobs["id"] == "J3", ["duration_min", "splittable"]] = [600, True]
     frames["job_windows"] = frames["job_windows"][frames["job_windows"]["job_id"] != "J3"]
     scen = scenario_from_frames(frames, "tiny-split")
-    sched = schedule_repairs(scen, DAY1, 2, time_limit=10, workers=1, seed=0)
+    sched = schedule_repairs(scen, DAY1, 2, options=SolveOptions(10, workers=1))
     assert check(sched, scen) == []
     visits = sched.visits()["J3"]
     assert len(visits) == 2

@@ -1,4 +1,6 @@
-"""Domain rules of repair scheduling shared by the translation and the checker."""
+"""Domain rules of repair scheduling: facts about jobs and technicians that the translation
+(scenario → solver data), the KPIs and the independent checker all use, kept here so that none
+of them imports another's module against the flow."""
 
 from __future__ import annotations
 
