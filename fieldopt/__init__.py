@@ -50,6 +50,7 @@ from fieldopt.travel import (
     TravelMatrix,
     TravelProvider,
 )
+from solvers.options import Progress, SolveOptions
 
 __version__ = "0.1.0"
 
@@ -66,9 +67,11 @@ __all__ = [
     "MatrixTravel",
     "NoPlanError",
     "Problem",
+    "Progress",
     "RepairSchedule",
     "ReplanResult",
     "Scenario",
+    "SolveOptions",
     "Stop",
     "StorageError",
     "TravelMatrix",
