@@ -85,6 +85,9 @@ def parse_variant(text: str) -> tuple[str, str, float | str]:
 def apply_variant(
     scenario: Scenario, net: Network, rates: pd.DataFrame, key: str, value: float | str
 ) -> Network:
+    """``net`` with one parsed variant (:func:`parse_variant`) applied: demand scaled, lead
+    times (consumables) or repair times (repairables) scaled, a policy forced, or a depot closed
+    (its demand moved to the nearest remaining site with demand)."""
     data = net.data
     if key == "demand":
         return network(scenario, rates.assign(rate_per_year=rates["rate_per_year"] * float(value)))
