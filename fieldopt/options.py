@@ -4,7 +4,7 @@ Re-exported from :mod:`solvers.options` so callers need not know the solver laye
 :func:`cli_options` turns command-line values into options or a clean error.
 """
 
-from fieldopt.errors import InputError
+from fieldopt.errors import InputError, Problem
 from solvers.options import (
     MAX_SEED,
     MAX_TIME_LIMIT_S,
@@ -37,4 +37,6 @@ def cli_options(
     except ValueError as exc:
         text = str(exc).removeprefix("SolveOptions: field ")
         name, _, why = text.partition(": ")
-        raise InputError(f"{_OPTION.get(name, name)}: {why}") from exc
+        option = _OPTION.get(name, name)
+        problem = Problem("error", "bad_option", "options", f"{option}: {why}", field=option)
+        raise InputError([problem]) from exc

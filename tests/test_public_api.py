@@ -31,7 +31,8 @@ def test_schedule_from_the_top_level(tiny_dir: Path) -> None:
 
 def test_inventory_from_the_top_level() -> None:
     scenario = fieldopt.read_scenario(ROOT / "data" / "sample")
-    plan = fieldopt.inventory.optimise(scenario, budget=20_000, time_limit_s=30, seed=0)
+    options = fieldopt.SolveOptions(30, seed=0)
+    plan = fieldopt.inventory.optimise(scenario, budget=20_000, options=options)
     assert isinstance(plan, fieldopt.inventory.StockingPlan)
     assert 0 < plan.summary()["investment"] <= 20_000
     assert fieldopt.check(plan, scenario) == []

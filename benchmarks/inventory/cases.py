@@ -97,11 +97,13 @@ def _series(entry: dict[str, Any], path: Path) -> np.ndarray:
     raise _bad(path, f"series {entry.get('id')}: file {entry['file']} not found", "file")
 
 
-def run_case(path: Path, params: LpParams | None = None) -> dict[str, Any]:
+def run_case(
+    path: Path, params: LpParams | None = None, time_limit_s: float = 60.0
+) -> dict[str, Any]:
     """Answer every query of the case at ``path``; the case with ``computed_*`` fields added."""
     from fieldopt.inventory.methods import canonical_method, one_step
 
-    params = params or LpParams(time_limit_s=60.0)
+    params = params or LpParams(time_limit_s=time_limit_s)
     try:
         case = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as exc:

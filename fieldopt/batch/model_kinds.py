@@ -15,6 +15,7 @@ from fieldopt.errors import InputError, Problem
 from fieldopt.options import SolveOptions
 
 if TYPE_CHECKING:
+    from fieldopt import SolveOptions
     from fieldopt.scenario import Scenario
 
 VARIANT_KEYS = ("demand", "lead_time", "repair_time", "close_depot", "stockout_policy")
@@ -44,6 +45,20 @@ def _solve_args(params: Params) -> dict[str, Any]:
         "seed": int(params.get("seed", 0)),
         "workers": int(params.get("workers", 1)),
     }
+
+
+def _solve_options(params: Params, time_limit: float = 30.0) -> SolveOptions:
+    """The run's ``time_limit``, ``seed`` and ``workers`` as solve options; a bad value is an
+    input error naming the parameter."""
+    from fieldopt import SolveOptions
+
+    args = _solve_args(params)
+    limit = args["time_limit"] if "time_limit" in params else time_limit
+    try:
+        return SolveOptions(limit, args["seed"], args["workers"])
+    except ValueError as exc:
+        field = next((k for k in ("time_limit", "seed", "workers") if k in str(exc)), "time_limit")
+        raise _bad(field, str(exc)) from exc
 
 
 def _day(value: Any, field: str) -> dt.date:
@@ -127,6 +142,7 @@ def run_inventory_frontier(scenario: Scenario, params: Params) -> RunOutcome:
         method=str(params.get("method", "metric")),
         samples=int(params.get("samples", 40)),
         stockout_policy=_policy(params),
+        options=_solve_options(params, 300.0),
     )
     kpis = _flat_numbers(front.summary())
     kpis["solver_s"] = front.runtime_s
@@ -142,7 +158,6 @@ def run_inventory_optimise(scenario: Scenario, params: Params) -> RunOutcome:
         raise _bad(
             "budget", "give exactly one of 'budget', 'target_fill_rate' and 'waiting_cost_per_day'"
         )
-    args = _solve_args(params)
     plan = inv.optimise(
         scenario,
         budget=float(params["budget"]) if "budget" in params else None,
@@ -154,9 +169,7 @@ def run_inventory_optimise(scenario: Scenario, params: Params) -> RunOutcome:
         ),
         method=str(params.get("method", "metric")),
         stockout_policy=_policy(params),
-        time_limit_s=args["time_limit"],
-        seed=args["seed"],
-        workers=args["workers"],
+        options=_solve_options(params),
     )
     kpis = _flat_numbers(plan.summary())
     kpis["solver_s"] = plan.report.runtime_s
@@ -185,6 +198,7 @@ def run_inventory_whatif(scenario: Scenario, params: Params) -> RunOutcome:
         variants,
         method=str(params.get("method", "metric")),
         samples=int(params.get("samples", 25)),
+        options=_solve_options(params, 300.0),
     )
     kpis: dict[str, Any] = {}
     for row in result.comparison.to_dict("records"):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -14,7 +14,12 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from fieldopt.io.files import writable_file, write_json_atomic
+from fieldopt.options import cli_options
+
 if TYPE_CHECKING:
+    from fieldopt import Progress as SolveProgress
+    from fieldopt import SolveOptions
     from fieldopt.demo import DemoContext
     from fieldopt.scenario import Scenario
 
@@ -39,15 +44,20 @@ PolicyOpt = Annotated[
 ReportOpt = Annotated[
     Path | None, typer.Option("--report", help="Write a plotly HTML report here.")
 ]
-JsonOpt = Annotated[Path | None, typer.Option("--json", help="Write the result as JSON here.")]
-TimeOpt = Annotated[float, typer.Option("--time-limit", min=0.1, help="MILP time limit, seconds.")]
+JsonOpt = Annotated[
+    Path | None, typer.Option("--json", help="Write the result as strict JSON here.")
+]
+TimeOpt = Annotated[
+    float, typer.Option("--time-limit", help="Time limit for the whole solve, seconds.")
+]
 SeedOpt = Annotated[int, typer.Option(help="Solver seed.")]
-WorkersOpt = Annotated[int, typer.Option(min=1, help="Solver threads.")]
+WorkersOpt = Annotated[int, typer.Option(help="Solver threads.")]
 
 
 @contextmanager
-def progress_bar(label: str, total: int) -> Iterator[Callable[[int], None]]:
-    """A rich progress bar; yields the ``advance(n)`` callback the API functions take."""
+def progress_bar(label: str) -> Iterator[Callable[[SolveProgress], None]]:
+    """A rich progress bar; yields the callback the API functions take (``Progress`` events
+    with ``done`` / ``total``)."""
     columns = (
         TextColumn(label),
         BarColumn(),
@@ -55,8 +65,23 @@ def progress_bar(label: str, total: int) -> Iterator[Callable[[int], None]]:
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task(label, total=total)
-        yield lambda n: bar.advance(task, n)
+        task = bar.add_task(label, total=None)
+
+        def update(p: SolveProgress) -> None:
+            bar.update(task, completed=p.done or 0, total=p.total)
+
+        yield update
+
+
+def solve_options(
+    time_limit: float,
+    seed: int,
+    workers: int,
+    progress: Callable[[SolveProgress], None] | None = None,
+) -> SolveOptions:
+    """The options of ``--time-limit``, ``--seed``, ``--workers``; a bad value is an input
+    error naming the option."""
+    return cli_options(time_limit, seed, workers, progress)
 
 
 def _load(scenario: str, name: str | None) -> Scenario:
@@ -68,9 +93,8 @@ def _load(scenario: str, name: str | None) -> Scenario:
 def _rates(s: Scenario) -> Any:
     import fieldopt.inventory as inv
 
-    n = s.demand_history.groupby(["location_id", "part_id"]).ngroups
-    with progress_bar("forecasting", n) as advance:
-        return inv.forecast(s, progress=advance)
+    with progress_bar("forecasting") as update:
+        return inv.forecast(s, progress=update)
 
 
 def _kv_table(title: str, values: dict[str, Any]) -> Table:
@@ -87,15 +111,18 @@ def _kv_table(title: str, values: dict[str, Any]) -> Table:
 
 
 def _dump(path: Path | None, payload: Any) -> None:
+    """Write ``payload`` as strict JSON (NaN -> ``null``), atomically."""
     if path is not None:
-        path.write_text(json.dumps(payload, indent=2, default=_json_default))
+        write_json_atomic(path, payload, "--json")
         console.print(f"wrote {path}")
 
 
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "item"):
-        return value.item()
-    return str(value)
+def _writable(out: Path | None, report: Path | None) -> None:
+    """Fail on an unwritable ``--json`` or ``--report`` before any work is done."""
+    if out is not None:
+        writable_file(out, "--json")
+    if report is not None:
+        writable_file(report, "--report")
 
 
 def _report(result: Any, path: Path | None) -> None:
@@ -115,12 +142,12 @@ def forecast_cmd(
     """Demand per year per part and location, with the method chosen by backtest."""
     import fieldopt.inventory as inv
 
+    _writable(out, report)
     s = _load(scenario, name)
-    n = s.demand_history.groupby(["location_id", "part_id"]).ngroups
-    with progress_bar("forecasting", n) as advance:
-        res = inv.forecast(s, holdout=holdout, progress=advance)
+    with progress_bar("forecasting") as update:
+        res = inv.forecast(s, holdout=holdout, progress=update)
     console.print(_kv_table("Forecast", res.summary()))
-    _dump(out, res.to_frame().to_dict(orient="records"))
+    _dump(out, res.to_json())
     _report(res, report)
 
 
@@ -130,21 +157,33 @@ def frontier_cmd(
     name: NameOpt = None,
     method: MethodOpt = "metric",
     stockout_policy: PolicyOpt = None,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", help="Time limit for the frontier, seconds.")
+    ] = 300.0,
     report: ReportOpt = None,
     out: JsonOpt = None,
 ) -> None:
     """The holding-cost vs waiting-time frontier, today's stock and a recommended point."""
     import fieldopt.inventory as inv
 
+    _writable(out, report)
     s = _load(scenario, name)
-    res = inv.frontier(s, rates=_rates(s), method=method, stockout_policy=stockout_policy)
+    rates = _rates(s)
+    with progress_bar("frontier: parts") as update:
+        res = inv.frontier(
+            s,
+            rates=rates,
+            method=method,
+            stockout_policy=stockout_policy,
+            options=solve_options(time_limit, 0, 1, update),
+        )
     summary = res.summary()
     console.print(_kv_table("Current stock", summary.pop("current")))
     console.print(
         _kv_table("Recommended (same waiting time, least holding cost)", summary.pop("recommended"))
     )
     console.print(_kv_table("Frontier", summary))
-    _dump(out, {**res.summary(), "points": res.to_frame().to_dict(orient="records")})
+    _dump(out, res.to_json())
     _report(res, report)
 
 
@@ -186,34 +225,29 @@ def optimise_cmd(
     import fieldopt.inventory as inv
     from fieldopt.check import check
 
+    _writable(out, report)
+    options = solve_options(time_limit, seed, workers)
     s = _load(scenario, name)
-    plan = inv.optimise(
-        s,
-        budget=budget,
-        target_fill_rate=target_fill_rate,
-        waiting_cost_per_day=waiting_cost_per_day,
-        rates=_rates(s),
-        method=method,
-        side=side,
-        must_stock_critical=must_stock_critical,
-        stockout_policy=stockout_policy,
-        time_limit_s=time_limit,
-        seed=seed,
-        workers=workers,
-    )
+    rates = _rates(s)
+    with progress_bar("marginal analysis: parts") as update:
+        plan = inv.optimise(
+            s,
+            budget=budget,
+            target_fill_rate=target_fill_rate,
+            waiting_cost_per_day=waiting_cost_per_day,
+            rates=rates,
+            method=method,
+            side=side,
+            must_stock_critical=must_stock_critical,
+            stockout_policy=stockout_policy,
+            options=replace(options, progress=update),
+        )
     console.print(_kv_table("Stocking plan", plan.summary()))
     violations = check(plan, s)
     console.print(f"independent check: {len(violations)} violation(s)")
     for v in violations[:10]:
         console.print(f"  [yellow]{v}[/]")
-    _dump(
-        out,
-        {
-            **plan.summary(),
-            "violations": [str(v) for v in violations],
-            "levels": plan.to_frame().to_dict(orient="records"),
-        },
-    )
+    _dump(out, {**plan.to_json(), "violations": [str(v) for v in violations]})
     _report(plan, report)
 
 
@@ -232,10 +266,10 @@ def rebalance_cmd(
     import fieldopt.inventory as inv
     from fieldopt.check import check
 
+    _writable(out, report)
+    options = solve_options(time_limit, seed, workers)
     s = _load(scenario, name)
-    plan = inv.rebalance(
-        s, min_quantity=min_quantity, time_limit_s=time_limit, seed=seed, workers=workers
-    )
+    plan = inv.rebalance(s, min_quantity=min_quantity, options=options)
     summary = plan.summary()
     base = summary.pop("baseline_largest_excess_to_largest_shortage")
     console.print(_kv_table("Rebalancing (MILP)", summary))
@@ -252,14 +286,7 @@ def rebalance_cmd(
     console.print(table)
     violations = check(plan, s)
     console.print(f"independent check: {len(violations)} violation(s)")
-    _dump(
-        out,
-        {
-            **plan.summary(),
-            "violations": [str(v) for v in violations],
-            "transfers": plan.to_frame().to_dict(orient="records"),
-        },
-    )
+    _dump(out, {**plan.to_json(), "violations": [str(v) for v in violations]})
     _report(plan, report)
 
 
@@ -286,6 +313,7 @@ def whatif_cmd(
 
     for v in variant:
         parse_variant(v)  # bad variants fail before the forecast is computed
+    _writable(out, report)
     s = _load(scenario, name)
     res = inv.whatif(s, variant, rates=_rates(s), method=method, stockout_policy=stockout_policy)
     table = Table(
@@ -298,7 +326,7 @@ def whatif_cmd(
             f"{row.waiting_days_at_base_cost:.3f}",
         )
     console.print(table)
-    _dump(out, res.summary())
+    _dump(out, res.to_json())
     _report(res, report)
 
 

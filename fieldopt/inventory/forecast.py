@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from fieldopt.inventory.methods import METHOD_NAMES, backtest, canonical_method, one_step
+from fieldopt.io.files import strict, write_text_atomic
 
 PERIODS_PER_YEAR = 12  # demand_history is monthly
 
@@ -19,6 +21,8 @@ class ForecastResult:
     """One row per part and location: ``rate_per_year``, the ``method`` that produced it
     (a forecast method, ``installed_base``), its backtest ``mae`` (units per period) and the
     number of history ``periods``."""
+
+    FORMAT: ClassVar[str] = "fieldopt.demand-forecast/1"
 
     rates: pd.DataFrame
 
@@ -37,6 +41,17 @@ class ForecastResult:
     def to_frame(self) -> pd.DataFrame:
         return self.rates.copy()
 
+    def to_json(self) -> dict[str, Any]:
+        """Strict JSON: the ``format`` tag, the summary and the rates (NaN MAE -> ``null``)."""
+        out: dict[str, Any] = strict(
+            {
+                "format": self.FORMAT,
+                **self.summary(),
+                "rates": self.rates.to_dict(orient="records"),
+            }
+        )
+        return out
+
     def to_html(self, path: str | None = None) -> str:
         from fieldopt.inventory.pictures import forecast_figure
 
@@ -46,8 +61,7 @@ class ForecastResult:
 def _write(fig: object, path: str | None) -> str:
     html: str = fig.to_html(include_plotlyjs="cdn", full_html=True)  # type: ignore[attr-defined]
     if path is not None:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(html)
+        write_text_atomic(path, html, "--report")
     return html
 
 

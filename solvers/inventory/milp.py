@@ -116,12 +116,14 @@ class SideConstraints:
 @dataclass(frozen=True)
 class StockingResult:
     """Stock levels ``[part, site]``, their total base EBO (evaluated, not the MILP's estimate),
-    investment, and the solve report."""
+    investment, the solve report, and which optimiser made the plan (``marginal``, ``choice``
+    or ``milp``; set by ``solvers.inventory.solve.solve_stocking``)."""
 
     stock: IntArray
     total_ebo: float
     investment: float
     report: SolveReport
+    optimiser: str = ""
 
 
 def solve_stocking_milp(

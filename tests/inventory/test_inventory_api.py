@@ -14,6 +14,7 @@ from fieldopt.errors import InputError
 from fieldopt.inventory.forecast import choose_method, installed_base_rates
 from fieldopt.inventory.methods import backtest
 from fieldopt.scenario import Scenario, read_scenario
+from solvers.options import SolveOptions
 
 SAMPLE = Path(__file__).parents[2] / "data" / "sample"
 
@@ -54,7 +55,7 @@ def test_optimise_budget_plan_passes_the_checker(
 def test_optimise_with_side_constraints_respects_min_max(
     sample: Scenario, mean_rates: pd.DataFrame
 ) -> None:
-    plan = inv.optimise(sample, budget=25000, rates=mean_rates, side=True, time_limit_s=3)
+    plan = inv.optimise(sample, budget=25000, rates=mean_rates, side=True, options=SolveOptions(3))
     assert plan.optimiser == "choice"  # min/max levels only, two echelons
     assert check(plan, sample) == []
     with pytest.raises(InputError, match="min levels"):

@@ -24,6 +24,7 @@ from solvers.inventory.choice import (
 from solvers.inventory.lp import LpParams
 from solvers.inventory.marginal import FrontierParams, allocate, frontier
 from solvers.inventory.milp import SideConstraints, solve_stocking_milp
+from solvers.options import SolveOptions
 
 SAMPLE = Path(__file__).parents[2] / "data" / "sample"
 FAST = LpParams(time_limit_s=20, seed=0, workers=1)
@@ -111,7 +112,9 @@ def test_sample_min_max_plan_uses_the_choice_and_passes_the_checker(sample: Scen
     rates = h.groupby(["location_id", "part_id"])["quantity"].mean().mul(12).reset_index()
     rates = rates.rename(columns={"quantity": "rate_per_year"})
     assert isinstance(rates, pd.DataFrame)
-    plan = inv.optimise(sample, target_fill_rate=0.9, rates=rates, side=True, seed=0)
+    plan = inv.optimise(
+        sample, target_fill_rate=0.9, rates=rates, side=True, options=SolveOptions(30, seed=0)
+    )
     assert plan.optimiser == "choice"
     assert plan.kpis["fill_rate"] >= 0.9 - 0.02
     assert check(plan, sample) == []

@@ -148,5 +148,6 @@ def test_cli_least_cost(tmp_path: Path) -> None:
     assert run.returncode == EXIT_OK, run.stderr
     got = json.loads(out.read_text())
     assert got["violations"] == []
-    assert got["waiting_cost_per_day"] == 80.0
-    assert got["cost_with_waiting_per_year"] >= got["holding_cost_per_year"]
+    kpis = got["kpis"]
+    assert kpis["waiting_cost_per_day"] == 80.0
+    assert kpis["cost_with_waiting_per_year"] >= kpis["holding_cost_per_year"]

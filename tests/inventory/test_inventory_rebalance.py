@@ -14,6 +14,7 @@ from solvers.inventory.rebalance import (
     largest_excess_to_largest_shortage,
     solve_rebalance,
 )
+from solvers.options import SolveOptions
 
 FAST = LpParams(time_limit_s=10, seed=0, workers=1)
 SAMPLE = Path(__file__).parents[2] / "data" / "sample"
@@ -174,7 +175,7 @@ def test_rounded_lp_plan_passes_the_checker(monkeypatch: pytest.MonkeyPatch) -> 
 
     sample = read_scenario(SAMPLE)
     monkeypatch.setattr(reb, "MAX_FREE_INTEGERS", 0)
-    plan = inv.rebalance(sample, time_limit_s=10, seed=0)
+    plan = inv.rebalance(sample, options=SolveOptions(10, seed=0))
     assert "LP relaxation rounded down" in plan.report.raw_status
     assert check(plan, sample) == []
 
@@ -220,6 +221,6 @@ def test_no_lp_solution_in_the_limit_gives_the_rules_plan(monkeypatch: pytest.Mo
     assert res.report.objective == pytest.approx(rule.total_cost)
     assert moved(res, data) == moved(rule, data)
     sample = read_scenario(SAMPLE)
-    plan = inv.rebalance(sample, time_limit_s=10, seed=0)
+    plan = inv.rebalance(sample, options=SolveOptions(10, seed=0))
     assert plan.report.status == "feasible"
     assert check(plan, sample) == []

@@ -162,7 +162,7 @@ def test_cli_option_and_its_error(tmp_path: Path) -> None:
     assert run.returncode == EXIT_OK, run.stderr
     got = json.loads(out.read_text())
     assert got["violations"] == []
-    assert got["emergency_cost_per_year"] > 0
+    assert got["kpis"]["emergency_cost_per_year"] > 0
     bad = fieldopt(
         "inventory", "optimise", str(sample), "--budget", "20000",
         "--stockout-policy", "courier", cwd=tmp_path,

@@ -15,6 +15,8 @@ from fieldopt.check import check
 from fieldopt.errors import InputError
 from fieldopt.scenario import Scenario, read_scenario
 from fieldopt.translate.inventory import network
+from fieldopt.translate.inventory.plans import kpis as kpis_of
+from fieldopt.translate.inventory.plans import levels_frame
 
 LOCATIONS = """id,kind,lat,lon,name,parent_id,capacity_volume_l
 C,central,48.8566,2.3522,Central warehouse,,
@@ -157,8 +159,8 @@ def test_depot_stock_changes_the_vans_metrics_the_checker_recomputes(tree: Scena
         stock[0, d1] = 1
     stock[0, d1] -= 1
     stock[0, 0] += 1
-    moved = inv.api.levels_frame(net, stock, "metric")
-    kpis = inv.api.kpis(net, stock, "metric")
+    moved = levels_frame(net, stock, "metric")
+    kpis = kpis_of(net, stock, "metric")
     other = replace(plan, levels=moved, kpis=kpis)
     assert [v for v in check(other, tree) if v.rule not in ("min_level", "max_level")] == []
     assert kpis["total_ebo"] != pytest.approx(plan.kpis["total_ebo"])

@@ -1,4 +1,4 @@
-"""Scenario tables -> inventory solver data (multi-echelon stocking, rebalancing), and back.
+"""Scenario tables -> inventory solver data (multi-echelon stocking, rebalancing).
 
 Units: rates per year and times in years inside the solvers (days / 365 here); money as given.
 The stocking network is a tree built from ``locations.parent_id``: the central warehouse (the
@@ -12,7 +12,7 @@ with no demand anywhere below them are not: their stock stays theirs and is not 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import SimpleNamespace
 from typing import Any
 
@@ -22,10 +22,10 @@ from numpy.typing import NDArray
 
 from fieldopt.errors import InputError, Problem
 from fieldopt.scenario import Scenario
-from fieldopt.translate.stockout import stockout_policy
+from fieldopt.translate.stockout import POLICY_KEY, stockout_policy
 from solvers.inventory.data import StockingData
-from solvers.inventory.milp import SideConstraints
 from solvers.inventory.rebalance import RebalanceData
+from solvers.inventory.solve import StockingLimits
 
 DAYS_PER_YEAR = 365.0
 DEFAULT_TRANSIT_DAYS = 1.0
@@ -230,15 +230,9 @@ def network(scenario: Scenario, rates: pd.DataFrame) -> Network:
     return Network(data, parts, current, floats(parts["holding_rate"]), policy.cost)
 
 
-def side_constraints(
-    scenario: Scenario,
-    net: Network,
-    *,
-    budget: float | None = None,
-    target_ebo: float | None = None,
-    ebo_value: float | None = None,
-    must_stock_critical: bool = False,
-) -> SideConstraints:
+def stocking_limits(
+    scenario: Scenario, net: Network, *, must_stock_critical: bool = False
+) -> StockingLimits:
     """Volumes, site capacities, min/max levels from ``stock`` and must-stock of class A parts
     at every demand site (when asked)."""
     data = net.data
@@ -261,16 +255,36 @@ def side_constraints(
         lo = np.where(critical[:, None] & demand, np.maximum(lo, 1), lo)
     locs = scenario.locations.set_index("id")
     cap = floats(locs["capacity_volume_l"].reindex(list(data.site_ids)))
-    return SideConstraints(
-        budget=budget,
-        target_ebo=target_ebo,
-        ebo_value=ebo_value,
-        holding_rate=net.holding_rate if ebo_value is not None else np.zeros(0),
+    return StockingLimits(
         volume=floats(net.parts["volume_l"]),
         site_volume=cap,
         min_level=lo,
         max_level=hi,
     )
+
+
+def with_policy(scenario: Scenario, net: Network, policy: str) -> Network:
+    """Every site serving customers on ``policy`` (per-site policy settings dropped; emergency
+    times and costs kept)."""
+    settings = {k: v for k, v in scenario.settings.items() if not k.startswith(POLICY_KEY)}
+    settings[POLICY_KEY] = policy
+    pol = stockout_policy(settings, net.data.site_ids, net.data.parent.tolist())
+    data = replace(net.data, emergency=pol.emergency, emergency_time=pol.days / DAYS_PER_YEAR)
+    return replace(net, data=data, emergency_cost=pol.cost)
+
+
+def valued(net: Network, ebo_value: float) -> StockingData:
+    """The data the least-total-cost optimisers see: at emergency sites T_e + cost / v, so that
+    v x EBO carries both the customers' waiting and the shipments' cost (v λ B T_e + λ B cost)."""
+    data = net.data
+    extra = np.where(data.emergency, net.emergency_cost / ebo_value, 0.0)
+    return replace(data, emergency_time=data.emergency_time + extra)
+
+
+def holding_data(net: Network) -> StockingData:
+    """The data of the frontier, which trades EBO against holding cost per year: "unit cost" is
+    c_i x h_i there."""
+    return replace(net.data, unit_cost=net.data.unit_cost * net.holding_rate)
 
 
 def rebalance_data(
