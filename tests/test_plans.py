@@ -113,3 +113,40 @@ def test_cli_check_refuses_bad_plan_files_cleanly(tmp_path: Path, content: str |
     )
     assert run.returncode == EXIT_BAD_INPUT, run.stderr
     assert "Traceback" not in run.stderr and str(path) in run.stderr.replace("\n", "")
+
+
+def run_check(plan: Path) -> subprocess.CompletedProcess[str]:
+    tiny = Path(__file__).parents[1] / "docs" / "examples" / "tiny"
+    return subprocess.run(
+        [sys.executable, "-m", "fieldopt", "check", str(plan), str(tiny)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_cli_check_takes_every_kind_of_plan(tmp_path: Path) -> None:
+    import fieldopt
+
+    tiny = fieldopt.read_scenario(Path(__file__).parents[1] / "docs" / "examples" / "tiny")
+    stock = fieldopt.inventory.optimise(tiny, budget=500, options=SolveOptions(time_limit_s=10))
+    examples = EXAMPLE_PLAN.parent
+    for path, kind in (
+        (EXAMPLE_PLAN, "DispatchPlan"),
+        (examples / "schedule-tiny.json", "RepairSchedule"),
+        (stock.save(tmp_path / "stock.json"), "StockingPlan"),
+    ):
+        run = run_check(path)
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert f"{kind} {path}: 0 violation(s)" in run.stdout.replace("\n", "")
+
+
+def test_cli_check_flags_a_hand_edited_schedule(tmp_path: Path) -> None:
+    data = json.loads((EXAMPLE_PLAN.parent / "schedule-tiny.json").read_text())
+    first = data["assignments"][0]
+    first["start"] = first["start"][:11] + "03:00"  # before any shift
+    edited = tmp_path / "schedule.json"
+    edited.write_text(json.dumps(data))
+    run = run_check(edited)
+    assert run.returncode == EXIT_BAD_INPUT
+    assert "RepairSchedule" in run.stdout and "0 violation(s)" not in run.stdout
