@@ -105,15 +105,7 @@ def solve_routing(
     if params.backend == "ruin_recreate":
         return solve_ruin_recreate(data, params)
     t0 = time.perf_counter()
-    rng = np.random.default_rng(params.seed)
-    perm = np.arange(data.num_nodes)
-    if params.seed:
-        visits = np.array(data.visit_nodes, dtype=np.int64)
-        perm[visits] = visits[rng.permutation(visits.size)]
-    inner = permuted(data, perm) if params.seed else data
-    inv = np.empty_like(perm)
-    inv[perm] = np.arange(perm.size)
-
+    perm, inv, inner = _seeded_order(data, params.seed)
     m = build_model(inner)
     for interval in m.breaks.values():
         m.routing.AddIntervalToAssignment(interval)
@@ -133,7 +125,6 @@ def solve_routing(
 
     m.routing.AddAtSolutionCallback(on_solution)
     sp = _search_parameters(params)
-    solution = None
     cons: Construction | None = None
     start_routes = params.initial_routes
     kind = "WARM_START" if start_routes is not None else params.first_solution
@@ -143,27 +134,10 @@ def solve_routing(
         start_routes = cons.routes
         kind = "CONSTRUCTION" if params.initial_routes is None else "WARM_START+CONSTRUCTION"
     cons_at = time.perf_counter() - t0
-    restored = False
+    solution = None
     if start_routes is not None and any(start_routes):
-        m.routing.CloseModelWithParameters(sp)
-        # Routes go in as variable indices (manager.NodeToIndex), not node numbers.
-        routes = [[m.index(int(inv[i])) for i in r] for r in start_routes]
-        # RoutesToAssignment only sets the next variables; ReadAssignmentFromRoutes would also
-        # restore them with the finalisers, unlimited (5-20 s on a 1,000-job day).
-        initial = m.solver.Assignment()
-        if m.routing.RoutesToAssignment(routes, True, True, initial):
-            # SolveFromAssignment restores the start within lns_time_limit (0.1 s by default:
-            # too short for several hundred visits): 2 ms per visit, once x10 if that fails.
-            lns = params.lns_time_limit_s
-            if lns is None:
-                lns = min(max(0.1, 0.002 * sum(len(r) for r in routes)), params.time_limit_s)
-            for attempt in (lns, min(10 * lns, params.time_limit_s)):
-                sp.lns_time_limit.FromMilliseconds(max(1, round(attempt * 1000)))  # type: ignore[attr-defined]
-                _limit_search(sp, _remaining(params, t0))
-                solution = m.routing.SolveFromAssignmentWithParameters(initial, sp)
-                if solution is not None or params.lns_time_limit_s is not None:
-                    break
-            restored = solution is not None
+        solution = _search_from(m, sp, params, [[int(inv[i]) for i in r] for r in start_routes], t0)
+    restored = solution is not None
     if solution is None:
         kind = params.first_solution
         left = _remaining(params, t0)
@@ -186,20 +160,8 @@ def solve_routing(
         workers=params.workers,
         time_limit_s=params.time_limit_s,
     )
-    n_veh = data.num_vehicles
     if solution is None:
-        status = Status.INFEASIBLE if raw == "ROUTING_INFEASIBLE" else Status.TIMEOUT
-        if raw == "ROUTING_INVALID":
-            status = Status.ERROR
-        return RoutingResult(
-            report=SolveReport(status=status, **base),  # type: ignore[arg-type]
-            routes=((),) * n_veh,
-            route_start=(0,) * n_veh,
-            route_end=(0,) * n_veh,
-            break_start=(None,) * n_veh,
-            unserved=tuple(data.visit_nodes),
-            build_s=build_s,
-        )
+        return _no_solution(data, raw, base, build_s)
     first_s = first[0] if first else runtime
     if restored and cons is not None and served_any:
         first_s = min(first_s, cons_at)
@@ -207,6 +169,64 @@ def solve_routing(
         _extract(m, solution, perm, data, base, build_s, first_s),
         first_solution=kind,
         construct_s=None if cons is None else cons.seconds,
+    )
+
+
+def _seeded_order(data: RoutingData, seed: int) -> tuple[np.ndarray, np.ndarray, RoutingData]:
+    """The visit nodes relabelled by a seeded permutation (``perm``, its inverse, the data in
+    that order): different seeds explore differently, one seed always the same way."""
+    perm = np.arange(data.num_nodes)
+    if seed:
+        visits = np.array(data.visit_nodes, dtype=np.int64)
+        perm[visits] = visits[np.random.default_rng(seed).permutation(visits.size)]
+    inv = np.empty_like(perm)
+    inv[perm] = np.arange(perm.size)
+    return perm, inv, permuted(data, perm) if seed else data
+
+
+def _search_from(
+    m: Model, sp: Any, params: RoutingParams, routes_nodes: list[list[int]], t0: float
+) -> Any:
+    """Search from given routes (nodes of the model's order); ``None`` if OR-Tools could not
+    restore them."""
+    m.routing.CloseModelWithParameters(sp)
+    # Routes go in as variable indices (manager.NodeToIndex), not node numbers.
+    routes = [[m.index(i) for i in r] for r in routes_nodes]
+    # RoutesToAssignment only sets the next variables; ReadAssignmentFromRoutes would also
+    # restore them with the finalisers, unlimited (5-20 s on a 1,000-job day).
+    initial = m.solver.Assignment()
+    if not m.routing.RoutesToAssignment(routes, True, True, initial):
+        return None
+    # SolveFromAssignment restores the start within lns_time_limit (0.1 s by default: too
+    # short for several hundred visits): 2 ms per visit, once x10 if that fails.
+    lns = params.lns_time_limit_s
+    if lns is None:
+        lns = min(max(0.1, 0.002 * sum(len(r) for r in routes)), params.time_limit_s)
+    solution = None
+    for attempt in (lns, min(10 * lns, params.time_limit_s)):
+        sp.lns_time_limit.FromMilliseconds(max(1, round(attempt * 1000)))
+        _limit_search(sp, _remaining(params, t0))
+        solution = m.routing.SolveFromAssignmentWithParameters(initial, sp)
+        if solution is not None or params.lns_time_limit_s is not None:
+            break
+    return solution
+
+
+def _no_solution(
+    data: RoutingData, raw: str, base: dict[str, Any], build_s: float
+) -> RoutingResult:
+    status = Status.INFEASIBLE if raw == "ROUTING_INFEASIBLE" else Status.TIMEOUT
+    if raw == "ROUTING_INVALID":
+        status = Status.ERROR
+    n_veh = data.num_vehicles
+    return RoutingResult(
+        report=SolveReport(status=status, **base),
+        routes=((),) * n_veh,
+        route_start=(0,) * n_veh,
+        route_end=(0,) * n_veh,
+        break_start=(None,) * n_veh,
+        unserved=tuple(data.visit_nodes),
+        build_s=build_s,
     )
 
 
