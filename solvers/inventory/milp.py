@@ -163,24 +163,9 @@ def solve_stocking_milp(
     for i in range(n_parts):
         finite = np.isfinite(curves.ebo[i])
         top = int(np.flatnonzero(finite).max())
-        if data.single_site:
-            cands = np.array([0], dtype=np.int64)
-        else:
-            # every root level the part's curve searched (side constraints can make any of
-            # them best, not only those on the unconstrained curve), or the hint's window
-            top0 = max(int(curves.root_level[i, finite].max()), root_range[i])
-            used = set(range(top0 + 1)) | {int(lo[i, root])}
-            if root_hint is not None:
-                h = int(root_hint[i])
-                used = {k for k in used if abs(k - h) <= hint_window} | {h, int(lo[i, root])}
-            cands = np.array(
-                sorted(
-                    k for k in used if k >= lo[i, root] and (hi[i, root] < 0 or k <= hi[i, root])
-                ),
-                dtype=np.int64,
-            )
-            if len(cands) == 0:
-                cands = np.array([int(lo[i, root])], dtype=np.int64)
+        cands = _root_candidates(
+            data, curves, i, int(root_range[i]), lo, hi, root_hint, hint_window
+        )
         smax = max(top, int(lo[i].max()), 1)
         z = None
         if not data.single_site:
@@ -210,29 +195,7 @@ def solve_stocking_milp(
             float(data.unit_cost[i])
             * pulp.lpSum(level[i, int(j)] for j in range(n_sites) if (i, int(j)) in level)
         )
-    total_ebo = pulp.lpSum(ebo_terms)
-    total_spend = pulp.lpSum(spend)
-    if side.ebo_value is not None:
-        rate = side.yearly_cost(data.unit_cost)
-        yearly = pulp.lpSum(float(rate[i]) * expr for (i, _), expr in level.items())
-        prob += yearly + side.ebo_value * total_ebo
-    elif side.budget is not None:
-        prob += total_ebo
-        add_budget(prob, total_spend, side.budget)
-    else:
-        assert side.target_ebo is not None
-        prob += total_spend
-        add_service_target(prob, total_ebo, side.target_ebo)
-    for j in range(n_sites):
-        at_site = {i: level[i, j] for i in range(n_parts) if (i, j) in level}
-        if side.site_volume.size and np.isfinite(side.site_volume[j]):
-            add_site_volume(
-                prob, data.site_ids[j], at_site, side.volume, float(side.site_volume[j])
-            )
-        if side.site_budget.size and np.isfinite(side.site_budget[j]):
-            add_site_budget(
-                prob, data.site_ids[j], at_site, data.unit_cost, float(side.site_budget[j])
-            )
+    _objective_and_limits(prob, data, side, level, pulp.lpSum(ebo_terms), pulp.lpSum(spend))
     report = solve_problem(prob, params)
     stock = np.zeros((n_parts, n_sites), dtype=np.int64)
     if report.status.has_solution:
@@ -331,3 +294,66 @@ def _tree_part(
         for n, col in enumerate(kids):
             base_var(int(col), ebo_k[:, :, n, :].reshape(len(flat), smax + 1), flat)
     return terms
+
+
+def _root_candidates(
+    data: StockingData,
+    curves: PartCurves,
+    i: int,
+    root_range: int,
+    lo: IntArray,
+    hi: IntArray,
+    root_hint: IntArray | None,
+    hint_window: int,
+) -> IntArray:
+    """Part ``i``'s candidate root levels: every level its curve searched (side constraints
+    can make any of them best, not only those on the unconstrained curve), or the hint's
+    window; within the part's min/max at the root."""
+    root = data.root
+    if data.single_site:
+        return np.array([0], dtype=np.int64)
+    finite = np.isfinite(curves.ebo[i])
+    top0 = max(int(curves.root_level[i, finite].max()), root_range)
+    used = set(range(top0 + 1)) | {int(lo[i, root])}
+    if root_hint is not None:
+        h = int(root_hint[i])
+        used = {k for k in used if abs(k - h) <= hint_window} | {h, int(lo[i, root])}
+    cands = np.array(
+        sorted(k for k in used if k >= lo[i, root] and (hi[i, root] < 0 or k <= hi[i, root])),
+        dtype=np.int64,
+    )
+    return cands if len(cands) else np.array([int(lo[i, root])], dtype=np.int64)
+
+
+def _objective_and_limits(
+    prob: pulp.LpProblem,
+    data: StockingData,
+    side: SideConstraints,
+    level: dict[tuple[int, int], pulp.LpAffineExpression],
+    total_ebo: pulp.LpAffineExpression,
+    total_spend: pulp.LpAffineExpression,
+) -> None:
+    """The objective (valued EBO, least EBO in a budget, or least spend for a target) and the
+    per-site volume and budget limits."""
+    if side.ebo_value is not None:
+        rate = side.yearly_cost(data.unit_cost)
+        yearly = pulp.lpSum(float(rate[i]) * expr for (i, _), expr in level.items())
+        prob += yearly + side.ebo_value * total_ebo
+    elif side.budget is not None:
+        prob += total_ebo
+        add_budget(prob, total_spend, side.budget)
+    else:
+        assert side.target_ebo is not None
+        prob += total_spend
+        add_service_target(prob, total_ebo, side.target_ebo)
+    n_parts, n_sites = data.demand_rate.shape
+    for j in range(n_sites):
+        at_site = {i: level[i, j] for i in range(n_parts) if (i, j) in level}
+        if side.site_volume.size and np.isfinite(side.site_volume[j]):
+            add_site_volume(
+                prob, data.site_ids[j], at_site, side.volume, float(side.site_volume[j])
+            )
+        if side.site_budget.size and np.isfinite(side.site_budget[j]):
+            add_site_budget(
+                prob, data.site_ids[j], at_site, data.unit_cost, float(side.site_budget[j])
+            )
