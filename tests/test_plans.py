@@ -150,3 +150,11 @@ def test_cli_check_flags_a_hand_edited_schedule(tmp_path: Path) -> None:
     run = run_check(edited)
     assert run.returncode == EXIT_BAD_INPUT
     assert "RepairSchedule" in run.stdout and "0 violation(s)" not in run.stdout
+
+
+def test_strict_json_falls_back_to_a_default_for_other_objects() -> None:
+    class Odd:
+        def __str__(self) -> str:
+            return "odd"
+
+    assert strict({"x": Odd(), "y": math.nan}, str) == {"x": "odd", "y": None}

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from fieldopt.batch.kinds import RunOutcome
 from fieldopt.batch.spec import BatchSpec, RunRequest
 from fieldopt.domain.tables import BatchRecord, BatchRun, RunRecord
+from fieldopt.io.files import strict
 
 BATCHES = BatchRecord.__table__  # type: ignore[attr-defined]
 RUNS = RunRecord.__table__  # type: ignore[attr-defined]
@@ -257,8 +258,8 @@ class BatchStore:
                     runtime_s=runtime_s,
                     solver_status=outcome.solver_status,
                     error=None,
-                    kpis_json=json.dumps(outcome.kpis, sort_keys=True, default=str),
-                    result_json=json.dumps(outcome.result, default=str),
+                    kpis_json=json.dumps(strict(outcome.kpis, str), sort_keys=True),
+                    result_json=json.dumps(strict(outcome.result, str)),
                 )
             )
         return result.rowcount == 1

@@ -11,7 +11,7 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -19,9 +19,10 @@ from typing import Any
 from fieldopt.errors import InputError
 
 
-def strict(value: Any) -> Any:
+def strict(value: Any, default: Callable[[Any], Any] | None = None) -> Any:
     """``value`` as plain JSON: NaN and infinities become ``None``; dates, enums, numpy and
-    pandas scalars become their JSON form; tuples and sets become lists."""
+    pandas scalars become their JSON form; tuples and sets become lists. Anything else goes
+    through ``default`` (``None``: a ``TypeError``)."""
     if value is None or isinstance(value, bool | str):
         return value
     if isinstance(value, int):
@@ -29,27 +30,32 @@ def strict(value: Any) -> Any:
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, Enum):
-        return strict(value.value)
+        return strict(value.value, default)
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Mapping):
-        return {str(k): strict(v) for k, v in value.items()}
+        return {str(k): strict(v, default) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
-        return [strict(v) for v in items]
+        return [strict(v, default) for v in items]
     item = getattr(value, "item", None)  # numpy and pandas scalars
     if callable(item):
-        return strict(item())
-    if value is getattr(value, "NaT", object()) or str(value) == "NaT":
+        return strict(item(), default)
+    if str(value) == "NaT":
         return None
+    if default is not None:
+        return strict(default(value))
     raise TypeError(f"not JSON: {type(value).__name__} {value!r}")
 
 
-def dumps_strict(obj: Any, indent: int | None = 2) -> str:
+def dumps_strict(
+    obj: Any, indent: int | None = 2, default: Callable[[Any], Any] | None = None
+) -> str:
     """Strict JSON text (``allow_nan=False`` after :func:`strict`), ending with a newline."""
-    return json.dumps(strict(obj), indent=indent, ensure_ascii=False, allow_nan=False) + "\n"
+    text = json.dumps(strict(obj, default), indent=indent, ensure_ascii=False, allow_nan=False)
+    return text + "\n"
 
 
 def writable_file(path: str | Path, what: str = "--out") -> Path:

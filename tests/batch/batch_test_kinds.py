@@ -6,6 +6,7 @@ independently of what the database says.
 
 from __future__ import annotations
 
+import math
 import os
 import time
 import uuid
@@ -29,6 +30,11 @@ def sometimes_broken(scenario: Scenario, params: dict[str, Any]) -> RunOutcome:
     if params["n"] == 1:
         raise ValueError("boom on n=1")
     return RunOutcome("ok", {"n": params["n"]})
+
+
+def not_a_number(scenario: Scenario, params: dict[str, Any]) -> RunOutcome:
+    """A run whose KPIs and result hold NaN and infinity, as frontier rows can."""
+    return RunOutcome("ok", {"n": params["n"], "fill": math.nan}, {"rows": [1.5, math.inf]})
 
 
 def starts(markers: Path, n: int) -> int:

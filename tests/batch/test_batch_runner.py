@@ -299,3 +299,15 @@ def test_cli_exits_1_and_names_failed_runs(tiny_dir: Path, markers: Path, tmp_pa
     output, _ = proc.communicate(timeout=120)
     assert proc.returncode == 1
     assert "1 failed" in output and "ValueError: boom on n=1" in output
+
+
+def test_stored_results_are_strict_json(tiny_dir: Path, markers: Path, db: str) -> None:
+    """NaN in a run's KPIs or result is stored as null: other tools' JSON readers refuse NaN."""
+    from sqlalchemy import text
+
+    batch.run(spec(tiny_dir, markers, 1, kind="batch_test_kinds:not_a_number"), db=db, jobs=1)
+    engine = connect(db)
+    with engine.connect() as conn:
+        kpis, result = conn.execute(text("SELECT kpis_json, result_json FROM runs")).one()
+    assert "NaN" not in kpis + result and "Infinity" not in result
+    assert json.loads(kpis)["fill"] is None and json.loads(result) == {"rows": [1.5, None]}
