@@ -209,9 +209,9 @@ class _Check:
             return
         if s.location_id != j["site_id"]:
             self.bad("site", jid, f"visited at {s.location_id}, the job is at {j['site_id']}")
+        self.job_parts(tech, jid, j, van, picked, flag=not s.fixed)
         if not s.fixed:
             self.job_times(tech, s, j)
-            self.job_parts(tech, jid, j, van, picked)
             if str(j["status"]) not in ("open", "scheduled"):
                 self.bad("status", jid, f"status {j['status']} is not plannable")
         pin = j["pin_technician_id"]
@@ -222,17 +222,24 @@ class _Check:
             self.bad("pin", jid, f"pinned at {pin_at:%H:%M}, planned at {s.start:%H:%M}")
 
     def job_parts(
-        self, tech: str, jid: str, j: Record, van: dict[str, int], picked: dict[str, int]
+        self,
+        tech: str,
+        jid: str,
+        j: Record,
+        van: dict[str, int],
+        picked: dict[str, int],
+        flag: bool = True,
     ) -> None:
-        """The units the job needs come from the van, then from what was picked up."""
+        """The units the job needs come from the van, then from what was picked up (work
+        already done, ``flag`` False, uses them up without being judged)."""
         need = self.view.job_parts.get(jid, {})
         if int(j["technicians_needed"]) > 1:  # one member brings the parts
             ok = all(van.get(p, 0) + picked.get(p, 0) >= q for p, q in need.items())
-            self.team_parts[jid] = self.team_parts.get(jid, False) or ok
-            need = need if ok else {}
+            need = need if ok and not self.team_parts.get(jid, False) else {}
+            self.team_parts[jid] = self.team_parts.get(jid, False) or ok or not flag
         for p, q in need.items():
             have = van.get(p, 0) + picked.get(p, 0)
-            if have < q:
+            if have < q and flag:
                 self.bad("parts", jid, f"{tech} has {have} of part {p}, needs {q}", q - have)
             take_van = min(van.get(p, 0), q)
             van[p] = van.get(p, 0) - take_van

@@ -34,6 +34,7 @@ def plan_routes(
     *,
     options: SolveOptions | None = None,
     starts: Mapping[str, Start] | None = None,
+    depot_stock: Mapping[str, Mapping[str, int]] | None = None,
     warm_start: DispatchPlan | None = None,
     fixed_stops: Sequence[Stop] = (),
     solution_limit: int | None = None,
@@ -51,7 +52,7 @@ def plan_routes(
     opts = options or DEFAULT_OPTIONS
     t0 = time.perf_counter()
     the_day = as_day(day)
-    problem = build_problem(scenario, the_day, starts=starts)
+    problem = build_problem(scenario, the_day, starts=starts, depot_stock=depot_stock)
     initial = warm_start_routes(problem, warm_start) if warm_start is not None else None
     limit = opts.time_limit_s
     params = RoutingParams(

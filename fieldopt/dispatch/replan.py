@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence, Set
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,6 +69,7 @@ class _Now:
 
     fixed: list[Stop] = field(default_factory=list)
     starts: dict[str, Start] = field(default_factory=dict)
+    depot_stock: dict[str, dict[str, int]] = field(default_factory=dict)
     status: dict[str, str] = field(default_factory=dict)
     lunch_taken: set[str] = field(default_factory=set)
 
@@ -101,6 +102,7 @@ def replan(
         plan.day,
         options=options or DEFAULT_REPLAN_OPTIONS,
         starts=state.starts,
+        depot_stock=state.depot_stock,
         warm_start=plan,
         fixed_stops=state.fixed,
         solution_limit=solution_limit,
@@ -135,41 +137,71 @@ def _parse_events(day: dt.date, events: Sequence[dict[str, Any]]) -> _Events:
 def _state_at(
     plan: DispatchPlan, scenario: Scenario, t_now: dt.datetime, late: dict[str, int]
 ) -> _Now:
-    """Work that started before now is a fact; running-late jobs push their technician's day."""
+    """Work done, started or driven to before ``now`` is a fact (fixed, with its real times;
+    running-late jobs end later); each technician resumes where that work leaves them, with
+    the parts then on the van; the depots hold what the morning's pick-ups left."""
     st = _Now()
+    view = scenario.view
+    st.depot_stock = {d: dict(view.stock.get(d, {})) for d in view.depots}
+    parts_brought: set[str] = set()
     for tech, stops in plan.routes().items():
-        last: Stop | None = None
-        for s in stops:
-            if s.kind == "end" or s.start >= t_now:
-                continue
-            if s.kind == "start" and any(
-                x.kind != "start" and x.start < t_now for x in stops if x.kind != "end"
-            ):
-                st.fixed.append(dataclasses.replace(s, fixed=True))
-                continue
-            if s.kind == "start":
-                continue
-            end = s.end
-            if s.job_id in late:
-                end = end + dt.timedelta(minutes=late[s.job_id])
+        done = _committed(stops, t_now)
+        if not done or tech not in view.technicians:
+            if tech in view.technicians:
+                st.starts[tech] = Start(view.home(tech), t_now)
+            continue
+        st.fixed.append(dataclasses.replace(stops[0], fixed=True))
+        van = view.van_stock(tech)
+        for s in done:
+            end = s.end + dt.timedelta(minutes=late.get(s.job_id or "", 0))
             st.fixed.append(dataclasses.replace(s, end=end, fixed=True))
             if s.kind == "break":
                 st.lunch_taken.add(tech)
-            if s.job_id:
+            if s.kind == "pickup":
+                _pick(van, st.depot_stock.setdefault(s.location_id, {}), s.picks)
+            if s.kind == "job" and s.job_id:
                 st.status[s.job_id] = "done" if end <= t_now else "in_progress"
-            last = dataclasses.replace(s, end=end)
-        if last is not None:
-            st.starts[tech] = Start(last.location_id, max(t_now, last.end))
-        else:
-            st.starts[tech] = Start(plan_home(scenario, tech), t_now)
+                if s.job_id not in parts_brought and _use(van, view.job_parts.get(s.job_id, {})):
+                    parts_brought.add(s.job_id)
+        last = st.fixed[-1]
+        st.starts[tech] = Start(last.location_id, max(t_now, last.end), van=van)
     running = {j for j, v in st.status.items() if v == "in_progress"}
     unknown_late = sorted(set(late) - running)
-    unknown_late = [j for j in unknown_late if not any(s.job_id == j and s.fixed for s in st.fixed)]
     if unknown_late:
         raise InputError(
             f"events: late: job(s) {', '.join(unknown_late)} not in progress at {t_now:%H:%M}"
         )
     return st
+
+
+def _committed(stops: Sequence[Stop], t_now: dt.datetime) -> list[Stop]:
+    """The stops after the start that began before ``now``, and the one the technician is
+    driving to (left for it before ``now``)."""
+    out: list[Stop] = []
+    for s in stops[1:]:
+        if s.kind == "end":
+            break
+        left = s.arrival - dt.timedelta(seconds=s.travel_s)
+        if s.start < t_now or (s.kind in ("job", "pickup") and left < t_now):
+            out.append(s)
+        else:
+            break
+    return out
+
+
+def _pick(van: dict[str, int], depot: dict[str, int], picks: Mapping[str, int]) -> None:
+    for part, units in picks.items():
+        van[part] = van.get(part, 0) + units
+        depot[part] = depot.get(part, 0) - units
+
+
+def _use(van: dict[str, int], need: Mapping[str, int]) -> bool:
+    """Take ``need`` from the van if it holds it all (one member brings a team's parts)."""
+    if not need or any(van.get(p, 0) < q for p, q in need.items()):
+        return False
+    for p, q in need.items():
+        van[p] -= q
+    return True
 
 
 def _apply_events(scenario: Scenario, day: dt.date, evs: _Events, st: _Now) -> Scenario:
@@ -184,7 +216,9 @@ def _apply_events(scenario: Scenario, day: dt.date, evs: _Events, st: _Now) -> S
         jobs.loc[jobs["id"] == job_id, "status"] = "cancelled"
     _add_new_jobs(frames, evs.new_jobs)
     shifts = frames["shifts"]
-    for tech, when in evs.gone.items():
+    for tech, gone_at in evs.gone.items():
+        # work already done or under way is finished, and the drive home is not overtime
+        when = max(gone_at, _home_after_fixed(scenario, st, tech) or gone_at)
         on_day = (shifts["technician_id"] == tech) & (shifts["start"].dt.date == day)
         shifts.loc[on_day & (shifts["start"] >= when), "start"] = pd.NaT
         shifts.loc[on_day, "end"] = shifts.loc[on_day, "end"].where(
@@ -196,6 +230,17 @@ def _apply_events(scenario: Scenario, day: dt.date, evs: _Events, st: _Now) -> S
         techs.loc[techs["id"] == tech, "lunch_duration_min"] = 0
     new_scenario = scenario_from_frames(frames, name=scenario.name)
     return dataclasses.replace(new_scenario, source=scenario.source, base_dir=scenario.base_dir)
+
+
+def _home_after_fixed(scenario: Scenario, st: _Now, tech: str) -> dt.datetime | None:
+    """When a technician is home after the work fixed so far (``None``: none fixed)."""
+    mine = [s for s in st.fixed if s.technician_id == tech]
+    if not mine or tech not in scenario.view.technicians:
+        return None
+    last = max(mine, key=lambda s: (s.end, s.start))
+    home = scenario.view.end_location(tech)
+    travel = int(scenario.travel_matrix([last.location_id, home]).duration_s[0, 1])
+    return last.end + dt.timedelta(seconds=travel)
 
 
 def _add_new_jobs(frames: dict[str, pd.DataFrame], new_jobs: list[dict[str, Any]]) -> None:

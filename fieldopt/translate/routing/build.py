@@ -57,16 +57,18 @@ def build_problem(
     day: dt.date,
     starts: Mapping[str, Start] | None = None,
     pickup_min: int | None = None,
+    depot_stock: Mapping[str, Mapping[str, int]] | None = None,
 ) -> DispatchProblem:
     """Translate ``scenario``'s ``day`` into a :class:`DispatchProblem` (with screening).
 
-    ``starts`` overrides where and when technicians begin (replanning after fixed work).
+    ``starts`` overrides where and when technicians begin and what their vans hold, and
+    ``depot_stock`` what the depots hold (replanning after the work done so far).
     """
     if pickup_min is None:
         pickup_min = int(scenario.settings.get("dispatch.pickup_min", DEFAULT_PICKUP_MIN))
     view = scenario.view
     jobs = candidate_jobs(view, day)
-    ctx = day_context(scenario, day, jobs, starts)
+    ctx = day_context(scenario, day, jobs, starts, depot_stock)
     windows = job_windows_on(view, day)
     eligible, screened = screen_jobs(ctx, jobs, windows)
     nodes = _Nodes()
@@ -102,6 +104,8 @@ def build_problem(
         candidates=tuple(str(j["id"]) for j in jobs),
         screened=screened,
         job_nodes=job_nodes,
+        depot_stock=ctx.depot_stock,
+        van_stock=ctx.vans,
     )
 
 
@@ -118,7 +122,7 @@ def _pickup_nodes(
             continue
         for k in slots[0]:
             if not covers(vans[k], need):
-                wanted.update((k, d) for d in view.depots if covers(view.stock.get(d, {}), need))
+                wanted.update((k, d) for d in view.depots if covers(ctx.depot(d), need))
     order = sorted(wanted, key=lambda kd: (kd[0], view.depots.index(kd[1])))
     return {
         (k, d): nodes.add(f"pickup:{d}@{ctx.technicians[k]}", "pickup", None, d, d)
@@ -198,7 +202,7 @@ def _job_arrays(
     if need:
         vans = ctx.vans
         for d_no, d in enumerate(view.depots):
-            a.supply[members[0], d_no] = covers(view.stock.get(d, {}), need)
+            a.supply[members[0], d_no] = covers(ctx.depot(d), need)
         for k in slots[0]:
             a.needed[k, members[0]] = not covers(vans[k], need)
 

@@ -30,6 +30,7 @@ class DayContext:
     loc_index: Mapping[str, int]
     duration: np.ndarray
     distance: np.ndarray
+    depot_stock: Mapping[str, Mapping[str, int]]
 
     def sec(self, when: dt.datetime) -> int:
         return int((when - self.origin).total_seconds())
@@ -43,8 +44,16 @@ class DayContext:
 
     @functools.cached_property
     def vans(self) -> tuple[dict[str, int], ...]:
-        """What each technician's van holds (read-only)."""
-        return tuple(self.view.van_stock(t) for t in self.technicians)
+        """What each technician's van holds when the day is planned (read-only)."""
+        out = []
+        for t in self.technicians:
+            van = self.starts[t].van
+            out.append(dict(van) if van is not None else self.view.van_stock(t))
+        return tuple(out)
+
+    def depot(self, location: str) -> Mapping[str, int]:
+        """What depot ``location`` holds when the day is planned."""
+        return self.depot_stock.get(location, {})
 
 
 def working_technicians(
@@ -67,13 +76,16 @@ def day_context(
     day: dt.date,
     jobs: list[Record],
     starts: Mapping[str, Start] | None = None,
+    depot_stock: Mapping[str, Mapping[str, int]] | None = None,
 ) -> DayContext:
-    """The day's technicians and the travel matrix over every place they may visit."""
+    """The day's technicians and the travel matrix over every place they may visit;
+    ``depot_stock`` (replanning: what is left after the morning's pick-ups) replaces the
+    depots' stock of the scenario."""
     view = scenario.view
     techs = working_technicians(view, day, starts)
     shifts = view.shifts_on(day)
     begin = {
-        t: Start(starts[t].location_id, max(starts[t].at, shifts[t][0]))
+        t: Start(starts[t].location_id, max(starts[t].at, shifts[t][0]), starts[t].van)
         if starts and t in starts
         else Start(view.home(t), shifts[t][0])
         for t in techs
@@ -98,6 +110,10 @@ def day_context(
         loc_index=places,
         duration=matrix.duration_s,
         distance=matrix.distance_m,
+        depot_stock={
+            d: dict(depot_stock[d] if depot_stock and d in depot_stock else view.stock.get(d, {}))
+            for d in view.depots
+        },
     )
 
 

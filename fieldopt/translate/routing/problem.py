@@ -27,10 +27,12 @@ PICKUP_INCENTIVE = 1800
 
 @dataclass(frozen=True)
 class Start:
-    """Where and when a technician becomes available (replanning: after the fixed work)."""
+    """Where and when a technician becomes available (replanning: after the fixed work), and
+    what the van holds then (``None``: the van's stock in the scenario)."""
 
     location_id: str
     at: dt.datetime
+    van: Mapping[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class DispatchProblem:
     candidates: tuple[str, ...]
     screened: Mapping[str, Reason]
     job_nodes: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    depot_stock: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    van_stock: tuple[Mapping[str, int], ...] = ()
 
     def seconds(self, when: dt.datetime) -> int:
         return int((when - self.origin).total_seconds())

@@ -5,6 +5,7 @@ for warm starts: a previous plan's routes as this problem's nodes."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -15,9 +16,11 @@ from fieldopt.scenario import Scenario
 from fieldopt.translate.routing.problem import DispatchProblem
 from fieldopt.translate.routing.screen import covers
 from solvers.result import SolveReport
+from solvers.routing.evaluate import RouteTimes, simulate_route, time_routes
 from solvers.routing.result import RoutingResult, Visit
 
 LEFT_OUT = reason(ReasonCode.LEFT_OUT_BY_OPTIMISATION)
+NOTE_UNTIMED = "did not fit its route once timed with the lunch at a stop"
 
 
 def warm_start_routes(problem: DispatchProblem, plan: DispatchPlan) -> tuple[tuple[int, ...], ...]:
@@ -54,32 +57,50 @@ def warm_start_routes(problem: DispatchProblem, plan: DispatchPlan) -> tuple[tup
 def result_to_stops(
     problem: DispatchProblem, result: RoutingResult, scenario: Scenario
 ) -> tuple[list[Stop], dict[str, Reason]]:
-    """Routes → stops with arrival, wait, travel and breaks; parts allocated to pick-ups.
+    """Routes → stops timed by :func:`solvers.routing.evaluate.time_routes` (the one route
+    evaluator: arrival, wait, travel and lunch), with parts allocated to pick-ups.
 
-    A job whose parts run out (van or depot units already used by earlier jobs of the plan) is
-    removed, with its team and successors; the reason says so.
+    A visit that does not fit its route once timed, or whose parts run out (van or depot
+    units already used by earlier jobs of the plan), is removed with its team and
+    successors; the reason says so.
     """
-    routes = [list(r) for r in result.routes]
+    data = problem.data
+    timed = time_routes(
+        data,
+        [[v.node for v in r] for r in result.routes],
+        [[v.start for v in r] for r in result.routes],
+    )
+    dropped: dict[str, Reason] = {}
+    for i in timed.dropped:
+        job = problem.node_job[i]
+        if job is not None:
+            dropped[job] = reason(ReasonCode.LEFT_OUT_BY_OPTIMISATION, note=NOTE_UNTIMED)
     view = scenario.view
-    depot_left = {loc: dict(units) for loc, units in view.stock.items()}
-    needs = view.job_parts
-    # Allocate in order of time across technicians: earlier pick-ups take depot stock first.
-    events = sorted((v.start, k, pos) for k, r in enumerate(routes) for pos, v in enumerate(r))
-    van_left = {k: view.van_stock(problem.technicians[k]) for k in range(len(routes))}
-    picks, dropped = _allocate_parts(problem, routes, events, van_left, depot_left, needs)
-    _drop_successors(dropped, view.successors)
-    new_routes = [
-        [
-            v
-            for v in r
-            if not (problem.node_job[v.node] is not None and problem.node_job[v.node] in dropped)
-            and not (problem.node_kind[v.node] == "pickup" and not picks.get((k, v.node)))
-        ]
-        for k, r in enumerate(routes)
+    depot_left = {loc: dict(units) for loc, units in problem.depot_stock.items()}
+    van_left = {k: dict(problem.van_stock[k]) for k in range(len(timed.routes))}
+    visits = [
+        [Visit(i, s) for i, s in zip(r, t.start, strict=True)]
+        for r, t in zip(timed.routes, timed.times, strict=True)
     ]
+    events = sorted((v.start, k, pos) for k, r in enumerate(visits) for pos, v in enumerate(r))
+    picks, short = _allocate_parts(problem, visits, events, van_left, depot_left, view.job_parts)
+    if short:
+        _drop_successors(short, view.successors)
+        dropped |= short
+        keep = [[v for v in r if problem.node_job[v.node] not in short] for r in visits]
+        timed = time_routes(
+            data, [[v.node for v in r] for r in keep], [[v.start for v in r] for r in keep]
+        )
+        for i in timed.dropped:
+            job = problem.node_job[i]
+            if job is not None and job not in dropped:
+                dropped[job] = reason(ReasonCode.LEFT_OUT_BY_OPTIMISATION, note=NOTE_UNTIMED)
     stops: list[Stop] = []
-    for k, r in enumerate(new_routes):
-        stops.extend(_route_stops(problem, result, k, r, picks))
+    for k, (r, t) in enumerate(zip(timed.routes, timed.times, strict=True)):
+        used = [i for i in r if problem.node_kind[i] != "pickup" or picks.get((k, i))]
+        if len(used) != len(r):  # an unused pick-up: time the route without it
+            t = simulate_route(data, k, used, [dict(zip(r, t.start, strict=True))[i] for i in used])
+        stops.extend(_route_stops(problem, k, used, t, picks))
     return stops, dropped
 
 
@@ -136,77 +157,41 @@ def _drop_successors(dropped: dict[str, Reason], successors: Mapping[str, list[s
 
 def _route_stops(
     problem: DispatchProblem,
-    result: RoutingResult,
     k: int,
-    route: list[Visit],
+    route: Sequence[int],
+    t: RouteTimes,
     picks: Mapping[tuple[int, int], Mapping[str, int]],
 ) -> list[Stop]:
-    d = problem.data
-    veh = d.vehicles[k]
-    tech = problem.technicians[k]
-    at = problem.at
+    """One technician's stops from the evaluator's times: start, visits with the lunch at
+    the stop before which it is taken, end."""
     if not route:
         return []
-    brk = result.break_start[k]
-    brk_dur = veh.break_duration
-    out: list[Stop] = []
-    # leave as late as possible: the first visit's start minus travel (never before the shift)
-    first = route[0]
-    dep = max(veh.shift_start, result.route_start[k])
-    dep = max(dep, first.start - int(d.travel_time[veh.start_node, first.node]))
-    if brk is not None and brk < first.start and brk_dur:
-        dep = min(dep, max(veh.shift_start, result.route_start[k]))
-    start_loc = problem.node_location[veh.start_node]
-    out.append(Stop(tech, 0, "start", start_loc, at(dep), at(dep), at(dep)))
-    prev_node, prev_end = veh.start_node, dep
-    placed = brk is None or brk_dur == 0
-    for v in [*route, None]:
-        node = veh.end_node if v is None else v.node
-        travel = int(d.travel_time[prev_node, node])
-        extra = 0
-        if not placed and brk is not None and (v is None or brk < v.start):
-            # The break falls in this gap: taken at the previous place or on the road; the
-            # leg then needs travel + break before the next start.
-            if v is None:  # lunch before the drive home
-                b = max(prev_end, veh.break_earliest)
-            else:
-                latest_b = min(veh.break_latest, v.start - brk_dur)
-                b = min(max(brk, prev_end, veh.break_earliest), max(latest_b, prev_end))
-            loc = problem.node_location[prev_node]
-            out.append(Stop(tech, 0, "break", loc, at(b), at(b), at(b + brk_dur)))
-            placed = True
-            extra = brk_dur if b < prev_end + travel else 0
-            if v is None:
-                extra = b + brk_dur - prev_end
-        arrival = prev_end + travel + extra
-        dist = int(d.distance[prev_node, node])
-        if v is None:
-            end_loc = problem.node_location[veh.end_node]
+    d = problem.data
+    veh = d.vehicles[k]
+    tech, at, loc = problem.technicians[k], problem.at, problem.node_location
+    out = [Stop(tech, 0, "start", loc[veh.start_node], at(t.depart), at(t.depart), at(t.depart))]
+    prev = veh.start_node
+    for j, node in enumerate([*route, veh.end_node]):
+        if t.break_start is not None and t.break_after == j - 1:
+            b = t.break_start
+            out.append(Stop(tech, 0, "break", loc[prev], at(b), at(b), at(b + veh.break_duration)))
+        travel, dist = int(d.travel_time[prev, node]), int(d.distance[prev, node])
+        if j == len(route):
+            back = at(t.back)
             out.append(
-                Stop(
-                    tech,
-                    0,
-                    "end",
-                    end_loc,
-                    at(arrival),
-                    at(arrival),
-                    at(arrival),
-                    travel_s=travel,
-                    distance_m=dist,
-                )
+                Stop(tech, 0, "end", loc[node], back, back, back, travel_s=travel, distance_m=dist)
             )
             break
-        start = max(v.start, arrival)
-        svc = int(d.service[k, node])
+        arrival, start = t.arrival[j], t.start[j]
         out.append(
             Stop(
                 tech,
                 0,
                 problem.node_kind[node],
-                problem.node_location[node],
+                loc[node],
                 at(arrival),
                 at(start),
-                at(start + svc),
+                at(t.end[j]),
                 job_id=problem.node_job[node],
                 travel_s=travel,
                 distance_m=dist,
@@ -214,8 +199,35 @@ def _route_stops(
                 picks=dict(picks.get((k, node), {})),
             )
         )
-        prev_node, prev_end = node, start + svc
+        prev = node
     return out
+
+
+def continue_after(
+    fixed_stops: Sequence[Stop], stops: Sequence[Stop], scenario: Scenario
+) -> list[Stop]:
+    """The day's work done so far followed by the new routes: a technician with fixed work
+    goes on from its last stop (no second start stop), and one with no new work drives to
+    its end location."""
+    if not fixed_stops:
+        return list(stops)
+    last: dict[str, Stop] = {}
+    for s in sorted(fixed_stops, key=lambda s: (s.start, s.end, s.kind != "start")):
+        last[s.technician_id] = s
+    new = [s for s in stops if not (s.kind == "start" and s.technician_id in last)]
+    routed = {s.technician_id for s in new}
+    ends = [_drive_home(scenario, s) for tech, s in sorted(last.items()) if tech not in routed]
+    return [*fixed_stops, *new, *ends]
+
+
+def _drive_home(scenario: Scenario, last: Stop) -> Stop:
+    """The end stop after ``last``: the drive to the technician's end location."""
+    tech = last.technician_id
+    home = scenario.view.end_location(tech)
+    m = scenario.travel_matrix([last.location_id, home])
+    travel, dist = int(m.duration_s[0, 1]), int(m.distance_m[0, 1])
+    back = last.end + dt.timedelta(seconds=travel)
+    return Stop(tech, 0, "end", home, back, back, back, travel_s=travel, distance_m=dist)
 
 
 def renumber(stops: Sequence[Stop]) -> tuple[Stop, ...]:
@@ -242,6 +254,7 @@ def read_plan(
     """The solver result as a :class:`DispatchPlan` (KPIs still empty): fixed work first,
     every candidate job served or listed with its reason."""
     stops, dropped = result_to_stops(problem, result, scenario)
+    stops = continue_after(fixed_stops, stops, scenario)
     unassigned: dict[str, Reason] = dict(problem.screened)
     served = {s.job_id for s in stops if s.kind == "job"}
     for job in problem.candidates:
@@ -252,7 +265,7 @@ def read_plan(
         report=report,
         unassigned=unassigned,
         day=problem.day,
-        stops=renumber([*fixed_stops, *stops]),
+        stops=renumber(stops),
         details=details,
         scenario_source=scenario.source,
         plan_id=f"dispatch-{problem.day}-{uuid.uuid4().hex[:8]}",

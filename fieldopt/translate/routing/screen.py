@@ -133,7 +133,7 @@ def reach_slots(
 def parts_slots(ctx: DayContext, job: str, slots: Slots) -> Slots | Reason:
     """Restrict the member who brings the parts when no depot holds them: only vans that do."""
     need = ctx.view.job_parts.get(job, {})
-    if not need or any(covers(ctx.view.stock.get(d, {}), need) for d in ctx.view.depots):
+    if not need or any(covers(ctx.depot(d), need) for d in ctx.view.depots):
         return slots
     vans = ctx.vans
     first = {k for k in slots[0] if covers(vans[k], need)}
@@ -142,7 +142,7 @@ def parts_slots(ctx: DayContext, job: str, slots: Slots) -> Slots | Reason:
     short = [
         p
         for p, q in sorted(need.items())
-        if not any(ctx.view.stock.get(d, {}).get(p, 0) >= q for d in ctx.view.depots)
+        if not any(ctx.depot(d).get(p, 0) >= q for d in ctx.view.depots)
     ]
     if short:
         return reason(
