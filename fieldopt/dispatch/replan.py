@@ -144,8 +144,9 @@ def _state_at(
     view = scenario.view
     st.depot_stock = {d: dict(view.stock.get(d, {})) for d in view.depots}
     parts_brought: set[str] = set()
+    committed = _committed_with_teams(plan.routes(), t_now)
     for tech, stops in plan.routes().items():
-        done = _committed(stops, t_now)
+        done = committed.get(tech, [])
         if not done or tech not in view.technicians:
             if tech in view.technicians:
                 st.starts[tech] = Start(view.home(tech), t_now)
@@ -172,6 +173,23 @@ def _state_at(
             f"events: late: job(s) {', '.join(unknown_late)} not in progress at {t_now:%H:%M}"
         )
     return st
+
+
+def _committed_with_teams(
+    routes: Mapping[str, list[Stop]], t_now: dt.datetime
+) -> dict[str, list[Stop]]:
+    """:func:`_committed` per technician, and a team job committed for one member is
+    committed for all, with the stops each member makes before it."""
+    count = {tech: len(_committed(stops, t_now)) for tech, stops in routes.items()}
+    changed = True
+    while changed:
+        changed = False
+        jobs = {s.job_id for t, r in routes.items() for s in r[1 : 1 + count[t]] if s.job_id}
+        for tech, stops in routes.items():
+            for pos, s in enumerate(stops[1:], start=1):
+                if s.kind == "job" and s.job_id in jobs and pos > count[tech]:
+                    count[tech], changed = pos, True
+    return {tech: stops[1 : 1 + count[tech]] for tech, stops in routes.items()}
 
 
 def _committed(stops: Sequence[Stop], t_now: dt.datetime) -> list[Stop]:

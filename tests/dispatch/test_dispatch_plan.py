@@ -161,7 +161,15 @@ def test_replan_keeps_done_work_and_reports_diff(two_techs_four_jobs: Scenario) 
         if s.kind == "job" and s.start < dt.datetime(2026, 11, 24, 10)
     }
     after = {s.job_id: s.start for s in result.plan.stops if s.fixed and s.kind == "job"}
-    assert after == before
+    assert before.items() <= after.items()  # work started before now keeps its times
+    # anything else fixed is a job someone had already left for, or its team's other visits
+    ten = dt.datetime(2026, 11, 24, 10)
+    left_for = {
+        s.job_id
+        for s in plan.stops
+        if s.kind == "job" and s.arrival - dt.timedelta(seconds=s.travel_s) < ten
+    }
+    assert set(after) - set(before) <= left_for
     changes = {d["job_id"]: d["change"] for d in result.diff}
     assert changes["J4"] == "cancelled" and changes["J9"] == "added"
 
