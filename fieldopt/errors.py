@@ -5,6 +5,7 @@
     FieldoptError
     ├── InputError      bad input: carries every Problem found (exit code 2)
     ├── NoPlanError     the solver found no plan within its limits (exit code 3)
+    │   └── InvalidPlanError  its plan failed the independent checker: not handed out
     └── StorageError    the database refused a read or write (exit code 1)
 """
 
@@ -94,6 +95,20 @@ class NoPlanError(FieldoptError):
     """The solver found no plan (infeasible, or no solution within the time limit)."""
 
     exit_code = EXIT_NO_PLAN
+
+
+class InvalidPlanError(NoPlanError):
+    """The plan a solve produced failed the independent checker, so it is not handed out
+    (nothing is written). ``violations`` are the checker's findings, as text."""
+
+    def __init__(self, what: str, violations: Sequence[object]) -> None:
+        self.violations = [str(v) for v in violations]
+        shown = "\n".join(f"  {v}" for v in self.violations[:20])
+        more = f"\n  ... and {len(self.violations) - 20} more" if len(self.violations) > 20 else ""
+        super().__init__(
+            f"{what} failed the independent checker ({len(self.violations)} violation(s)); "
+            f"nothing was written:\n{shown}{more}"
+        )
 
 
 class StorageError(FieldoptError):

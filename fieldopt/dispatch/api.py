@@ -7,9 +7,10 @@ import datetime as dt
 import time
 from collections.abc import Mapping, Sequence
 
+from fieldopt.checks.dispatch import check_dispatch
 from fieldopt.dispatch.kpis import compute_kpis
 from fieldopt.dispatch.plan import DispatchPlan, Stop
-from fieldopt.errors import InputError, NoPlanError
+from fieldopt.errors import InputError, InvalidPlanError, NoPlanError
 from fieldopt.scenario import Scenario
 from fieldopt.translate.routing import Start, build_problem, read_plan, warm_start_routes
 from solvers.options import SolveOptions
@@ -47,7 +48,9 @@ def plan_routes(
     ``construct=False`` starts OR-Tools from its own first-solution strategy instead of the
     priority-ordered insertion (:mod:`solvers.routing.construct`).
 
-    Raises :class:`~fieldopt.errors.NoPlanError` when the solver finds no plan at all.
+    The plan is checked by the independent checker before it is returned.
+    Raises :class:`~fieldopt.errors.NoPlanError` when the solver finds no plan at all, and
+    :class:`~fieldopt.errors.InvalidPlanError` (one) when its plan fails the checker.
     """
     opts = options or DEFAULT_OPTIONS
     t0 = time.perf_counter()
@@ -80,7 +83,11 @@ def plan_routes(
         report=_report(result, opts),
         details=_details(result, warm_start is not None),
     )
-    return dataclasses.replace(plan, kpis=compute_kpis(plan, scenario))
+    plan = dataclasses.replace(plan, kpis=compute_kpis(plan, scenario))
+    violations = check_dispatch(plan, scenario)
+    if violations:  # never hand out an invalid plan
+        raise InvalidPlanError(f"the plan for {the_day}", violations)
+    return plan
 
 
 def _report(result: RoutingResult, opts: SolveOptions) -> SolveReport:

@@ -21,7 +21,7 @@ import pandas as pd
 
 from fieldopt.dispatch.api import plan_routes
 from fieldopt.dispatch.plan import DispatchPlan, Stop
-from fieldopt.errors import InputError
+from fieldopt.errors import InputError, Problem
 from fieldopt.options import SolveOptions
 from fieldopt.scenario import Scenario, read_scenario, scenario_from_frames
 from fieldopt.translate.routing import Start
@@ -90,6 +90,7 @@ def replan(
         if not plan.scenario_source:
             raise InputError("plan: scenario_source is empty; pass the scenario")
         scenario = read_scenario(plan.scenario_source)
+    _check_incoming(plan, scenario)
     t_now = _time(plan.day, now, "now")
     evs = _parse_events(plan.day, events)
     state = _state_at(plan, scenario, t_now, evs.late)
@@ -108,6 +109,20 @@ def replan(
         solution_limit=solution_limit,
     )
     return ReplanResult(new_plan, new_scenario, plan_diff(plan, new_plan, evs.cancelled))
+
+
+def _check_incoming(plan: DispatchPlan, scenario: Scenario) -> None:
+    """The plan to revise must itself pass the checker: an input error naming each fault."""
+    from fieldopt.checks.dispatch import check_dispatch
+
+    violations = check_dispatch(plan, scenario)
+    if violations:
+        raise InputError(
+            [
+                Problem("error", "invalid_plan", "plan", f"{v.rule}: {v.message}", row=v.subject)
+                for v in violations
+            ]
+        )
 
 
 def _parse_events(day: dt.date, events: Sequence[dict[str, Any]]) -> _Events:
