@@ -200,6 +200,36 @@ class ScenarioView:
             out[t] = (min(a, old[0]), max(b, old[1])) if old else (a, b)
         return out
 
+    @functools.cached_property
+    def settings(self) -> dict[str, str]:
+        return self._s.settings
+
+    def settings_int(self, key: str, default: int) -> int:
+        """The integer setting ``key`` (``default`` when absent); bad input names the key."""
+        from fieldopt.errors import InputError, Problem
+
+        text = self.settings.get(key)
+        if text is None:
+            return default
+        try:
+            value = int(text)
+        except ValueError:
+            value = -1
+        if value < 0:
+            raise InputError(
+                [
+                    Problem(
+                        "error",
+                        "bad_setting",
+                        "settings",
+                        f"{key}: expected a whole number >= 0, got {text!r}",
+                        row=key,
+                        field="value",
+                    )
+                ]
+            )
+        return value
+
     def van_stock(self, technician: str) -> dict[str, int]:
         """A copy of what the technician's van holds (empty without a van)."""
         van = self.technicians[technician]["van_location_id"]

@@ -12,7 +12,13 @@ from fieldopt.dispatch.kpis import compute_kpis
 from fieldopt.dispatch.plan import DispatchPlan, Stop
 from fieldopt.errors import InputError, InvalidPlanError, NoPlanError
 from fieldopt.scenario import Scenario
-from fieldopt.translate.routing import Start, build_problem, read_plan, warm_start_routes
+from fieldopt.translate.routing import (
+    Previous,
+    Start,
+    build_problem,
+    read_plan,
+    warm_start_routes,
+)
 from solvers.options import SolveOptions
 from solvers.result import SolveReport
 from solvers.routing import RoutingParams, RoutingResult, solve_routing
@@ -55,7 +61,10 @@ def plan_routes(
     opts = options or DEFAULT_OPTIONS
     t0 = time.perf_counter()
     the_day = as_day(day)
-    problem = build_problem(scenario, the_day, starts=starts, depot_stock=depot_stock)
+    previous = _previous(warm_start) if warm_start is not None else None
+    problem = build_problem(
+        scenario, the_day, starts=starts, depot_stock=depot_stock, previous=previous
+    )
     initial = warm_start_routes(problem, warm_start) if warm_start is not None else None
     limit = opts.time_limit_s
     params = RoutingParams(
@@ -88,6 +97,16 @@ def plan_routes(
     if violations:  # never hand out an invalid plan
         raise InvalidPlanError(f"the plan for {the_day}", violations)
     return plan
+
+
+def _previous(plan: DispatchPlan) -> dict[str, Previous]:
+    """Who did each job still to do, and when, in the plan being revised."""
+    out: dict[str, Previous] = {}
+    for job, stops in plan.served_jobs().items():
+        if not any(s.fixed for s in stops):
+            techs = tuple(s.technician_id for s in sorted(stops, key=lambda s: s.technician_id))
+            out[job] = Previous(techs, min(s.start for s in stops))
+    return out
 
 
 def _report(result: RoutingResult, opts: SolveOptions) -> SolveReport:

@@ -68,6 +68,33 @@ class Vehicle:
 
 
 @dataclass(frozen=True, eq=False)
+class Stability:
+    """What a re-plan had before, and what changing it costs (cost units).
+
+    ``vehicle[i]`` the vehicle that served node ``i`` (``NO_VALUE``: new work) and ``start[i]``
+    its start of service (``NO_VALUE``: none); serving ``i`` with another vehicle costs
+    ``reassign_cost``, and starting it more than ``move_slack`` seconds earlier or later
+    costs ``move_cost`` per second beyond that.
+    """
+
+    vehicle: IntArray = field(repr=False)
+    start: IntArray = field(repr=False)
+    reassign_cost: int = 0
+    move_slack: int = 0
+    move_cost: int = 0
+
+    def __post_init__(self) -> None:
+        own = "stability"
+        object.__setattr__(self, "vehicle", frozen_int_array(own, "vehicle", self.vehicle, (None,)))
+        object.__setattr__(
+            self, "start", frozen_int_array(own, "start", self.start, (len(self.vehicle),))
+        )
+        for name in ("reassign_cost", "move_slack", "move_cost"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{own}: {name} must be >= 0, got {getattr(self, name)}")
+
+
+@dataclass(frozen=True, eq=False)
 class RoutingData:
     """A routing instance.
 
@@ -131,6 +158,7 @@ class RoutingData:
     part_use: IntArray | None = field(default=None, repr=False)
     part_stock: IntArray | None = field(default=None, repr=False)
     horizon: int = 0
+    stability: Stability | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         n, v = len(self.names), len(self.vehicles)
@@ -214,6 +242,21 @@ class RoutingData:
                 raise ValueError(f"{own}: part_use, part_stock: must be >= 0")
         if depots and np.asarray(self.pickup_supply).shape[1] != depots:
             raise ValueError(f"{own}: pickup_supply: expected {depots} depot columns")
+        if self.stability is not None:
+            self._check_stability(n, v)
+
+    def _check_stability(self, n: int, v: int) -> None:
+        st = self.stability
+        assert st is not None
+        if len(st.vehicle) != n:
+            raise ValueError(
+                f"routing data: stability: vehicle: expected {n} nodes, got {len(st.vehicle)}"
+            )
+        bad = (st.vehicle != NO_VALUE) & ((st.vehicle < 0) | (st.vehicle >= v))
+        if bad.any():
+            raise ValueError(
+                f"routing data: stability: vehicle: no vehicle {int(st.vehicle[bad][0])}"
+            )
 
     @property
     def num_nodes(self) -> int:
@@ -261,6 +304,7 @@ def plain_vrptw_unsupported(data: RoutingData) -> str | None:
         (any(len(data.windows[i]) > 1 for i in visits), "several windows per job"),
         (not np.array_equal(data.arc_cost, data.distance), "arc cost other than distance"),
         (any(v.span_cost for v in data.vehicles), "span cost"),
+        (data.stability is not None, "re-plan stability"),
     )
     for bad, what in checks:
         if bad:

@@ -311,6 +311,27 @@ def add_part_stock(m: Model) -> None:
             dim.CumulVar(m.routing.Start(k)).SetRange(start, start)
 
 
+def add_stability(m: Model) -> None:
+    """Re-plan stability (soft): ``c_r · [vehicle(i) ≠ v_i]`` for work served before by
+    vehicle ``v_i``, and ``c_m · max(0, |T_i − s_i| − slack)`` for work that started at
+    ``s_i``. A node with an SLA deadline keeps the SLA as its soft upper bound (OR-Tools
+    takes one per node), so only moving it earlier is charged there."""
+    st = m.data.stability
+    if st is None:
+        return
+    d = m.data
+    for i in d.visit_nodes:
+        if st.reassign_cost and st.vehicle[i] != NO_VALUE:
+            start = m.routing.Start(int(st.vehicle[i]))
+            m.routing.AddSoftSameVehicleConstraint([m.index(i), start], int(st.reassign_cost))
+        if st.move_cost and st.start[i] != NO_VALUE:
+            s_i = int(st.start[i])
+            low = max(0, s_i - st.move_slack)
+            m.time.SetCumulVarSoftLowerBound(m.index(i), low, int(st.move_cost))
+            if d.sla_deadline[i] == NO_VALUE:
+                m.time.SetCumulVarSoftUpperBound(m.index(i), s_i + st.move_slack, int(st.move_cost))
+
+
 def build_model(data: RoutingData) -> Model:
     """Every constraint family, in order."""
     m = build_routing(data)
@@ -327,4 +348,5 @@ def build_model(data: RoutingData) -> Model:
     add_precedences(m)
     add_parts_pickups(m)
     add_part_stock(m)
+    add_stability(m)
     return m

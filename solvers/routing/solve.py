@@ -60,6 +60,11 @@ def permuted(data: RoutingData, perm: np.ndarray) -> RoutingData:
         pickup_supply=data.pickup_supply[perm],
         pickup_needed=data.pickup_needed[:, perm],
         part_use=None if data.part_use is None else data.part_use[perm],
+        stability=None
+        if data.stability is None
+        else dataclasses.replace(
+            data.stability, vehicle=data.stability.vehicle[perm], start=data.stability.start[perm]
+        ),
     )
 
 

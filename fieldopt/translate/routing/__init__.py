@@ -13,6 +13,7 @@ from fieldopt.translate.routing.problem import (
     PIN_PENALTY,
     SLA_COST,
     DispatchProblem,
+    Previous,
     Start,
 )
 from fieldopt.translate.routing.read import read_plan, result_to_stops, warm_start_routes
@@ -23,6 +24,7 @@ __all__ = [
     "PIN_PENALTY",
     "SLA_COST",
     "DispatchProblem",
+    "Previous",
     "Start",
     "build_problem",
     "candidate_jobs",

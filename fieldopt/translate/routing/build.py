@@ -6,6 +6,7 @@ penalty weights (see :mod:`fieldopt.translate.routing.problem`).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,16 +18,20 @@ from fieldopt.translate.routing.day import DayContext, candidate_jobs, day_conte
 from fieldopt.translate.routing.problem import (
     DEFAULT_PICKUP_MIN,
     DROP_PENALTY,
+    MOVE_COST,
+    MOVE_SLACK_MIN,
     OVERTIME_COST,
     PICKUP_INCENTIVE,
     PIN_PENALTY,
+    REASSIGN_COST,
     SLA_COST,
     DispatchProblem,
+    Previous,
     Start,
 )
 from fieldopt.translate.routing.screen import Slots, covers, screen_jobs
 from fieldopt.view import Record, has_value
-from solvers.routing.data import NO_VALUE, RoutingData, Vehicle
+from solvers.routing.data import NO_VALUE, RoutingData, Stability, Vehicle
 
 Windows = Mapping[str, list[tuple[dt.datetime, dt.datetime]]]
 
@@ -58,11 +63,13 @@ def build_problem(
     starts: Mapping[str, Start] | None = None,
     pickup_min: int | None = None,
     depot_stock: Mapping[str, Mapping[str, int]] | None = None,
+    previous: Mapping[str, Previous] | None = None,
 ) -> DispatchProblem:
     """Translate ``scenario``'s ``day`` into a :class:`DispatchProblem` (with screening).
 
     ``starts`` overrides where and when technicians begin and what their vans hold, and
-    ``depot_stock`` what the depots hold (replanning after the work done so far).
+    ``depot_stock`` what the depots hold (replanning after the work done so far), and
+    ``previous`` who did each job when in the plan being revised (its stability costs).
     """
     if pickup_min is None:
         pickup_min = int(scenario.settings.get("dispatch.pickup_min", DEFAULT_PICKUP_MIN))
@@ -92,6 +99,12 @@ def build_problem(
     data = _routing_data(
         ctx, nodes, terminals, eligible, job_nodes, pick_nodes, windows, pickup_min
     )
+    if previous is not None:
+        data = dataclasses.replace(
+            data,
+            stability=_stability(ctx, job_nodes, previous, len(nodes.names)),
+            penalty=_keep_critical(ctx, data.penalty, job_nodes, previous),
+        )
     return DispatchProblem(
         data=data,
         day=day,
@@ -107,6 +120,46 @@ def build_problem(
         depot_stock=ctx.depot_stock,
         van_stock=ctx.vans,
     )
+
+
+def _stability(
+    ctx: DayContext,
+    job_nodes: Mapping[str, tuple[int, ...]],
+    previous: Mapping[str, Previous],
+    n: int,
+) -> Stability:
+    """Who served each job node and when in the plan being revised, and the price of a change
+    (:data:`REASSIGN_COST`, :data:`MOVE_COST` beyond :data:`MOVE_SLACK_MIN`)."""
+    vehicle = np.full(n, NO_VALUE, dtype=np.int64)
+    start = np.full(n, NO_VALUE, dtype=np.int64)
+    index = {t: k for k, t in enumerate(ctx.technicians)}
+    for job, nodes in job_nodes.items():
+        before = previous.get(job)
+        if before is None:
+            continue
+        techs = [index[t] for t in before.technicians if t in index]
+        for c, i in enumerate(nodes):
+            start[i] = ctx.sec(before.start)
+            if c < len(techs):
+                vehicle[i] = techs[c]
+    slack = int(ctx.view.settings_int("dispatch.replan_move_slack_min", MOVE_SLACK_MIN)) * 60
+    return Stability(vehicle, start, REASSIGN_COST, slack, MOVE_COST)
+
+
+def _keep_critical(
+    ctx: DayContext,
+    penalty: np.ndarray,
+    job_nodes: Mapping[str, tuple[int, ...]],
+    previous: Mapping[str, Previous],
+) -> np.ndarray:
+    """A critical job the plan being revised served weighs like a pinned one: it stays unless
+    the events make it impossible."""
+    out = penalty.copy()
+    for job, nodes in job_nodes.items():
+        if job in previous and int(ctx.view.jobs[job]["priority"]) == 1:
+            for i in nodes:
+                out[i] = PIN_PENALTY // len(nodes)
+    return out
 
 
 def _pickup_nodes(

@@ -23,6 +23,20 @@ DEFAULT_PICKUP_MIN = 10
 # Skipping a pick-up stop "costs" 30 min of travel: without this pull, insertion heuristics
 # never add a pick-up (worth nothing on its own) and so never the job that needs it.
 PICKUP_INCENTIVE = 1800
+# Re-planning stability, below every drop penalty (serving more or more urgent work wins) and
+# far above travel: moving a job to another technician costs as much as 5 h 33 min of driving,
+# moving its start by more than MOVE_SLACK_MIN minutes 5 per second beyond (an hour: 18,000).
+REASSIGN_COST = 20_000
+MOVE_SLACK_MIN = 30
+MOVE_COST = 5
+
+
+@dataclass(frozen=True)
+class Previous:
+    """Who did a job and when in the plan being revised."""
+
+    technicians: tuple[str, ...]
+    start: dt.datetime
 
 
 @dataclass(frozen=True)
