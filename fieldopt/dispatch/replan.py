@@ -108,7 +108,10 @@ def replan(
         fixed_stops=state.fixed,
         solution_limit=solution_limit,
     )
-    return ReplanResult(new_plan, new_scenario, plan_diff(plan, new_plan, evs.cancelled))
+    diff = plan_diff(
+        plan, new_plan, evs.cancelled, evs.gone, {e["job"]["id"] for e in evs.new_jobs}
+    )
+    return ReplanResult(new_plan, new_scenario, diff)
 
 
 def _check_incoming(plan: DispatchPlan, scenario: Scenario) -> None:
@@ -297,10 +300,15 @@ def plan_home(scenario: Scenario, tech: str) -> str:
 
 
 def plan_diff(
-    old: DispatchPlan, new: DispatchPlan, cancelled: Set[str] = frozenset()
+    old: DispatchPlan,
+    new: DispatchPlan,
+    cancelled: Set[str] = frozenset(),
+    gone: Mapping[str, dt.datetime] | None = None,
+    created: Set[str] = frozenset(),
 ) -> list[dict[str, Any]]:
-    """Jobs whose technicians or start changed between two plans."""
+    """Jobs whose technicians or start changed between two plans, each with ``why``."""
     a, b = old.served_jobs(), new.served_jobs()
+    gone = gone or {}
     out = []
     for job in sorted(set(a) | set(b) | set(cancelled)):
         sa, sb = a.get(job, []), b.get(job, [])
@@ -332,6 +340,28 @@ def plan_diff(
                 "from_start": None if start_a is None else start_a.strftime("%H:%M"),
                 "to_start": None if start_b is None else start_b.strftime("%H:%M"),
                 "minutes_later": shift,
+                "why": _why(change, job, ta, new, gone, created),
             }
         )
     return out
+
+
+def _why(
+    change: str,
+    job: str,
+    was: list[str],
+    new: DispatchPlan,
+    gone: Mapping[str, dt.datetime],
+    created: Set[str],
+) -> str:
+    """Why a job changed: the event behind it, the reason it is left out, or the objective."""
+    if change == "cancelled":
+        return "cancelled"
+    if change == "dropped" and job in new.unassigned:
+        return new.unassigned[job].text
+    off = [t for t in was if t in gone]
+    if off:
+        return f"technician {off[0]} unavailable from {gone[off[0]]:%H:%M}"
+    if change == "added":
+        return "new job" if job in created else "now fits: served in the re-plan"
+    return "re-optimised: serves more or more urgent work (see the objective in docs/dispatch.md)"
