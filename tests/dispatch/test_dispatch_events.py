@@ -120,7 +120,7 @@ def test_the_models_are_the_documented_types_strict_and_frozen() -> None:
     [event] = parse([VALID["cancel"]])
     assert isinstance(event, Cancel)
     with pytest.raises(ValidationError):
-        event.job_id = "J1"  # type: ignore[misc]
+        event.job_id = "J1"
 
 
 def test_times_become_naive_local_datetimes() -> None:
