@@ -19,6 +19,7 @@ from fieldopt.dispatch.events import (
     Event,
     JobExtended,
     JobFinished,
+    JobStatus,
     NewJob,
     NewJobRow,
     NoShow,
@@ -29,7 +30,7 @@ from fieldopt.dispatch.events import (
     event_json_schema,
     parse_events,
 )
-from fieldopt.domain.tables import table_spec
+from fieldopt.domain.tables import JOB_STATUSES, table_spec
 from fieldopt.errors import InputError, Problem
 
 EXAMPLES = Path(__file__).parents[2] / "docs" / "examples"
@@ -154,6 +155,7 @@ def test_fields_are_typed_with_defaults() -> None:
 def test_a_new_job_has_the_columns_of_jobs_csv() -> None:
     """A column added to jobs.csv must be added to NewJobRow (with its bounds) too."""
     assert list(NewJobRow.model_fields) == [c.name for c in table_spec("jobs").columns]
+    assert get_args(JobStatus) == JOB_STATUSES
 
 
 def test_events_may_name_a_new_job_of_the_same_list_in_any_order() -> None:
