@@ -12,7 +12,7 @@ import pandas as pd
 from fieldopt.plans import Plan
 
 PLAN_FORMAT = "fieldopt.dispatch-plan/2"
-STOP_KINDS = ("start", "job", "pickup", "break", "end")
+STOP_KINDS = ("start", "job", "pickup", "break", "end", "no_show", "position")
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,8 @@
-"""Re-planning during the day: fix what is done or running, apply events, warm-start, diff.
-
-Events (JSON list of objects):
-
-- ``{"type": "new_job", "job": {...jobs.csv columns...}, "skills": [{"skill", "min_level"}],
-  "windows": [{"start", "end"}], "parts": [{"part_id", "quantity"}]}``
-- ``{"type": "cancel", "job_id": "J1"}``
-- ``{"type": "late", "job_id": "J1", "minutes": 30}``: a job in progress runs that much longer
-- ``{"type": "technician_unavailable", "technician_id": "T1", "from": "HH:MM"}``
+"""Re-planning during the day: fix what is done, started or driven to; apply the events
+(:mod:`fieldopt.dispatch.events`: a job finished early or late, extended, a no-show, a new or
+emergency job, a cancellation, a technician off from or until a time, a technician's position,
+a dispatcher's pin and unpin); warm-start from the plan; check; diff with the reason for each
+change.
 """
 
 from __future__ import annotations
@@ -20,13 +16,24 @@ from typing import Any
 import pandas as pd
 
 from fieldopt.dispatch.api import plan_routes
+from fieldopt.dispatch.events import (
+    Cancel,
+    JobExtended,
+    JobFinished,
+    NewJob,
+    NoShow,
+    Pin,
+    TechnicianPosition,
+    TechnicianUnavailable,
+    Unpin,
+    parse_events,
+)
 from fieldopt.dispatch.plan import DispatchPlan, Stop
 from fieldopt.errors import InputError, Problem
 from fieldopt.options import SolveOptions
 from fieldopt.scenario import Scenario, read_scenario, scenario_from_frames
 from fieldopt.translate.routing import Start
 
-EVENT_TYPES = ("new_job", "cancel", "late", "technician_unavailable")
 DEFAULT_REPLAN_OPTIONS = SolveOptions(time_limit_s=10.0)
 
 
@@ -54,12 +61,18 @@ def _time(day: dt.date, text: str | dt.datetime, what: str) -> dt.datetime:
 
 @dataclass
 class _Events:
-    """The events of a re-plan, parsed and checked."""
+    """The events of a re-plan, validated (:mod:`fieldopt.dispatch.events`) and grouped."""
 
     late: dict[str, int] = field(default_factory=dict)
+    finished: dict[str, dt.datetime] = field(default_factory=dict)
+    no_show: dict[str, str] = field(default_factory=dict)
     cancelled: set[str] = field(default_factory=set)
     gone: dict[str, dt.datetime] = field(default_factory=dict)
-    new_jobs: list[dict[str, Any]] = field(default_factory=list)
+    back_at: dict[str, dt.datetime] = field(default_factory=dict)
+    position: dict[str, TechnicianPosition] = field(default_factory=dict)
+    pins: dict[str, Pin] = field(default_factory=dict)
+    unpins: set[str] = field(default_factory=set)
+    new_jobs: list[NewJob] = field(default_factory=list)
 
 
 @dataclass
@@ -77,7 +90,7 @@ class _Now:
 def replan(
     plan: DispatchPlan,
     now: str | dt.datetime,
-    events: Sequence[dict[str, Any]] = (),
+    events: object = (),
     scenario: Scenario | None = None,
     *,
     options: SolveOptions | None = None,
@@ -92,11 +105,16 @@ def replan(
         scenario = read_scenario(plan.scenario_source)
     _check_incoming(plan, scenario)
     t_now = _time(plan.day, now, "now")
-    evs = _parse_events(plan.day, events)
-    state = _state_at(plan, scenario, t_now, evs.late)
+    evs = _parse_events(plan, scenario, t_now, events)
+    state = _state_at(plan, scenario, t_now, evs)
     for tech in evs.gone:
         if tech in state.starts and evs.gone[tech] <= state.starts[tech].at:
             del state.starts[tech]
+    for tech, until in evs.back_at.items():
+        if tech in state.starts:
+            state.starts[tech] = dataclasses.replace(
+                state.starts[tech], at=max(until, state.starts[tech].at)
+            )
     new_scenario = _apply_events(scenario, plan.day, evs, state)
     new_plan = plan_routes(
         new_scenario,
@@ -108,9 +126,7 @@ def replan(
         fixed_stops=state.fixed,
         solution_limit=solution_limit,
     )
-    diff = plan_diff(
-        plan, new_plan, evs.cancelled, evs.gone, {e["job"]["id"] for e in evs.new_jobs}
-    )
+    diff = plan_diff(plan, new_plan, evs.cancelled, evs.gone, {e.job.id for e in evs.new_jobs})
     return ReplanResult(new_plan, new_scenario, diff)
 
 
@@ -128,33 +144,45 @@ def _check_incoming(plan: DispatchPlan, scenario: Scenario) -> None:
         )
 
 
-def _parse_events(day: dt.date, events: Sequence[dict[str, Any]]) -> _Events:
+def _parse_events(
+    plan: DispatchPlan, scenario: Scenario, t_now: dt.datetime, events: object
+) -> _Events:
+    """Validate ``events`` (every problem at once, exit 2) and group them by what they do."""
+    plan_start = min((s.start for s in plan.stops), default=t_now)
+    parsed = parse_events(
+        list(events) if isinstance(events, tuple) else events,
+        day=plan.day,
+        plan_start=min(plan_start, t_now),
+        job_ids=scenario.view.jobs,
+        technician_ids=scenario.view.technicians,
+    )
     out = _Events()
-    for n, ev in enumerate(events):
-        kind = ev.get("type")
-        where = f"events[{n}]"
-        if kind not in EVENT_TYPES:
-            raise InputError(
-                f"{where}: type: expected one of {', '.join(EVENT_TYPES)}, got {kind!r}"
-            )
-        try:
-            if kind == "cancel":
-                out.cancelled.add(str(ev["job_id"]))
-            elif kind == "late":
-                out.late[str(ev["job_id"])] = int(ev["minutes"])
-            elif kind == "technician_unavailable":
-                out.gone[str(ev["technician_id"])] = _time(day, ev["from"], f"{where}: from")
-            else:
-                out.new_jobs.append(ev)
-                ev["job"]["id"]
-        except KeyError as exc:
-            raise InputError(f"{where}: missing field {exc}") from exc
+    for ev in parsed:
+        if isinstance(ev, JobExtended):
+            out.late[ev.job_id] = out.late.get(ev.job_id, 0) + ev.minutes
+        elif isinstance(ev, JobFinished):
+            out.finished[ev.job_id] = ev.at
+        elif isinstance(ev, NoShow):
+            out.no_show[ev.job_id] = ev.then
+        elif isinstance(ev, Cancel):
+            out.cancelled.add(ev.job_id)
+        elif isinstance(ev, TechnicianUnavailable):
+            if ev.from_ <= t_now and ev.until is not None:
+                out.back_at[ev.technician_id] = ev.until
+            else:  # a return later the same day is not planned: the day ends at `from`
+                out.gone[ev.technician_id] = max(ev.from_, t_now)
+        elif isinstance(ev, TechnicianPosition):
+            out.position[ev.technician_id] = ev
+        elif isinstance(ev, Pin):
+            out.pins[ev.job_id] = ev
+        elif isinstance(ev, Unpin):
+            out.unpins.add(ev.job_id)
+        else:
+            out.new_jobs.append(ev)
     return out
 
 
-def _state_at(
-    plan: DispatchPlan, scenario: Scenario, t_now: dt.datetime, late: dict[str, int]
-) -> _Now:
+def _state_at(plan: DispatchPlan, scenario: Scenario, t_now: dt.datetime, evs: _Events) -> _Now:
     """Work done, started or driven to before ``now`` is a fact (fixed, with its real times;
     running-late jobs end later); each technician resumes where that work leaves them, with
     the parts then on the van; the depots hold what the morning's pick-ups left."""
@@ -162,9 +190,12 @@ def _state_at(
     view = scenario.view
     st.depot_stock = {d: dict(view.stock.get(d, {})) for d in view.depots}
     parts_brought: set[str] = set()
+    late = evs.late
     committed = _committed_with_teams(plan.routes(), t_now)
     for tech, stops in plan.routes().items():
         done = committed.get(tech, [])
+        if tech in evs.position:  # where the technician really is: only work begun stays
+            done = [s for s in done if s.start < evs.position[tech].at]
         if not done or tech not in view.technicians:
             if tech in view.technicians:
                 st.starts[tech] = Start(view.home(tech), t_now)
@@ -173,7 +204,15 @@ def _state_at(
         van = view.van_stock(tech)
         for s in done:
             end = s.end + dt.timedelta(minutes=late.get(s.job_id or "", 0))
-            st.fixed.append(dataclasses.replace(s, end=end, fixed=True))
+            end = evs.finished.get(s.job_id or "", end) if s.kind == "job" else end
+            if s.kind == "job" and s.job_id in evs.no_show:  # nobody there: no work done
+                st.fixed.append(
+                    dataclasses.replace(
+                        s, kind="no_show", start=s.arrival, end=s.arrival, fixed=True
+                    )
+                )
+                continue
+            st.fixed.append(dataclasses.replace(s, end=max(end, s.start), fixed=True))
             if s.kind == "break":
                 st.lunch_taken.add(tech)
             if s.kind == "pickup":
@@ -182,15 +221,32 @@ def _state_at(
                 st.status[s.job_id] = "done" if end <= t_now else "in_progress"
                 if s.job_id not in parts_brought and _use(van, view.job_parts.get(s.job_id, {})):
                     parts_brought.add(s.job_id)
+        if tech in evs.position:
+            st.fixed.append(_position_stop(evs.position[tech], st.fixed[-1]))
         last = st.fixed[-1]
         st.starts[tech] = Start(last.location_id, max(t_now, last.end), van=van)
-    running = {j for j, v in st.status.items() if v == "in_progress"}
-    unknown_late = sorted(set(late) - running)
-    if unknown_late:
+    begun = {s.job_id for s in st.fixed if s.kind in ("job", "no_show")}
+    not_begun = sorted((set(late) | set(evs.finished)) - begun)
+    if not_begun:
         raise InputError(
-            f"events: late: job(s) {', '.join(unknown_late)} not in progress at {t_now:%H:%M}"
+            f"events: job_extended / job_finished: job(s) {', '.join(not_begun)} not begun "
+            f"at {t_now:%H:%M}"
         )
+    for job in evs.no_show:  # the job comes back as open, or is cancelled
+        st.status[job] = "open" if evs.no_show[job] == "reopen" else "cancelled"
     return st
+
+
+def position_location(tech: str) -> str:
+    """The location id of a technician's reported position."""
+    return f"gps:{tech}"
+
+
+def _position_stop(ev: TechnicianPosition, last: Stop) -> Stop:
+    """A fixed stop where the technician reported being (``technician_position``)."""
+    at = max(ev.at, last.end)
+    loc = position_location(ev.technician_id)
+    return Stop(ev.technician_id, 0, "position", loc, at, at, at, fixed=True)
 
 
 def _committed_with_teams(
@@ -251,6 +307,13 @@ def _apply_events(scenario: Scenario, day: dt.date, evs: _Events, st: _Now) -> S
             raise InputError(f"events: cancel: unknown job {job_id!r}")
         jobs.loc[jobs["id"] == job_id, "status"] = "cancelled"
     _add_new_jobs(frames, evs.new_jobs)
+    _apply_pins(frames["jobs"], evs)
+    for tech, ev in evs.position.items():
+        row = {"id": position_location(tech), "kind": "site", "lat": ev.lat, "lon": ev.lon}
+        row["name"] = f"{tech}'s position at {ev.at:%H:%M}"
+        frames["locations"] = pd.concat(
+            [frames["locations"], pd.DataFrame([row])], ignore_index=True
+        )
     shifts = frames["shifts"]
     for tech, gone_at in evs.gone.items():
         # work already done or under way is finished, and the drive home is not overtime
@@ -279,19 +342,32 @@ def _home_after_fixed(scenario: Scenario, st: _Now, tech: str) -> dt.datetime | 
     return last.end + dt.timedelta(seconds=travel)
 
 
-def _add_new_jobs(frames: dict[str, pd.DataFrame], new_jobs: list[dict[str, Any]]) -> None:
+def _add_new_jobs(frames: dict[str, pd.DataFrame], new_jobs: list[NewJob]) -> None:
     if not new_jobs:
         return
-    extra = pd.DataFrame([ev["job"] for ev in new_jobs])
-    frames["jobs"] = pd.concat([frames["jobs"], extra], ignore_index=True)
+    extra = pd.DataFrame([ev.job.model_dump() for ev in new_jobs]).dropna(axis=1, how="all")
+    frames["jobs"] = pd.concat(
+        [frames["jobs"].astype(object), extra.astype(object)], ignore_index=True
+    )
     for table, key in (
         ("job_skills", "skills"),
         ("job_windows", "windows"),
         ("job_parts", "parts"),
     ):
-        rows = [dict(r, job_id=ev["job"]["id"]) for ev in new_jobs for r in ev.get(key, [])]
+        rows = [dict(r.model_dump(), job_id=ev.job.id) for ev in new_jobs for r in getattr(ev, key)]
         if rows:
             frames[table] = pd.concat([frames[table], pd.DataFrame(rows)], ignore_index=True)
+
+
+def _apply_pins(jobs: pd.DataFrame, evs: _Events) -> None:
+    """A dispatcher's pins (technician and/or start) and unpins."""
+    for job in evs.unpins:
+        jobs.loc[jobs["id"] == job, ["pin_technician_id", "pin_start"]] = None
+    for job, pin in evs.pins.items():
+        if pin.technician_id is not None:
+            jobs.loc[jobs["id"] == job, "pin_technician_id"] = pin.technician_id
+        if pin.start is not None:
+            jobs.loc[jobs["id"] == job, "pin_start"] = pd.Timestamp(pin.start)
 
 
 def plan_home(scenario: Scenario, tech: str) -> str:

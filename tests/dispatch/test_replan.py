@@ -9,6 +9,7 @@ import json
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import fieldopt.dispatch.api as dispatch_api
@@ -153,3 +154,104 @@ def test_a_plan_that_fails_the_checker_is_never_handed_out(
     )
     assert code == EXIT_NO_PLAN
     assert not out.exists()
+
+
+def at_job(plan: DispatchPlan, job: str, minutes_in: int = 10) -> dt.datetime:
+    stop = plan.served_jobs()[job][0]
+    return stop.start + dt.timedelta(minutes=minutes_in)
+
+
+def clean(result: object) -> None:
+    assert check(result.plan, result.scenario) == []  # type: ignore[attr-defined]
+
+
+def test_a_job_finished_early_frees_the_technician_earlier(tiny: Scenario) -> None:
+    plan = morning(tiny)
+    now = at_job(plan, "J3").replace(second=0)
+    j3 = plan.served_jobs()["J3"][0]
+    done = replan(
+        plan,
+        now,
+        [{"type": "job_finished", "job_id": "J3", "at": now.strftime("%H:%M")}],
+        tiny,
+        options=OPTS,
+    )
+    clean(done)
+    assert done.plan.served_jobs()["J3"][0].end == now < j3.end  # binds
+    as_planned = replan(plan, now, [], tiny, options=OPTS)
+    assert as_planned.plan.served_jobs()["J3"][0].end == j3.end  # without the event
+
+
+def test_a_no_show_reopens_the_job(tiny: Scenario) -> None:
+    plan = morning(tiny)
+    now = at_job(plan, "J3", 5)
+    result = replan(plan, now, [{"type": "no_show", "job_id": "J3"}], tiny, options=OPTS)
+    clean(result)
+    kinds = {(s.kind, s.job_id) for s in result.plan.stops if s.fixed}
+    assert ("no_show", "J3") in kinds and ("job", "J3") not in kinds
+    assert result.scenario.view.jobs["J3"]["status"] == "open"
+    cancelled = replan(
+        plan, now, [{"type": "no_show", "job_id": "J3", "then": "cancel"}], tiny, options=OPTS
+    )
+    assert cancelled.scenario.view.jobs["J3"]["status"] == "cancelled"
+    assert "J3" not in cancelled.plan.served_jobs()
+
+
+def test_a_technician_back_at_a_time_starts_again_then(tiny: Scenario) -> None:
+    plan = morning(tiny)
+    events = [
+        {"type": "technician_unavailable", "technician_id": "T1", "from": "08:00", "until": "13:30"}
+    ]
+    result = replan(plan, "08:05", events, tiny, options=OPTS)
+    clean(result)
+    new = [s for s in result.plan.routes().get("T1", []) if not s.fixed and s.kind == "job"]
+    assert all(s.start >= dt.datetime(2026, 11, 24, 13, 30) for s in new)
+
+
+def test_a_reported_position_is_where_the_route_goes_on(tiny: Scenario) -> None:
+    plan = morning(tiny)
+    now = at_job(plan, "J3", 0) - dt.timedelta(minutes=20)
+    events = [
+        {
+            "type": "technician_position",
+            "technician_id": "T2",
+            "at": now.strftime("%H:%M"),
+            "lat": 48.86,
+            "lon": 2.35,
+        }
+    ]
+    result = replan(plan, now, events, tiny, options=OPTS)
+    clean(result)
+    route = result.plan.routes()["T2"]
+    pos = next(i for i, s in enumerate(route) if s.kind == "position")
+    assert route[pos].location_id == "gps:T2" and route[pos].fixed
+    assert route[pos + 1].travel_s > 0 or route[pos + 1].kind == "end"
+
+
+def test_a_pin_moves_the_job_and_an_unpin_frees_it(tiny: Scenario) -> None:
+    plan = morning(tiny)
+    assert plan.served_jobs()["J3"][0].technician_id == "T2"  # pinned to T2 in the scenario
+    unpinned = replan(plan, "08:05", [{"type": "unpin", "job_id": "J3"}], tiny, options=OPTS)
+    clean(unpinned)
+    assert unpinned.scenario.view.jobs["J3"]["pin_technician_id"] in (None, "") or pd.isna(
+        unpinned.scenario.view.jobs["J3"]["pin_technician_id"]
+    )
+    repinned = replan(
+        plan, "08:05", [{"type": "pin", "job_id": "J4", "technician_id": "T1"}], tiny, options=OPTS
+    )
+    clean(repinned)
+    assert {s.technician_id for s in repinned.plan.served_jobs().get("J4", [])} <= {"T1"}
+    assert plan.served_jobs()["J4"][0].technician_id == "T2"
+
+
+def test_events_naming_unknown_technicians_or_jobs_are_bad_input(tiny: Scenario) -> None:
+    plan = morning(tiny)
+    bad = [
+        {"type": "technician_unavailable", "technician_id": "T9", "from": "12:00"},
+        {"type": "cancel", "job_id": "J99"},
+        {"type": "late", "job_id": "J1", "minutes": -5},
+    ]
+    with pytest.raises(InputError) as err:
+        replan(plan, "11:00", bad, tiny, options=OPTS)
+    rows = {p.row for p in err.value.problems}
+    assert rows == {"events[0]", "events[1]", "events[2]"}
