@@ -229,7 +229,8 @@ def _team_at(
     extra = [r for r in pool if r not in chosen][: max(spare, 0)]
     if len(extra) < spare:
         return None
-    chosen.update((r, -1) for r in extra)
+    cover = data.members_cover_several_skills
+    chosen.update((r, data.first_held_skill(i, r) if cover else -1) for r in extra)
     if pin_r >= 0 and pin_r not in chosen:
         return None
     p = max((need(r) for r in chosen), default=0)
