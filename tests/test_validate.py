@@ -231,7 +231,7 @@ def test_self_predecessor_is_a_cycle(tiny_dir: Path) -> None:
 def test_skill_level_nobody_has_is_a_warning(tiny_dir: Path) -> None:
     set_cell("job_skills", "J1", "min_level", "5", key="job_id")(tiny_dir)
     scenario = read_scenario(tiny_dir)  # loads: a warning, not an error
-    p = only(list(scenario.warnings), "unqualified")
+    p = only(list(scenario.warnings), "no_qualified_technician")
     assert (p.severity, p.file, p.row, p.field) == (
         "warning",
         "job_skills.csv",
@@ -246,7 +246,7 @@ def test_skill_level_nobody_has_is_a_warning(tiny_dir: Path) -> None:
 
 def test_more_technicians_than_qualified_is_a_warning(tiny_dir: Path) -> None:
     set_cell("job_skills", "J2", "min_level", "3", key="job_id")(tiny_dir)
-    p = only(list(read_scenario(tiny_dir).warnings), "unqualified")
+    p = only(list(read_scenario(tiny_dir).warnings), "no_qualified_technician")
     assert p.row == "J2/hvac"
     assert p.message == (
         "needs 2 technicians with skill 'hvac' >= 3 at once but only 1 hold it; "
@@ -256,7 +256,7 @@ def test_more_technicians_than_qualified_is_a_warning(tiny_dir: Path) -> None:
 
 def test_more_technicians_than_the_scenario_has(tiny_dir: Path) -> None:
     set_cell("jobs", "J2", "technicians_needed", "3")(tiny_dir)
-    p = only(list(read_scenario(tiny_dir).warnings), "unqualified")
+    p = only(list(read_scenario(tiny_dir).warnings), "no_qualified_technician")
     assert (p.row, p.field) == ("J2", "technicians_needed")
     assert "needs 3 technicians at once but the scenario has 2" in p.message
 

@@ -173,8 +173,7 @@ def test_progress_counts_parts_and_the_report_carries_the_options(
 def test_time_limit_covers_marginal_analysis() -> None:
     """A limit already used up after the first block of parts: no plan, status timeout (the API
     raises NoPlanError, exit 3, on it) rather than a plan made of a part of the parts."""
-    from fieldopt.inventory.synthetic import stocking_instance
-
+    from benchmarks.inventory.synthetic import stocking_instance
     from solvers.inventory.solve import StockingParams, solve_frontier, solve_stocking
 
     data = stocking_instance(1200, 4, 0)
