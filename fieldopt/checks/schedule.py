@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,7 @@ from fieldopt.domain.schedule_rules import MIN_VISIT_MIN, SCHEDULABLE_STATUSES, 
 from fieldopt.scenario import Scenario
 from fieldopt.schedule.kpis import schedule_kpis
 from fieldopt.schedule.result import RepairSchedule
+from fieldopt.view import Levels, Requirement, holds, team_qualifies
 
 Span = tuple[dt.datetime, dt.datetime]
 Member = tuple[str, str | None, dt.datetime, dt.datetime]
@@ -36,33 +37,23 @@ class _Tables:
     """The scenario's tables as the rules read them."""
 
     jobs: dict[str, Any]
-    levels: dict[str, dict[str, int]]
+    levels: Mapping[str, Levels]
     shifts: dict[str, list[Span]]
-    needs: dict[str, list[tuple[str, int, int]]]
+    needs: Mapping[str, tuple[Requirement, ...]]
     technicians: set[str]
 
     @classmethod
     def of(cls, scenario: Scenario) -> _Tables:
-        levels: dict[str, dict[str, int]] = defaultdict(dict)
-        for t, s, lvl in scenario.technician_skills[["technician_id", "skill", "level"]].itertuples(
-            index=False
-        ):
-            levels[str(t)][str(s)] = int(lvl)
         shifts: dict[str, list[Span]] = defaultdict(list)
         for t, a, b in scenario.shifts[["technician_id", "start", "end"]].itertuples(index=False):
             shifts[str(t)].append(
                 (pd.Timestamp(a).to_pydatetime(), pd.Timestamp(b).to_pydatetime())
             )
-        needs: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
-        for j, s, lvl, k in scenario.job_skills[
-            ["job_id", "skill", "min_level", "technicians"]
-        ].itertuples(index=False):
-            needs[str(j)].append((str(s), int(lvl), int(k)))
         return cls(
             jobs={str(r["id"]): r for r in scenario.jobs.to_dict("records")},
-            levels=levels,
+            levels=scenario.view.levels,
             shifts=shifts,
-            needs=needs,
+            needs=scenario.view.requirements,
             technicians=set(scenario.technicians["id"]),
         )
 
@@ -119,16 +110,13 @@ def _job(
     """The rules of one scheduled job, from its team members' visits."""
     job = tables.jobs[j]
     visits_of: dict[str, list[Span]] = defaultdict(list)
-    serves: dict[str, set[str | None]] = defaultdict(set)
-    for t, sk, a, b in members:
+    for t, _, a, b in members:
         visits_of[t].append((a, b))
-        serves[t].add(sk)
     visits = sorted({(a, b) for _, _, a, b in members})
-    team = [(t, next(iter(serves[t]))) for t in visits_of]
     return [
-        *_team_shape(j, visits, visits_of, serves),
+        *_team_shape(j, visits, visits_of),
         *_split(j, job, visits),
-        *_staffing(j, job, team, tables),
+        *_staffing(j, job, list(visits_of), tables),
         *_duration(j, job, visits, list(visits_of), tables),
         *_horizon_and_release(schedule, j, job, visits),
         *_pins(j, job, visits, list(visits_of)),
@@ -137,13 +125,11 @@ def _job(
 
 
 def _team_shape(
-    j: str, visits: list[Span], visits_of: dict[str, list[Span]], serves: dict[str, set[str | None]]
+    j: str, visits: list[Span], visits_of: dict[str, list[Span]]
 ) -> Iterator[Violation]:
-    """The team is at every visit, each member serving one skill, and listed once per visit."""
+    """The team is at every visit, each member listed once per visit."""
     if any(sorted(v) != visits for v in visits_of.values()):
         yield Violation("team", j, "team members do not share the same visits")
-    if any(len(sks) > 1 for sks in serves.values()):
-        yield Violation("team", j, "a technician serves different skills in its visits")
     if any(len(set(v)) < len(v) for v in visits_of.values()):
         yield Violation("team", j, "a technician appears twice")
 
@@ -157,48 +143,43 @@ def _split(j: str, job: Any, visits: list[Span]) -> Iterator[Violation]:
         yield Violation("split", j, f"visit {short[0][0]} shorter than {MIN_VISIT_MIN} min")
 
 
-def _staffing(
-    j: str, job: Any, team: list[tuple[str, str | None]], tables: _Tables
-) -> Iterator[Violation]:
-    """Team size, each required skill served at its level by enough members, no skill
-    served that the job does not need."""
-    if len(team) < int(job["technicians_needed"]):
+def _staffing(j: str, job: Any, team: list[str], tables: _Tables) -> Iterator[Violation]:
+    """Team size (``technicians_needed``, no more, no fewer), and the team qualifies by the
+    one rule (:func:`fieldopt.view.team_qualifies`): for each requirement, enough members
+    hold the skill at the level, a member counting for every skill it holds. The
+    assignments' ``skill`` labels are not read."""
+    size = int(job["technicians_needed"])
+    if len(team) != size:
         yield Violation(
-            "team",
-            j,
-            f"{len(team)} technicians, needs {job['technicians_needed']}",
-            float(job["technicians_needed"] - len(team)),
+            "team", j, f"{len(team)} technicians, needs {size}", float(abs(size - len(team)))
         )
-    levels = tables.levels
-    for s, lvl, k in tables.needs[j]:
-        got = sum(1 for t, sk in team if sk == s and levels[t].get(s, 0) >= lvl)
-        if got < k:
+    members = [tables.levels.get(t, {}) for t in team]
+    for r in tables.needs.get(j, ()):
+        if not team_qualifies(members, [r], size):
+            got = sum(holds(m, r) for m in members)
             yield Violation(
                 "skill",
                 j,
-                f"{got} technicians serve {s} at level >= {lvl}, needs {k}",
-                float(k - got),
+                f"{got} technicians hold {r.skill} at level >= {r.min_level}, "
+                f"needs {min(r.technicians, size)}",
+                float(min(r.technicians, size) - got),
             )
-    names = [s for s, _, _ in tables.needs[j]]
-    for t, sk in team:
-        if sk is not None and sk not in names:
-            yield Violation("skill", j, f"{t} serves {sk}, which the job does not need")
 
 
 def _duration(
     j: str, job: Any, visits: list[Span], techs: list[str], tables: _Tables
 ) -> Iterator[Violation]:
     """The visits add up to the slowest member's minutes (``job_minutes`` at their level)."""
-    names = [s for s, _, _ in tables.needs[j]]
-    levels = tables.levels
-    required = max(
-        job_minutes(
-            int(job["duration_min"]),
-            float(job["level_factor_pct"]),
-            min([levels[t][s] for s in names if s in levels[t]], default=None),
+    names = [r.skill for r in tables.needs.get(j, ())]
+
+    def minutes(t: str) -> int:
+        mine = tables.levels.get(t, {})
+        held = [mine[s] for s in names if s in mine]
+        return job_minutes(
+            int(job["duration_min"]), float(job["level_factor_pct"]), min(held, default=None)
         )
-        for t in techs
-    )
+
+    required = max(minutes(t) for t in techs)
     took = sum(int((b - a).total_seconds() // 60) for a, b in visits)
     if took < required:
         yield Violation(

@@ -26,7 +26,7 @@ def gantt_figures(schedule: RepairSchedule) -> list[object]:
     if done.empty:
         return []
     done["team"] = done.groupby("job_id")["technician_id"].transform(lambda s: ", ".join(s))
-    done["skill"] = done["skill"].fillna("(spare seat)")
+    done["skill"] = done["skill"].fillna("(none of the job's skills)")
     by_tech = px.timeline(
         done,
         x_start="start",

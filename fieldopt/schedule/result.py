@@ -22,8 +22,9 @@ free text, without the facts a ``fieldopt.schedule/2`` reason carries)."""
 @dataclass(frozen=True)
 class Assignment:
     """One technician on one visit of a job; the members of a job's team share its visits
-    (one, unless the job is ``splittable`` and split over several). ``skill`` is the skill
-    the technician serves (``None``: a spare seat of the team)."""
+    (one, unless the job is ``splittable`` and split over several). ``skill`` is a label: the
+    first of the job's skills the technician holds at its level (``None``: none); the team
+    qualifies as a whole (:func:`fieldopt.view.team_qualifies`)."""
 
     job_id: str
     technician_id: str

@@ -3,7 +3,10 @@
 → :class:`~fieldopt.schedule.result.RepairSchedule` (:func:`read_back`).
 
 Time is in whole minutes from 00:00 of the first day; skills become ``(skill, min_level)``
-pairs so that "electrical at level 2" is one solver skill; objective units are weighted
+pairs so that "electrical at level 2" is one solver skill; a team is ``technicians_needed``
+technicians that qualify by the one rule, :func:`fieldopt.view.team_qualifies` (solver data
+with ``members_cover_several_skills``: a member counts for every skill it holds, so one
+technician alone holds every skill of the job); objective units are weighted
 minutes, with outsourcing costs converted at ``minutes_per_currency``. A ``splittable`` job
 may be done in visits (solver pieces) of at least ``MIN_VISIT_MIN`` minutes, as many as it
 needs to fit the longest working period plus one (so it may start late in a day).
@@ -15,7 +18,7 @@ import dataclasses
 import datetime as dt
 import math
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,10 +33,11 @@ from fieldopt.domain.schedule_rules import (
     job_minutes,
 )
 from fieldopt.errors import InputError
-from fieldopt.reasons import Reason, ReasonCode, reason
+from fieldopt.reasons import Fact, Reason, ReasonCode, reason
 from fieldopt.scenario import Scenario
 from fieldopt.schedule.kpis import schedule_kpis
 from fieldopt.schedule.result import Assignment, RepairSchedule
+from fieldopt.view import Levels, Requirement, ScenarioView, holds, qualified_team_exists
 from solvers.options import SolveOptions
 from solvers.scheduling.data import Objective, SchedulingData, SchedulingParams
 from solvers.scheduling.solve import SchedulingResult
@@ -105,13 +109,9 @@ def translate_schedule(
     origin = dt.datetime.combine(day0, dt.time())
     horizon = days * DAY
     techs = tuple(str(t) for t in scenario.technicians["id"])
-    levels: dict[str, dict[str, int]] = defaultdict(dict)
-    for t, s, lvl in scenario.technician_skills[["technician_id", "skill", "level"]].itertuples(
-        index=False
-    ):
-        levels[str(t)][str(s)] = int(lvl)
+    view = scenario.view
     periods = _working_periods(scenario, origin, horizon, {t: r for r, t in enumerate(techs)})
-    rows, screened = _screen(scenario, origin, horizon, techs, levels, periods)
+    rows, screened = _screen(scenario, origin, horizon, techs, periods)
     preds = [
         (str(j), str(p), int(lag))
         for j, p, lag in scenario.job_predecessors[
@@ -124,9 +124,10 @@ def translate_schedule(
     job_ids = tuple(r.id for r in rows)
     idx = {j: i for i, j in enumerate(job_ids)}
     kept = [(idx[j], idx[p], lag) for j, p, lag in preds if j in idx and p in idx]
-    skills = tuple(sorted({(s, lvl) for r in rows for (s, lvl, _) in r.skills}))
+    skills = tuple(sorted({(q.skill, q.min_level) for r in rows for q in r.skills}))
     mastery = np.array(
-        [[levels[t].get(s, 0) >= lvl for (s, lvl) in skills] for t in techs], dtype=np.bool_
+        [[view.levels.get(t, {}).get(s, 0) >= lvl for (s, lvl) in skills] for t in techs],
+        dtype=np.bool_,
     ).reshape(len(techs), len(skills))
     data = _solver_data(
         scenario.name,
@@ -160,15 +161,11 @@ def _screen(
     origin: dt.datetime,
     horizon: int,
     techs: tuple[str, ...],
-    levels: dict[str, dict[str, int]],
     periods: dict[str, list[tuple[int, int, int]]],
 ) -> tuple[list[_JobRow], dict[str, Reason]]:
     """The solver row of every job to plan, and the proven reason of those that cannot be."""
-    job_skills: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
-    for j, s, lvl, k in scenario.job_skills[
-        ["job_id", "skill", "min_level", "technicians"]
-    ].itertuples(index=False):
-        job_skills[str(j)].append((str(s), int(lvl), int(k)))
+    view = scenario.view
+    levels = [view.levels.get(t, {}) for t in techs]
     windows: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for j, a, b in scenario.job_windows[["job_id", "start", "end"]].itertuples(index=False):
         windows[str(j)].append((_minutes(a, origin) or 0, _minutes(b, origin) or 0))
@@ -178,7 +175,14 @@ def _screen(
     for job in jobs.to_dict("records"):
         jid = str(job["id"])
         why, row = _screen_job(
-            job, job_skills[jid], windows.get(jid), levels, techs, periods, origin, horizon
+            job,
+            view.requirements.get(jid, ()),
+            windows.get(jid),
+            levels,
+            techs,
+            periods,
+            origin,
+            horizon,
         )
         if why is not None:
             screened[jid] = why
@@ -207,8 +211,8 @@ def _solver_data(
     sreq = np.zeros((n, len(skills)), np.int64)
     duration = np.zeros((n, m), np.int64)
     for i, r in enumerate(rows):
-        for s, lvl, k in r.skills:
-            sreq[i, kidx[s, lvl]] = k
+        for q in r.skills:
+            sreq[i, kidx[q.skill, q.min_level]] = q.technicians
         duration[i] = r.durations
     weight = np.array([PRIORITY_WEIGHTS[r.priority] for r in rows], np.int64)
     costs = [r.outsource_cost for r in rows]
@@ -222,7 +226,8 @@ def _solver_data(
         duration=duration,
         sreq=sreq,
         mastery=mastery,
-        team_size=np.maximum([r.needed for r in rows], sreq.sum(axis=1)).astype(np.int64),
+        team_size=np.array([r.needed for r in rows], np.int64),
+        members_cover_several_skills=True,
         release=np.array([r.release for r in rows], np.int64),
         due=np.array([r.due for r in rows], np.int64),
         weight=weight,
@@ -293,7 +298,7 @@ class _JobRow:
     """A job that passed screening, in solver units."""
 
     id: str
-    skills: list[tuple[str, int, int]]
+    skills: tuple[Requirement, ...]
     durations: list[int]
     priority: int
     needed: int
@@ -322,19 +327,20 @@ def _screen_successors(
 
 def _screen_job(
     job: dict[Any, Any],
-    skills: list[tuple[str, int, int]],
+    skills: tuple[Requirement, ...],
     windows: list[tuple[int, int]] | None,
-    levels: dict[str, dict[str, int]],
+    levels: Sequence[Levels],
     techs: tuple[str, ...],
     periods: dict[str, list[tuple[int, int, int]]],
     origin: dt.datetime,
     horizon: int,
 ) -> tuple[Reason | None, _JobRow]:
-    """A proven reason the job cannot be scheduled (or ``None``), and its solver row."""
-    names = [s for s, _, _ in skills]
+    """A proven reason the job cannot be scheduled (or ``None``), and its solver row;
+    ``levels`` are the technicians' skill levels, in solver order."""
+    names = [q.skill for q in skills]
     durations = []
-    for t in techs:
-        held = [levels[t][s] for s in names if s in levels[t]]
+    for mine in levels:
+        held = [mine[s] for s in names if s in mine]
         durations.append(
             job_minutes(
                 int(job["duration_min"]),
@@ -381,57 +387,63 @@ def _screen_job(
         row.windows = clipped or [(horizon, horizon)]
     if outsourceable:
         return None, row
-    return _screen_team(row, levels, techs, periods), row
+    return _screen_team(row, levels, periods), row
 
 
 def _screen_team(
     row: _JobRow,
-    levels: dict[str, dict[str, int]],
-    techs: tuple[str, ...],
+    levels: Sequence[Levels],
     periods: dict[str, list[tuple[int, int, int]]],
 ) -> Reason | None:
-    """Why no qualified team can do the job in the working time (``None``: nothing proven).
+    """Why no qualified team (:func:`fieldopt.view.team_qualifies`) can do the job in the
+    working time (``None``: nothing proven); ``levels`` per technician, in solver order.
 
-    Facts: the skill and level, the technicians needed, how many are qualified or have a
-    working period long enough (``long_enough``)."""
-    team = max(row.needed, sum(k for _, _, k in row.skills))
-    if team > len(techs):
-        return reason(ReasonCode.NO_QUALIFIED_TECHNICIAN, technicians=team, workforce=len(techs))
+    ``no_qualified_technician``: fewer technicians than the team (``workforce``), a skill
+    held at its level by too few (``qualified``), or no ``technicians`` of them hold the
+    skills together (``skill`` ``a>=2+b>=1``). ``no_working_period``: the same among the
+    technicians whose working time (see below) fits the job at their own pace
+    (``long_enough``); a team is no faster than any of its members."""
+    reqs, team = row.skills, row.needed
+    if team > len(levels):
+        return reason(ReasonCode.NO_QUALIFIED_TECHNICIAN, technicians=team, workforce=len(levels))
+    if not qualified_team_exists(levels, reqs, team):
+        short = _short_requirement(reqs, levels, "qualified")
+        return reason(ReasonCode.NO_QUALIFIED_TECHNICIAN, **(short or _together(reqs, team)))
     # Working time a technician can give the job: its longest period after the release, or
     # all its periods after the release if the job may be done in several visits.
     longest: dict[int, int] = defaultdict(int)
     for r, a, b in periods["work"]:
         free = max(0, b - max(a, row.release))
         longest[r] = longest[r] + free if row.splittable else max(longest[r], free)
-    durations = row.durations
-    for s, lvl, k in row.skills:
-        able = [r for r, t in enumerate(techs) if levels[t].get(s, 0) >= lvl]
-        if len(able) < k:
-            return reason(
-                ReasonCode.NO_QUALIFIED_TECHNICIAN,
-                skill=s,
-                min_level=lvl,
-                technicians=k,
-                qualified=len(able),
-            )
-        fit = sum(1 for r in able if longest[r] >= durations[r])
-        if fit < k:
-            return reason(
-                ReasonCode.NO_WORKING_PERIOD,
-                skill=s,
-                min_level=lvl,
-                technicians=k,
-                long_enough=fit,
-            )
-    fit = sum(1 for r in range(len(techs)) if longest[r] >= min(durations))
-    if fit < team:
-        return reason(
-            ReasonCode.NO_WORKING_PERIOD,
-            technicians=team,
-            minutes=min(durations),
-            long_enough=fit,
-        )
+    fit = [lv for r, lv in enumerate(levels) if longest[r] >= row.durations[r]]
+    if qualified_team_exists(fit, reqs, team):
+        return None
+    short = _short_requirement(reqs, fit, "long_enough")
+    if short is None and len(fit) < team:
+        short = {"technicians": team, "minutes": min(row.durations), "long_enough": len(fit)}
+    return reason(ReasonCode.NO_WORKING_PERIOD, **(short or _together(reqs, team)))
+
+
+def _short_requirement(
+    reqs: tuple[Requirement, ...], candidates: Sequence[Levels], count: str
+) -> dict[str, Fact] | None:
+    """The facts of the first requirement fewer ``candidates`` hold than it needs (``skill``,
+    ``min_level``, ``technicians``, and the holders as ``count``), ``None`` if none is."""
+    for q in reqs:
+        holders = sum(holds(lv, q) for lv in candidates)
+        if holders < q.technicians:
+            return {
+                "skill": q.skill,
+                "min_level": q.min_level,
+                "technicians": q.technicians,
+                count: holders,
+            }
     return None
+
+
+def _together(reqs: tuple[Requirement, ...], team: int) -> dict[str, Fact]:
+    """Facts of "no ``team`` holds the skills together": ``skill`` ``a>=2+b>=1``."""
+    return {"skill": "+".join(f"{q.skill}>={q.min_level}" for q in reqs), "technicians": team}
 
 
 # --------------------------------------------------------------------------- solver options
@@ -494,7 +506,7 @@ def read_back(
         preds[str(j)].append(str(p))
     for i, job_id in enumerate(tr.job_ids):
         if has_solution and result.start[i] >= 0:
-            assignments += _visits_of(tr, result, i)
+            assignments += _visits_of(tr, result, i, scenario.view)
         elif has_solution and result.outsourced[i]:
             outsourced.append(job_id)
         elif has_solution:
@@ -515,15 +527,21 @@ def read_back(
     return dataclasses.replace(schedule, kpis=schedule_kpis(schedule, scenario))
 
 
-def _visits_of(tr: SchedulingTranslation, result: SchedulingResult, i: int) -> list[Assignment]:
-    """Activity ``i``'s team at each of its visits (one unless the job is split)."""
+def _visits_of(
+    tr: SchedulingTranslation, result: SchedulingResult, i: int, view: ScenarioView
+) -> list[Assignment]:
+    """Activity ``i``'s team at each of its visits (one unless the job is split); each
+    member's ``skill`` is the first of the job's requirements it holds (``None``: a spare
+    seat) — a label, the team qualifies as a whole."""
+    job = tr.job_ids[i]
+    reqs = view.requirements.get(job, ())
     out = []
-    for r, s in result.team[i]:
-        skill = None if s < 0 else tr.skills[s][0]
+    for r, _ in result.team[i]:
+        tech = tr.technician_ids[r]
+        mine = view.levels.get(tech, {})
+        skill = next((q.skill for q in reqs if holds(mine, q)), None)
         for a, b in result.pieces[i]:
-            out.append(
-                Assignment(tr.job_ids[i], tr.technician_ids[r], tr.when(a), tr.when(b), skill)
-            )
+            out.append(Assignment(job, tech, tr.when(a), tr.when(b), skill))
     return out
 
 

@@ -57,10 +57,17 @@ class SchedulingData:
     sreq
         ``(n, l)`` resources with skill ``s`` activity ``i`` needs at once.
     mastery
-        ``(m, l)`` ``True`` if resource ``r`` may serve skill ``s``; a resource serves at most
-        one skill of an activity.
+        ``(m, l)`` ``True`` if resource ``r`` may serve skill ``s``.
     team_size
-        ``(n,)`` resources in the team, ``>= sreq[i].sum()``; extra members serve no skill.
+        ``(n,)`` resources in the team (default ``sreq[i].sum()``), ``>= sreq[i].sum()``
+        (``>= sreq[i].max()`` when members cover several skills); extra members serve no
+        skill.
+    members_cover_several_skills
+        How a team meets ``sreq``. ``False`` (MSPSP, the default): each member serves at most
+        one skill unit of an activity, so ``sreq[i, s]`` members serve ``s`` and no two of them
+        the same unit. ``True`` (the field-service rule, ``fieldopt.view.team_qualifies``): for
+        each skill ``s`` at least ``sreq[i, s]`` members master ``s``, and a member counts for
+        every skill it masters (one resource alone, ``team_size`` 1, must master them all).
     release, due, weight
         ``(n,)`` earliest start; due date (``-1``: none); objective weight (``>= 0``).
     pred, succ, lag
@@ -113,6 +120,7 @@ class SchedulingData:
     pin_start: IntArray = field(default_factory=_empty, repr=False)
     pieces: IntArray = field(default_factory=_empty, repr=False)
     min_piece: IntArray = field(default_factory=_empty, repr=False)
+    members_cover_several_skills: bool = False
 
     def __post_init__(self) -> None:
         o = self.name
@@ -176,7 +184,7 @@ class SchedulingData:
         if bad.size:
             raise ValueError(f"{o}: activity {bad[0][0]}: duration is negative")
         per_activity: tuple[tuple[str, IntArray, BoolArray], ...] = (
-            ("team_size", self.team_size, self.team_size < self.sreq.sum(axis=1)),
+            ("team_size", self.team_size, self.team_size < self.min_team_size),
             ("team_size", self.team_size, self.team_size > m),
             ("release", self.release, (self.release < 0) | (self.release > self.horizon)),
             ("due", self.due, self.due < -1),
@@ -229,8 +237,43 @@ class SchedulingData:
     def num_resources(self) -> int:
         return int(self.mastery.shape[0])
 
+    @property
+    def min_team_size(self) -> IntArray:
+        """``(n,)`` the fewest members that can meet ``sreq``: ``sum_s sreq[i, s]`` with one
+        skill per member, ``max_s sreq[i, s]`` when members cover several skills."""
+        if self.members_cover_several_skills:
+            out: IntArray = self.sreq.max(axis=1, initial=0)
+            return out
+        total: IntArray = self.sreq.sum(axis=1)
+        return total
+
+    def skill_demand(self, skills: list[int]) -> IntArray:
+        """``(n,)`` team members that master some skill of ``skills`` in each activity's
+        team, at least: ``sum_{s in skills} sreq[i, s]`` with one skill per member,
+        ``max_{s in skills} sreq[i, s]`` when members cover several skills."""
+        cols = self.sreq[:, skills]
+        out: IntArray = (
+            cols.max(axis=1, initial=0) if self.members_cover_several_skills else cols.sum(axis=1)
+        )
+        return out
+
+    def first_held_skill(self, i: int, r: int) -> int:
+        """The first skill (by index) activity ``i`` needs that resource ``r`` masters, ``-1``
+        if none: a member's label when members cover several skills."""
+        held = np.flatnonzero((self.sreq[i] > 0) & self.mastery[r])
+        return int(held[0]) if held.size else -1
+
     def eligible(self, i: int) -> list[int]:
-        """Resources that can be in activity ``i``'s team (any if it has spare seats)."""
+        """Resources that can be in activity ``i``'s team (any if it has spare seats).
+
+        When members cover several skills: the resources that master every skill all of the
+        team must have (``sreq[i, s] >= team_size[i]``), so any if no skill is needed by all."""
+        if self.members_cover_several_skills:
+            size = int(self.team_size[i])
+            if size == 0:
+                return []
+            everyone = self.sreq[i] >= size
+            return [int(r) for r in np.flatnonzero(self.mastery[:, everyone].all(axis=1))]
         need = self.sreq[i] > 0
         if int(self.team_size[i]) > int(self.sreq[i].sum()):
             return list(range(self.num_resources))

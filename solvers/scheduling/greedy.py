@@ -217,24 +217,55 @@ def _team_at(
     free = [r for r in elig if busy[r].free(t, t + need(r))]
     if pin_r >= 0 and pin_r not in free:
         return None
-    chosen: dict[int, int] = {}
-    needs = [(s, int(data.sreq[i, s])) for s in range(data.num_skills) if data.sreq[i, s] > 0]
-    # Scarcest skill first; each resource serves one skill; the pinned resource goes first.
-    needs.sort(key=lambda sk: sum(1 for r in free if data.mastery[r, sk[0]]))
     pool = sorted(free, key=lambda r: (r != pin_r, int(data.mastery[r].sum()), r))
-    for s, k in needs:
-        got = [r for r in pool if r not in chosen and data.mastery[r, s]][:k]
-        if len(got) < k:
-            return None
-        chosen.update((r, s) for r in got)
+    if data.members_cover_several_skills:
+        found = _holders(data, i, pool, pin_r)
+    else:
+        found = _servers(data, i, pool)
+    if found is None:
+        return None
+    chosen = found
     spare = int(data.team_size[i]) - len(chosen)
     extra = [r for r in pool if r not in chosen][: max(spare, 0)]
     if len(extra) < spare:
         return None
-    chosen.update((r, -1) for r in extra)
+    cover = data.members_cover_several_skills
+    chosen.update((r, data.first_held_skill(i, r) if cover else -1) for r in extra)
     if pin_r >= 0 and pin_r not in chosen:
         return None
     p = max((need(r) for r in chosen), default=0)
     if any(not busy[r].free(t, t + p) for r in chosen):
         return None
     return tuple(sorted(chosen.items()))
+
+
+def _servers(data: SchedulingData, i: int, pool: list[int]) -> dict[int, int] | None:
+    """Resources serving activity ``i``'s skill units, one skill each (MSPSP): scarcest
+    skill first, from ``pool`` in order (the pinned resource first, then fewest skills)."""
+    chosen: dict[int, int] = {}
+    needs = [(s, int(data.sreq[i, s])) for s in range(data.num_skills) if data.sreq[i, s] > 0]
+    needs.sort(key=lambda sk: sum(1 for r in pool if data.mastery[r, sk[0]]))
+    for s, k in needs:
+        got = [r for r in pool if r not in chosen and data.mastery[r, s]][:k]
+        if len(got) < k:
+            return None
+        chosen.update((r, s) for r in got)
+    return chosen
+
+
+def _holders(data: SchedulingData, i: int, pool: list[int], pin_r: int) -> dict[int, int] | None:
+    """Resources holding activity ``i``'s skills when a member covers several: the pinned
+    resource, then repeatedly the one of ``pool`` that masters the most skills still short of
+    holders (then fewest skills), until every skill has ``sreq`` holders within
+    ``team_size``. Each is labelled with the first required skill it masters (``-1``: none)."""
+    need = {int(s): int(data.sreq[i, s]) for s in np.flatnonzero(data.sreq[i] > 0)}
+    chosen: list[int] = [pin_r] if pin_r >= 0 else []
+    while True:
+        short = [s for s, k in need.items() if sum(bool(data.mastery[r, s]) for r in chosen) < k]
+        if not short:
+            break
+        cand = [r for r in pool if r not in chosen and data.mastery[r, short].any()]
+        if not cand or len(chosen) >= int(data.team_size[i]):
+            return None
+        chosen.append(max(cand, key=lambda r: int(data.mastery[r, short].sum())))
+    return {r: data.first_held_skill(i, r) for r in chosen}

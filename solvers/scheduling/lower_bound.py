@@ -3,7 +3,9 @@
 The linear relaxation of Mingozzi et al. (1998, "An exact algorithm for the resource-constrained
 project scheduling problem based on a new mathematical formulation"): let ``A`` range over the
 *compatible sets* — activities pairwise unrelated by precedence whose teams can be staffed
-together from distinct resources (:func:`staffable_together`) — and ``x_A`` the time during
+together from distinct resources (:func:`staffable_together`, under either skill rule of
+``SchedulingData.members_cover_several_skills``; when its search gives up it answers "maybe",
+which keeps the bound valid) — and ``x_A`` the time during
 which exactly ``A`` runs. Then::
 
     Cmax >= min sum_A x_A   s.t.   sum_{A ∋ i} x_A >= p_i  (every activity i),  x >= 0.
@@ -61,8 +63,9 @@ def bound_activities(data: SchedulingData) -> list[int]:
 
 def energy_bound(data: SchedulingData) -> int | None:
     """``min release + ceil(sum_i p_i d_iQ / |R_Q|)`` over the skill sets ``Q`` of
-    :func:`hall_skill_sets` (``d_iQ`` skill units of ``Q`` in ``i``'s team, ``R_Q`` the
-    resources mastering one) and over the head count (``team_i`` against every resource).
+    :func:`hall_skill_sets` (``d_iQ`` members of ``R_Q`` in ``i``'s team at least,
+    ``SchedulingData.skill_demand``; ``R_Q`` the resources mastering a skill of ``Q``) and
+    over the head count (``team_i`` against every resource).
 
     The compatible-set LP implies it when solved, but on large instances pricing stops early
     and CP-SAT alone stays far below it (819 against 1,205 on a 1,000-task iMOPSE instance).
@@ -74,7 +77,7 @@ def energy_bound(data: SchedulingData) -> int | None:
     team = data.team_size[acts].astype(np.int64)
     best = math.ceil(int(p @ team) / data.num_resources)
     for skills, masters in hall_skill_sets(data):
-        demand = data.sreq[np.ix_(acts, skills)].sum(axis=1)
+        demand = data.skill_demand(skills)[acts]
         best = max(best, math.ceil(int(p @ demand) / len(masters)))
     return int(data.release[acts].min()) + best
 

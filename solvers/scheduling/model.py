@@ -3,8 +3,15 @@
 Symbols: activity ``i``, resource ``r``, skill ``s``; ``S_i``, ``P_i``, ``C_i`` its start,
 processing time and end; ``u_i`` (in-house), ``o_i`` (outsourced), ``d_i`` (dropped) its
 fate; ``x_ic`` members of class ``c`` (interchangeable resources) in its team; ``y_ics``
-members of class ``c`` serving skill ``s``. A split activity (``pieces_i > 1``) does its work
-in pieces ``k``: ``[s_ik, e_ik)`` of length ``l_ik``, present iff ``z_ik``.
+members of class ``c`` serving skill ``s`` (one skill per member, MSPSP). A split activity
+(``pieces_i > 1``) does its work in pieces ``k``: ``[s_ik, e_ik)`` of length ``l_ik``,
+present iff ``z_ik``.
+
+Two ways a team meets ``sreq`` (``SchedulingData.members_cover_several_skills``): each member
+serves one skill unit (:func:`add_skill_coverage`, MSPSP), or each member counts for every
+skill it masters (:func:`add_skill_holders`, the field-service rule). The redundant families
+count a skill set's demand accordingly (``SchedulingData.skill_demand``) and test staffing by
+:func:`staffable_together`.
 """
 
 from __future__ import annotations
@@ -262,6 +269,19 @@ def add_skill_coverage(model: cp_model.CpModel, data: SchedulingData, v: Variabl
         v.serves.append(serves)
 
 
+def add_skill_holders(model: cp_model.CpModel, data: SchedulingData, v: Variables) -> None:
+    """Each skill is held by enough team members; a member counts for every skill it masters
+    (used when ``members_cover_several_skills``).
+
+    ``sum_{c masters s} x_ic >= sreq_is * u_i`` for every skill ``s`` of activity ``i``. No
+    ``y`` variables: a member is not assigned to one skill."""
+    for i in range(data.num_activities):
+        for s in np.flatnonzero(data.sreq[i] > 0).tolist():
+            holders = [x for c, x in v.team[i].items() if data.mastery[v.classes[c][0], s]]
+            model.add(sum(holders) >= int(data.sreq[i, s]) * v.inhouse[i])
+        v.serves.append({})
+
+
 def calendar_intervals(
     model: cp_model.CpModel, data: SchedulingData
 ) -> list[list[cp_model.IntervalVar]]:
@@ -348,7 +368,8 @@ def hall_skill_sets(
     for each distinct ``R`` only its closure ``Q(R) = {s : masters(s) ⊆ R}`` is kept (the
     largest demand against the same capacity dominates), and ``R`` = every resource is left
     to the head-count cumulative. The ``max_sets`` sets with the largest energy bound
-    ``sum_i p_i sum_{s in Q} sreq_is / |R|`` are returned, in that order."""
+    ``sum_i p_i d_iQ / |R|`` are returned, in that order (``d_iQ``:
+    ``SchedulingData.skill_demand``, ``sum_{s in Q} sreq_is`` with one skill per member)."""
     from itertools import combinations
 
     skills = [s for s in range(data.num_skills) if data.sreq[:, s].any()]
@@ -369,7 +390,7 @@ def hall_skill_sets(
     for mask in found:
         closure = [s for s in skills if masks[s] & ~mask == 0]
         masters = [r for r in range(data.num_resources) if mask >> r & 1]
-        energy = int((p * data.sreq[:, closure].sum(axis=1)).sum())
+        energy = int((p * data.skill_demand(closure)).sum())
         scored.append((-energy / len(masters), closure, masters))
     scored.sort()
     return [(q, rs) for _, q, rs in scored[:max_sets]]
@@ -382,12 +403,14 @@ def add_skill_cumulatives(
     off: list[list[cp_model.IntervalVar]],
 ) -> None:
     """Redundant: for each set ``Q`` of skills of :func:`hall_skill_sets`,
-    ``Cumulative({(I_i, sum_{s in Q} sreq_is)} ∪ {(off_r, 1) : r in R_Q}, |R_Q|)`` with
-    ``R_Q`` the resources mastering a skill of ``Q``: a resource serves one skill at a time,
-    so the demand for ``Q``'s skills never exceeds ``R_Q`` at work. Implied by the rest;
-    the sets beyond single skills are what lifts the makespan bound (Hall's condition)."""
+    ``Cumulative({(I_i, d_iQ)} ∪ {(off_r, 1) : r in R_Q}, |R_Q|)`` with ``R_Q`` the
+    resources mastering a skill of ``Q`` and ``d_iQ`` the members of ``R_Q`` activity ``i``'s
+    team has at least: ``sum_{s in Q} sreq_is`` when a resource serves one skill at a time,
+    ``max_{s in Q} sreq_is`` when a member covers several (``SchedulingData.skill_demand``).
+    Implied by the rest; the sets beyond single skills are what lifts the makespan bound
+    (Hall's condition)."""
     for cols, masters in hall_skill_sets(data):
-        demand = data.sreq[:, cols].sum(axis=1)
+        demand = data.skill_demand(cols)
         users = [int(i) for i in np.flatnonzero(demand > 0)]
         if not users:
             continue
@@ -419,10 +442,15 @@ def add_headcount_cumulative(
 
 
 def staffable_together(data: SchedulingData, acts: list[int]) -> bool:
-    """Whether activities ``acts`` can be staffed at the same time: a matching of their skill
-    units (and spare seats, which any resource fills) to distinct resources, by augmenting
-    paths. By Hall's theorem this is ``sum_{i in acts} sum_{s in Q} sreq_is <= |R_Q|`` for
-    every skill set ``Q`` (and the head count against all resources)."""
+    """Whether activities ``acts`` can be staffed at the same time from distinct resources.
+
+    One skill per member: a matching of their skill units (and spare seats, which any
+    resource fills) to distinct resources, by augmenting paths. By Hall's theorem this is
+    ``sum_{i in acts} sum_{s in Q} sreq_is <= |R_Q|`` for every skill set ``Q`` (and the head
+    count against all resources). Members covering several skills:
+    :func:`staffable_covering`."""
+    if data.members_cover_several_skills:
+        return staffable_covering(data, acts)
     units: list[int] = []  # a skill, or -1 for a spare seat
     for i in acts:
         for s in np.flatnonzero(data.sreq[i]).tolist():
@@ -447,6 +475,73 @@ def staffable_together(data: SchedulingData, acts: list[int]) -> bool:
         return False
 
     return all(augment(u, [False] * m) for u in range(len(units)))
+
+
+# Search nodes :func:`staffable_covering` spends before it answers "maybe" (True).
+MAX_STAFFING_NODES = 20_000
+
+
+def staffable_covering(
+    data: SchedulingData, acts: list[int], max_nodes: int = MAX_STAFFING_NODES
+) -> bool:
+    """:func:`staffable_together` when members cover several skills: disjoint teams ``T_i``,
+    ``|T_i| = team_i``, with ``|{r in T_i : mastery_rs}| >= sreq_is`` for every ``i``, ``s``.
+
+    Not a matching (a member counts for several skills), so a depth-first search over
+    resource *profiles* (which of the activities' skills a resource masters; resources of one
+    profile are interchangeable), members of a team in a fixed profile order, pruned when a
+    skill still needs more holders than the team has seats left. Beyond ``max_nodes`` nodes
+    it answers True ("maybe"): both users stay sound with a False only when it is proven
+    (a clique joins activities that can never run together; the compatible-set LP only
+    drops sets that cannot)."""
+    sizes = [int(data.team_size[i]) for i in acts]
+    if sum(sizes) > data.num_resources:
+        return False
+    skills = sorted({int(s) for i in acts for s in np.flatnonzero(data.sreq[i])})
+    bit = {s: 1 << k for k, s in enumerate(skills)}
+    avail: dict[int, int] = {}
+    for r in range(data.num_resources):
+        p = sum(bit[s] for s in skills if data.mastery[r, s])
+        avail[p] = avail.get(p, 0) + 1
+    kinds = sorted(avail, key=lambda p: (-p.bit_count(), p))
+    order = sorted(range(len(acts)), key=lambda k: -sizes[k])
+    needs = [
+        [(bit[int(s)], int(data.sreq[acts[k], s])) for s in np.flatnonzero(data.sreq[acts[k]])]
+        for k in order
+    ]
+    nodes = 0
+
+    def team(a: int, seats: int, need: list[tuple[int, int]], lo: int) -> bool:
+        nonlocal nodes
+        nodes += 1
+        if nodes > max_nodes:
+            raise _OutOfNodes
+        if any(k > seats for _, k in need):
+            return False
+        if seats == 0:
+            return a + 1 == len(order) or team(a + 1, sizes[order[a + 1]], needs[a + 1], 0)
+        for pos in range(lo, len(kinds)):
+            p = kinds[pos]
+            if avail[p] == 0:
+                continue
+            avail[p] -= 1
+            rest = [(b, k - 1 if p & b else k) for b, k in need]
+            ok = team(a, seats - 1, [(b, k) for b, k in rest if k > 0], pos)
+            avail[p] += 1
+            if ok:
+                return True
+        return False
+
+    if not order:
+        return True
+    try:
+        return team(0, sizes[order[0]], needs[0], 0)
+    except _OutOfNodes:
+        return True
+
+
+class _OutOfNodes(Exception):
+    """:func:`staffable_covering` ran out of search nodes."""
 
 
 def incompatible_cliques(data: SchedulingData, max_activities: int = 400) -> list[list[int]]:
@@ -665,7 +760,10 @@ def build_model(
     model = cp_model.CpModel()
     v = add_activities(model, data)
     add_team_intervals(model, data, v, group)
-    add_skill_coverage(model, data, v)
+    if data.members_cover_several_skills:
+        add_skill_holders(model, data, v)
+    else:
+        add_skill_coverage(model, data, v)
     off = calendar_intervals(model, data)
     add_no_overlap(model, data, v, off)
     if redundant:

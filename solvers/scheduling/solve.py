@@ -31,7 +31,8 @@ class SchedulingResult:
     """A solved schedule in solver indices.
 
     ``start``/``end`` are ``-1`` for activities not done in-house; ``team[i]`` lists
-    ``(resource, skill)`` pairs (skill ``-1``: a spare seat); ``outsourced[i]`` and
+    ``(resource, skill)`` pairs (skill ``-1``: a spare seat; when members cover several
+    skills, the first the member masters); ``outsourced[i]`` and
     ``dropped[i]`` give the other fates; ``pieces[i]`` the ``(start, end)`` stretches of work
     (one, ``(start[i], end[i])``, unless the activity is split; none if not in-house).
     ``report.objective``/``bound`` are in the data's objective units.
@@ -201,7 +202,11 @@ def solve_scheduling(
     if status.has_solution:
         objective = float(solver.objective_value)
         bound = float(solver.best_objective_bound)
-    solution = _read_solution(solver, v, data.num_activities, status.has_solution)
+    start, end, teams, outsourced, dropped, pieces = _read_solution(
+        solver, v, data.num_activities, status.has_solution
+    )
+    if data.members_cover_several_skills:
+        teams = _label_holders(data, teams)
     report = SolveReport(
         status=status,
         raw_status=solver.status_name(raw),
@@ -212,7 +217,7 @@ def solve_scheduling(
         workers=params.workers,
         time_limit_s=params.time_limit_s,
     )
-    return SchedulingResult(report, *solution)
+    return SchedulingResult(report, start, end, teams, outsourced, dropped, pieces)
 
 
 def _add_makespan_bounds(
@@ -268,6 +273,16 @@ def _progress_callbacks(
         Progress(elapsed_s=time.perf_counter() - t0, bound=bound)
     )
     return _Progress(on_progress, t0)
+
+
+def _label_holders(
+    data: SchedulingData, teams: tuple[tuple[tuple[int, int], ...], ...]
+) -> tuple[tuple[tuple[int, int], ...], ...]:
+    """Members covering several skills serve none in particular: label each with the first
+    skill of its activity it masters (``SchedulingData.first_held_skill``)."""
+    return tuple(
+        tuple((r, data.first_held_skill(i, r)) for r, _ in team) for i, team in enumerate(teams)
+    )
 
 
 def _read_solution(

@@ -89,15 +89,96 @@ def test_skill_coverage(levels: dict[str, int], allowed: set[str]) -> None:
     assert set(team) <= allowed
 
 
-def test_one_skill_per_technician_needs_two_people() -> None:
-    # T1 holds both skills, but serves one: the job needs T1 and T2.
+# The one qualification rule (fieldopt.view.team_qualifies): a member counts for every skill
+# it holds; one technician alone must hold every skill of the job.
+@pytest.mark.parametrize(
+    ("techs", "allowed"),
+    [
+        # binds: only T1 holds both skills; T2 and T3 each hold one
+        ({"T1": {"a": 3, "b": 3}, "T2": {"b": 3}, "T3": {"a": 3}}, [["T1"]]),
+        # does not bind: T1 and T2 both hold both
+        ({"T1": {"a": 3, "b": 3}, "T2": {"a": 3, "b": 3}}, [["T1"], ["T2"]]),
+    ],
+)
+def test_one_technician_holds_every_skill_of_the_job(
+    techs: dict[str, dict[str, int]], allowed: list[list[str]]
+) -> None:
     scen = scenario(
-        {"T1": {"a": 3, "b": 3}, "T2": {"b": 3}},
+        techs, [{"id": "J1", "duration_min": 60}], [("J1", "a", 1, 1), ("J1", "b", 1, 1)]
+    )
+    sched = solve(scen)
+    ((_, _, team),) = sched.jobs().values()
+    assert sorted(team) in allowed
+    # The member's label is the first requirement it holds.
+    assert {a.skill for a in sched.assignments} == {"a"}
+
+
+def test_nobody_holds_both_skills_is_screened() -> None:
+    # Each skill is held, but by different people: no one technician can do J1.
+    scen = scenario(
+        {"T1": {"a": 3}, "T2": {"b": 3}},
+        [{"id": "J1", "duration_min": 60}, {"id": "OK", "duration_min": 60}],
+        [("J1", "a", 1, 1), ("J1", "b", 2, 1), ("OK", "a", 1, 1)],
+    )
+    sched = solve(scen, "weighted_tardiness")
+    assert dict(sched.unassigned) == {
+        "J1": Reason(ReasonCode.NO_QUALIFIED_TECHNICIAN, {"skill": "a>=1+b>=2", "technicians": 1})
+    }
+    assert set(sched.jobs()) == {"OK"}
+
+
+def test_two_technicians_each_holding_one_skill() -> None:
+    # J1 needs a (k=1) and b (k=1) with two technicians: X (a only) + Y (b only); Z holds none.
+    scen = scenario(
+        {"X": {"a": 3}, "Y": {"b": 3}, "Z": {}},
+        [{"id": "J1", "duration_min": 60, "technicians_needed": 2}],
+        [("J1", "a", 1, 1), ("J1", "b", 1, 1)],
+    )
+    sched = solve(scen)
+    ((_, _, team),) = sched.jobs().values()
+    assert sorted(team) == ["X", "Y"]
+    assert {(a.technician_id, a.skill) for a in sched.assignments} == {("X", "a"), ("Y", "b")}
+
+
+@pytest.mark.parametrize(
+    ("techs", "team"),
+    [
+        # binds: a k=2 needs both a-holders; Y covers b too, Z (b only) cannot come
+        ({"X": {"a": 3}, "Y": {"a": 3, "b": 3}, "Z": {"b": 3}}, ["X", "Y"]),
+        # a team of two, not three: X and Y hold a and b between them
+        ({"X": {"a": 3, "b": 3}, "Y": {"a": 3}, "Z": {"b": 3}, "W": {}}, ["X", "Y"]),
+    ],
+)
+def test_a_skill_needed_twice_takes_two_holders(
+    techs: dict[str, dict[str, int]], team: list[str]
+) -> None:
+    scen = scenario(
+        techs,
+        [{"id": "J1", "duration_min": 60, "technicians_needed": 2}],
+        [("J1", "a", 1, 2), ("J1", "b", 1, 1)],
+    )
+    ((_, _, got),) = solve(scen).jobs().values()
+    assert sorted(got) == team
+
+
+def test_checker_flags_a_team_that_does_not_qualify() -> None:
+    scen = scenario(
+        {"T1": {"a": 3, "b": 3}, "T2": {"b": 3}, "T3": {"a": 3}},
         [{"id": "J1", "duration_min": 60}],
         [("J1", "a", 1, 1), ("J1", "b", 1, 1)],
     )
-    ((_, _, team),) = solve(scen).jobs().values()
-    assert sorted(team) == ["T1", "T2"]
+    sched = solve(scen)  # T1 alone: accepted (solve checks it)
+    (a,) = sched.assignments
+    # T2 alone holds b only; the label does not matter, the team's levels do.
+    swapped = dataclasses.replace(a, technician_id="T2", skill="a")
+    bad = dataclasses.replace(sched, assignments=(swapped,), kpis={})
+    assert [(v.rule, v.subject) for v in check(bad, scen)] == [("skill", "J1")]
+    # T2 and T3 hold both between them, but the job is one technician's.
+    pair = (dataclasses.replace(a, technician_id="T2"), dataclasses.replace(a, technician_id="T3"))
+    found = check(dataclasses.replace(sched, assignments=pair, kpis={}), scen)
+    assert [(v.rule, v.subject, v.message) for v in found] == [
+        ("team", "J1", "2 technicians, needs 1")
+    ]
 
 
 def test_team_size_beyond_skills() -> None:
