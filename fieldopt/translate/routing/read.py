@@ -83,7 +83,10 @@ def result_to_stops(
         for r, t in zip(timed.routes, timed.times, strict=True)
     ]
     events = sorted((v.start, k, pos) for k, r in enumerate(visits) for pos, v in enumerate(r))
-    picks, short = _allocate_parts(problem, visits, events, van_left, depot_left, view.job_parts)
+    priority = {j: int(r["priority"]) for j, r in view.jobs.items()}
+    picks, short = _allocate_parts(
+        problem, visits, events, van_left, depot_left, view.job_parts, priority
+    )
     if short:
         _drop_successors(short, view.successors)
         dropped |= short
@@ -111,36 +114,46 @@ def _allocate_parts(
     van_left: dict[int, dict[str, int]],
     depot_left: dict[str, dict[str, int]],
     needs: Mapping[str, Mapping[str, int]],
+    priority: Mapping[str, int] | None = None,
 ) -> tuple[dict[tuple[int, int], dict[str, int]], dict[str, Reason]]:
-    """Units per (vehicle, pick-up node), and the jobs whose parts ran out."""
+    """Units per (vehicle, pick-up node), and the jobs whose parts ran out.
+
+    The van covers what it can in route order (as a technician uses it); the jobs it does not
+    cover draw on the depot of the last pick-up before them, most urgent first, so a critical
+    job never loses its units to a less urgent one.
+    """
     picks: dict[tuple[int, int], dict[str, int]] = {}  # (vehicle, node) -> part units
     dropped: dict[str, Reason] = {}
     last_pick: dict[int, int | None] = {k: None for k in range(len(routes))}
-    for _, k, pos in events:
+    waiting: list[tuple[int, int, str, int | None]] = []  # (priority, start, job, pick-up)
+    owner: dict[str, int] = {}
+    for start, k, pos in events:
         v = routes[k][pos]
-        kind = problem.node_kind[v.node]
-        if kind == "pickup":
+        if problem.node_kind[v.node] == "pickup":
             last_pick[k] = v.node
             picks[(k, v.node)] = {}
             continue
         job = problem.node_job[v.node]
-        if job is None or v.node != problem.job_nodes[job][0]:
+        if job is None or v.node != problem.job_nodes[job][0] or not needs.get(job):
             continue
-        need = needs.get(job, {})
-        if not need:
-            continue
+        need = needs[job]
         if covers(van_left[k], need):
             for p, q in need.items():
                 van_left[k][p] -= q
-            continue
-        pick = last_pick[k]
+        else:
+            rank = (priority or {}).get(job, 9)
+            waiting.append((rank, start, job, last_pick[k]))
+            owner[job] = k
+    for _, _, job, pick in sorted(waiting):
+        need = needs[job]
         depot = problem.node_depot[pick] if pick is not None else None
         if depot is not None and covers(depot_left.get(depot, {}), need):
+            k = owner[job]
             for p, q in need.items():
                 depot_left[depot][p] -= q
                 picks[(k, pick)][p] = picks[(k, pick)].get(p, 0) + q  # type: ignore[index]
-            continue
-        dropped[job] = reason(ReasonCode.PARTS_TAKEN, part=next(iter(sorted(need))))
+        else:
+            dropped[job] = reason(ReasonCode.PARTS_TAKEN, part=next(iter(sorted(need))))
     return picks, dropped
 
 
