@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import time
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from typing import Any
@@ -99,6 +100,8 @@ def replan(
     """Re-plan the rest of ``plan``'s day at ``now`` after ``events``, warm-started from
     ``plan`` (``solution_limit``: stop after that many improving solutions); ``options``
     default to a 10 s limit."""
+    t0 = time.perf_counter()
+    opts = options or DEFAULT_REPLAN_OPTIONS
     if scenario is None:
         if not plan.scenario_source:
             raise InputError("plan: scenario_source is empty; pass the scenario")
@@ -119,7 +122,10 @@ def replan(
     new_plan = plan_routes(
         new_scenario,
         plan.day,
-        options=options or DEFAULT_REPLAN_OPTIONS,
+        # the limit covers the whole call: what the state and events took is taken from it
+        options=dataclasses.replace(
+            opts, time_limit_s=max(0.1, opts.time_limit_s - (time.perf_counter() - t0))
+        ),
         starts=state.starts,
         depot_stock=state.depot_stock,
         warm_start=plan,

@@ -6,24 +6,46 @@ to keep reports small.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
+from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fieldopt.io.files import write_text_atomic
 
 if TYPE_CHECKING:
-    from fieldopt.dispatch.plan import DispatchPlan
+    from fieldopt.dispatch.plan import DispatchPlan, Stop
     from fieldopt.scenario import Scenario
 
-COLOURS = {"job": "#1f77b4", "pickup": "#ff7f0e", "break": "#2ca02c", "travel": "#cccccc"}
+COLOURS = {
+    "job": "#1f77b4",
+    "pickup": "#ff7f0e",
+    "break": "#2ca02c",
+    "travel": "#cccccc",
+    "done": "#555555",
+    "moved": "#d62728",
+}
 
 
-def gantt_figure(plan: DispatchPlan) -> Any:
+def _bar_kind(s: Stop, moved: Collection[str]) -> str:
+    """The Gantt series of a stop: work already done (fixed), a job that moved, or its kind."""
+    if s.fixed and s.kind in ("job", "pickup", "no_show", "position"):
+        return "done"
+    if s.kind == "job" and s.job_id in moved:
+        return "moved"
+    return s.kind
+
+
+def gantt_figure(
+    plan: DispatchPlan, now: dt.datetime | None = None, moved: Collection[str] = ()
+) -> Any:
+    """Each technician's day: travel, jobs, pick-ups, lunch; with ``now`` (re-planning) a line
+    at that time, the work done before it in grey and the jobs in ``moved`` in red."""
     import plotly.graph_objects as go
 
     fig = go.Figure()
-    for kind in ("travel", "job", "pickup", "break"):
+    for kind in ("travel", "done", "job", "moved", "pickup", "break"):
         xs: list[float] = []
         bases: list[float] = []
         ys: list[str] = []
@@ -36,8 +58,8 @@ def gantt_figure(plan: DispatchPlan) -> Any:
                     bases.append(a * 1000)
                     ys.append(tech)
                     texts.append(f"travel to {s.location_id}")
-                elif s.kind == kind:
-                    xs.append((s.end - s.start).total_seconds() * 1000)
+                elif kind != "travel" and _bar_kind(s, moved) == kind:
+                    xs.append(max((s.end - s.start).total_seconds(), 60) * 1000)
                     bases.append(s.start.timestamp() * 1000)
                     ys.append(tech)
                     texts.append(
@@ -53,6 +75,8 @@ def gantt_figure(plan: DispatchPlan) -> Any:
                 hovertext=texts,
                 marker_color=COLOURS[kind],
             )
+    if now is not None:
+        fig.add_vline(x=now.timestamp() * 1000, line_dash="dash", line_color="black")
     fig.update_layout(
         barmode="overlay",
         title=f"Technicians' day {plan.day}",
