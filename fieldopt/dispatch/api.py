@@ -65,7 +65,9 @@ def plan_routes(
     problem = build_problem(
         scenario, the_day, starts=starts, depot_stock=depot_stock, previous=previous
     )
-    initial = warm_start_routes(problem, warm_start) if warm_start is not None else None
+    initial = (
+        warm_start_routes(problem, warm_start, fixed_stops) if warm_start is not None else None
+    )
     limit = opts.time_limit_s
     params = RoutingParams(
         # The limit covers the whole call: translation is taken from it, and 5 % (at most 3 s)

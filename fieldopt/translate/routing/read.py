@@ -23,10 +23,16 @@ LEFT_OUT = reason(ReasonCode.LEFT_OUT_BY_OPTIMISATION)
 NOTE_UNTIMED = "did not fit its route once timed with the lunch at a stop"
 
 
-def warm_start_routes(problem: DispatchProblem, plan: DispatchPlan) -> tuple[tuple[int, ...], ...]:
+def warm_start_routes(
+    problem: DispatchProblem, plan: DispatchPlan, done: Sequence[Stop] = ()
+) -> tuple[tuple[int, ...], ...]:
     """The warm start: the previous plan's job and pick-up order per technician, in this
-    problem's nodes."""
-    routes = plan.routes()
+    problem's nodes, without the stops already ``done`` (the fixed work of a re-plan)."""
+    skip = {(s.technician_id, s.seq) for s in done}
+    routes = {
+        tech: [s for s in stops if (tech, s.seq) not in skip]
+        for tech, stops in plan.routes().items()
+    }
     used: set[int] = set()
     out = []
     pickup_node = {  # (technician, depot) -> its pick-up node (allowed to that one only)
