@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from fieldopt.errors import InputError
+from fieldopt.checks.schedule import check_schedule
+from fieldopt.errors import InputError, InvalidPlanError
 from fieldopt.scenario import Scenario
 from fieldopt.schedule.result import RepairSchedule
 from fieldopt.translate.scheduling import read_back, solver_params, translate_schedule
@@ -49,6 +50,9 @@ def schedule_repairs(
         Most money spent on outsourcing (``None``: no limit).
     previous
         A schedule to start from (re-scheduling): its starts and teams become solver hints.
+
+    The schedule is checked by the independent checker before it is returned; one that fails
+    raises :class:`~fieldopt.errors.InvalidPlanError` (exit 3) and is never handed out.
     """
     if objective not in OBJECTIVES:
         raise InputError(f"objective: {objective!r} is not one of {', '.join(OBJECTIVES)}")
@@ -63,7 +67,12 @@ def schedule_repairs(
     )
     result = solve_scheduling(tr.data, solver_params(tr, obj, opts, previous), opts.progress)
     params = {"outsource_budget": outsource_budget, "minutes_per_currency": minutes_per_currency}
-    return read_back(tr, result, scenario, objective, params)
+    schedule = read_back(tr, result, scenario, objective, params)
+    if schedule.status.has_solution:
+        violations = check_schedule(schedule, scenario)
+        if violations:  # never hand out an invalid schedule
+            raise InvalidPlanError("the repair schedule", violations)
+    return schedule
 
 
 __all__ = ["DEFAULT_OPTIONS", "Progress", "ProgressFn", "SolveOptions", "schedule_repairs"]
