@@ -20,6 +20,7 @@ from fieldopt.options import Progress as SolveProgress
 from fieldopt.options import SolveOptions, cli_options
 
 console = Console()
+DIFF_FORMAT = "fieldopt.replan-diff/1"
 
 
 def _progress_bar(limit: float) -> tuple[Progress, Callable[[SolveProgress], None]]:
@@ -134,7 +135,8 @@ def replan_cmd(
     console.print(diff)
     if out:
         result.plan.save(out)
-        write_json_atomic(out.with_suffix(".diff.json"), result.diff)
+        head = {"format": DIFF_FORMAT, "plan_id": result.plan.plan_id, "now": now}
+        write_json_atomic(out.with_suffix(".diff.json"), {**head, "changes": result.diff})
         # the plan is checked against the scenario with the events applied
         result.scenario.to_csv(out.with_suffix(".scenario"))
         console.print(

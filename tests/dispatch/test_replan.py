@@ -255,3 +255,21 @@ def test_events_naming_unknown_technicians_or_jobs_are_bad_input(tiny: Scenario)
         replan(plan, "11:00", bad, tiny, options=OPTS)
     rows = {p.row for p in err.value.problems}
     assert rows == {"events[0]", "events[1]", "events[2]"}
+
+
+def test_cli_replan_writes_plan_diff_and_scenario(
+    tiny: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan_file = morning(tiny).save(tmp_path / "p.json")
+    events = tmp_path / "e.json"
+    events.write_text(json.dumps([{"type": "cancel", "job_id": "J4"}]))
+    out = tmp_path / "p2.json"
+    args = ["replan", str(plan_file), "--now", "11:00", "--events", str(events)]
+    code = cli(monkeypatch, *args, "--scenario", str(tiny.base_dir), "--out", str(out))
+    assert code == 0
+    diff = json.loads(out.with_suffix(".diff.json").read_text())
+    assert diff["format"] == "fieldopt.replan-diff/1" and diff["now"] == "11:00"
+    changes = {c["job_id"]: c["change"] for c in diff["changes"]}
+    assert changes["J4"] == "cancelled"
+    again = read_scenario(out.with_suffix(".scenario"))
+    assert check(DispatchPlan.load(out), again) == []
