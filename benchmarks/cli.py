@@ -268,6 +268,58 @@ def bench_scale(
         raise typer.Exit(EXIT_NO_PLAN)
 
 
+@app.command("replan")
+def bench_replan(
+    scenario: Annotated[
+        str | None, typer.Argument(help="Scenario folder (default: a generated day).")
+    ] = None,
+    date: Annotated[str, typer.Option(help="Day to plan, YYYY-MM-DD.")] = "2026-11-24",
+    now: Annotated[list[str], typer.Option(help="Re-plan times, HH:MM.")] = [  # noqa: B006
+        "09:00",
+        "11:20",
+        "14:00",
+    ],
+    jobs: Annotated[
+        int, typer.Option(min=1, help="Generated day: jobs (technicians / 10).")
+    ] = 1000,
+    plan_time_limit: float = 30.0,
+    time_limit: float = 10.0,
+    seed: int = 0,
+    json_out: JsonOpt = None,
+) -> None:
+    """Plan a day, re-plan it at each --now with no event, a cancellation and a mix of events;
+    wall time against the limit, checker violations, and what changed."""
+    import datetime as dt
+
+    from benchmarks.replan import replan_rows
+    from fieldopt.generate import generate_scenario
+    from fieldopt.scenario import read_scenario
+
+    day = dt.date.fromisoformat(date)
+    if scenario is not None:
+        data = read_scenario(scenario)
+    else:
+        data = generate_scenario(
+            technicians=max(5, jobs // 10),
+            jobs=jobs,
+            parts=200,
+            depots=4,
+            seed=seed,
+            start=day,
+            days=1,
+            name=f"day{jobs}-{seed}",
+        )
+    rows = replan_rows(data, day, now, plan_time_limit, time_limit, seed)
+    table = Table(*rows[0].keys(), title="re-planning")
+    for r in rows:
+        table.add_row(*(str(v) for v in r.values()))
+    console.print(table)
+    _finish(rows, json_out)
+    if any(r["violations"] for r in rows):
+        console.print("[red]a plan failed the independent checker")
+        raise typer.Exit(EXIT_NO_PLAN)
+
+
 # ----------------------------------------------------------------------------- scheduling
 def _resume(
     json_out: Path | None, paths: list[Path], keys: tuple[str, ...], what: str

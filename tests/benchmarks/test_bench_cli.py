@@ -129,3 +129,18 @@ def test_missing_or_malformed_files_are_bad_input(tmp_path: Path) -> None:
         run = fieldopt_bench(*args, "--time-limit", "1")
         assert run.returncode == EXIT_BAD_INPUT, (args, run.stderr)
         assert message in run.stderr and "Traceback" not in run.stderr, run.stderr
+
+
+def test_replan_rows_name_their_engine_and_every_plan_is_checked(tmp_path: Path) -> None:
+    tiny = str(Path(__file__).parents[2] / "docs" / "examples" / "tiny")
+    out = tmp_path / "r.json"
+    code, output = bench(
+        "replan", tiny, "--now", "10:00", "--plan-time-limit", "1", "--time-limit", "1",
+        "--json", str(out),
+    )  # fmt: skip
+    assert code == EXIT_OK, output
+    got = rows(out)
+    assert [(r["now"], r["events"]) for r in got] == [
+        ("plan", "-"), ("10:00", "none"), ("10:00", "cancel"), ("10:00", "mix"),
+    ]  # fmt: skip
+    assert all(r["engine"] == "day" and r["violations"] == 0 for r in got)
