@@ -291,24 +291,12 @@ def bench_replan(
     wall time against the limit, checker violations, and what changed."""
     import datetime as dt
 
+    from benchmarks.dispatch_scale import generated_day
     from benchmarks.replan import replan_rows
-    from fieldopt.generate import generate_scenario
     from fieldopt.scenario import read_scenario
 
     day = dt.date.fromisoformat(date)
-    if scenario is not None:
-        data = read_scenario(scenario)
-    else:
-        data = generate_scenario(
-            technicians=max(5, jobs // 10),
-            jobs=jobs,
-            parts=200,
-            depots=4,
-            seed=seed,
-            start=day,
-            days=1,
-            name=f"day{jobs}-{seed}",
-        )
+    data = read_scenario(scenario) if scenario is not None else generated_day(jobs, seed, day)
     rows = replan_rows(data, day, now, plan_time_limit, time_limit, seed)
     table = Table(*rows[0].keys(), title="re-planning")
     for r in rows:

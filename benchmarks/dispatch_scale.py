@@ -14,26 +14,33 @@ from multiprocessing import get_context
 from typing import Any
 
 from fieldopt.options import SolveOptions
+from fieldopt.scenario import Scenario
 
 DAY = dt.date(2026, 11, 24)
+
+
+def generated_day(jobs: int, seed: int, day: dt.date = DAY) -> Scenario:
+    """A generated one-day scenario: ``jobs`` jobs, technicians = jobs / 10 (at least 5)."""
+    from fieldopt.generate import generate_scenario
+
+    return generate_scenario(
+        technicians=max(5, jobs // 10),
+        jobs=jobs,
+        parts=200,
+        depots=4,
+        seed=seed,
+        start=day,
+        days=1,
+        name=f"day{jobs}-{seed}",
+    )
 
 
 def run_scale(jobs: int, time_limit: float, seed: int) -> dict[str, Any]:
     """Generate a one-day scenario (technicians = jobs / 10, at least 5), plan it and check it."""
     from fieldopt.check import check
     from fieldopt.dispatch.api import plan_routes
-    from fieldopt.generate import generate_scenario
 
-    scenario = generate_scenario(
-        technicians=max(5, jobs // 10),
-        jobs=jobs,
-        parts=200,
-        depots=4,
-        seed=seed,
-        start=DAY,
-        days=1,
-        name=f"scale{jobs}-{seed}",
-    )
+    scenario = generated_day(jobs, seed)
     t0 = time.perf_counter()
     options = SolveOptions(time_limit_s=time_limit, seed=seed)
     plan = plan_routes(scenario, DAY.isoformat(), options=options)

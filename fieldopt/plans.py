@@ -70,8 +70,45 @@ def report_from_json(obj: Any) -> SolveReport:
     )
 
 
+class TaggedJson:
+    """Strict JSON with a ``format`` tag: subclasses set ``FORMAT`` and write ``to_json`` and
+    ``_from_json``; ``from_json`` / ``load`` refuse another format and name a bad field, and
+    ``save`` writes atomically. Plans and the inventory's analyses share it."""
+
+    FORMAT: ClassVar[str] = ""
+
+    def to_json(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    @classmethod
+    def _from_json(cls, obj: Mapping[str, Any]) -> Self:
+        raise NotImplementedError
+
+    @classmethod
+    def from_json(cls, obj: Any, what: str = "plan") -> Self:
+        """Read :meth:`to_json`'s output; an :class:`InputError` names the field otherwise."""
+        if not isinstance(obj, Mapping):
+            raise InputError(f"{what}: expected a JSON object, got {type(obj).__name__}")
+        if obj.get("format") != cls.FORMAT:
+            raise InputError(f"{what}: format: expected {cls.FORMAT!r}, got {obj.get('format')!r}")
+        try:
+            return cls._from_json(obj)
+        except KeyError as exc:
+            raise InputError(f"{what}: missing field {exc}") from exc
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"{what}: {exc}") from exc
+
+    def save(self, path: str | Path) -> Path:
+        """Write the JSON atomically."""
+        return write_json_atomic(path, self.to_json())
+
+    @classmethod
+    def load(cls, path: str | Path) -> Self:
+        return cls.from_json(read_json(path, "plan"), what=str(path))
+
+
 @dataclass(frozen=True, kw_only=True)
-class Plan:
+class Plan(TaggedJson):
     """What every plan carries. Subclasses set ``FORMAT`` and implement ``body`` (their own
     JSON fields) and ``from_body`` (the inverse)."""
 
@@ -113,34 +150,16 @@ class Plan:
         return out
 
     @classmethod
-    def from_json(cls, obj: Any, what: str = "plan") -> Self:
-        """Read :meth:`to_json`'s output; an :class:`InputError` names the field otherwise."""
-        if not isinstance(obj, Mapping):
-            raise InputError(f"{what}: expected a JSON object, got {type(obj).__name__}")
-        if obj.get("format") != cls.FORMAT:
-            raise InputError(f"{what}: format: expected {cls.FORMAT!r}, got {obj.get('format')!r}")
+    def _from_json(cls, obj: Mapping[str, Any]) -> Self:
         key = cls.UNASSIGNED_KEY
-        try:
-            unassigned = {str(u[key]): Reason.from_json(u) for u in obj.get("unassigned", [])}
-            common = {
-                "scenario": str(obj["scenario"]),
-                "report": report_from_json(obj["report"]),
-                "kpis": dict(obj.get("kpis", {})),
-                "unassigned": unassigned,
-            }
-            return cls.from_body(obj, common)
-        except KeyError as exc:
-            raise InputError(f"{what}: missing field {exc}") from exc
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"{what}: {exc}") from exc
-
-    def save(self, path: str | Path) -> Path:
-        """Write the plan's JSON atomically."""
-        return write_json_atomic(path, self.to_json())
-
-    @classmethod
-    def load(cls, path: str | Path) -> Self:
-        return cls.from_json(read_json(path, "plan"), what=str(path))
+        unassigned = {str(u[key]): Reason.from_json(u) for u in obj.get("unassigned", [])}
+        common = {
+            "scenario": str(obj["scenario"]),
+            "report": report_from_json(obj["report"]),
+            "kpis": dict(obj.get("kpis", {})),
+            "unassigned": unassigned,
+        }
+        return cls.from_body(obj, common)
 
 
 def plan_format(obj: Any) -> str | None:

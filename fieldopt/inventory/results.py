@@ -13,16 +13,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, ClassVar, Self
 
 import pandas as pd
 
-from fieldopt.errors import InputError
 from fieldopt.inventory.forecast import ForecastResult, _write
 from fieldopt.inventory.pictures import frontier_figure, table_figure
-from fieldopt.io.files import read_json, strict, write_json_atomic
-from fieldopt.plans import Plan, report_from_json, report_to_json
+from fieldopt.io.files import strict
+from fieldopt.plans import Plan, TaggedJson, report_from_json, report_to_json
 from solvers.result import SolveReport
 
 __all__ = ["ForecastResult", "FrontierResult", "RebalancePlan", "StockingPlan", "WhatifResult"]
@@ -226,43 +224,8 @@ class RebalancePlan(Plan):
         )
 
 
-class _Tagged:
-    """Strict JSON with a ``format`` tag for results that are not plans: ``to_json`` and
-    ``_from_json`` in the subclass; ``from_json``/``load`` refuse another format."""
-
-    FORMAT: ClassVar[str] = ""
-
-    def to_json(self) -> dict[str, Any]:
-        raise NotImplementedError
-
-    @classmethod
-    def _from_json(cls, obj: Mapping[str, Any]) -> Self:
-        raise NotImplementedError
-
-    @classmethod
-    def from_json(cls, obj: Any, what: str = "result") -> Self:
-        if not isinstance(obj, Mapping):
-            raise InputError(f"{what}: expected a JSON object, got {type(obj).__name__}")
-        if obj.get("format") != cls.FORMAT:
-            raise InputError(f"{what}: format: expected {cls.FORMAT!r}, got {obj.get('format')!r}")
-        try:
-            return cls._from_json(obj)
-        except KeyError as exc:
-            raise InputError(f"{what}: missing field {exc}") from exc
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"{what}: {exc}") from exc
-
-    def save(self, path: str | Path) -> Path:
-        """Write the JSON atomically."""
-        return write_json_atomic(path, self.to_json())
-
-    @classmethod
-    def load(cls, path: str | Path) -> Self:
-        return cls.from_json(read_json(path, "result"), what=str(path))
-
-
 @dataclass(frozen=True)
-class FrontierResult(_Tagged):
+class FrontierResult(TaggedJson):
     """The efficient frontier: ``points`` (one row per step, ``POINT_KEYS`` columns; fill rate on
     sampled rows, NaN elsewhere — ``null`` in JSON), the ``current`` stock's KPIs and a
     ``recommended`` point (the cheapest frontier point with waiting time no worse than today's).
@@ -328,7 +291,7 @@ class FrontierResult(_Tagged):
 
 
 @dataclass(frozen=True)
-class WhatifResult(_Tagged):
+class WhatifResult(TaggedJson):
     """One frontier per variant (``base`` first), overlaid; ``comparison`` per variant: the
     holding cost to match the base's recommended waiting time, and the waiting time at the
     base's recommended holding cost (NaN — ``null`` in JSON — where the variant's frontier
