@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -204,10 +204,16 @@ class Scenario:
 
 
 def check_frames(
-    frames: Mapping[str, pd.DataFrame], *, csv_lines: bool = False
+    frames: Mapping[str, pd.DataFrame],
+    *,
+    csv_lines: bool = False,
+    unreadable: Collection[str] = (),
 ) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     """Parse and validate ``frames`` (missing tables are empty); never raises on bad data.
 
+    ``unreadable`` names tables whose file exists but could not be read (already reported):
+    they are not reported missing, and the checks across tables are skipped, since every
+    reference to such a table would otherwise be reported as unknown.
     Returns the canonical tables and every problem found (errors and warnings).
     """
     problems: list[Problem] = []
@@ -220,7 +226,7 @@ def check_frames(
     for spec in SCENARIO_TABLES:
         raw = frames.get(spec.name)
         if raw is None:
-            if spec.required_file:
+            if spec.required_file and spec.name not in unreadable:
                 problems.append(
                     Problem(
                         "error", "missing_file", spec.name, f"required file {spec.file} is missing"
@@ -230,7 +236,8 @@ def check_frames(
         table, found = canonical_frame(spec, raw, csv_lines=csv_lines)
         tables[spec.name] = table
         problems.extend(found)
-    problems.extend(validate_tables(tables, csv_lines=csv_lines))
+    if not unreadable:
+        problems.extend(validate_tables(tables, csv_lines=csv_lines))
     return tables, problems
 
 
@@ -262,7 +269,7 @@ def read_scenario(source: str | Path, name: str | None = None) -> Scenario:
 
     folder = Path(source)
     frames, problems = read_csv_folder(folder)
-    tables, found = check_frames(frames, csv_lines=True)
+    tables, found = check_frames(frames, csv_lines=True, unreadable=_unreadable(problems))
     problems.extend(found)
     raise_on_errors(problems)
     return Scenario(name or folder.name, tables, tuple(problems), str(folder), folder)
@@ -285,4 +292,8 @@ def validate_source(source: str | Path, name: str | None = None) -> list[Problem
     from fieldopt.io.csv_files import read_csv_folder
 
     frames, problems = read_csv_folder(Path(source))
-    return problems + check_frames(frames, csv_lines=True)[1]
+    return problems + check_frames(frames, csv_lines=True, unreadable=_unreadable(problems))[1]
+
+
+def _unreadable(problems: Sequence[Problem]) -> set[str]:
+    return {p.table for p in problems if p.code == "unreadable_file"}

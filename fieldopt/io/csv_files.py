@@ -7,12 +7,15 @@ that is wrong; writing produces the canonical text that reading parses back unch
 from __future__ import annotations
 
 import datetime as dt
+import io
+import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
-from fieldopt.domain.tables import SCENARIO_TABLES, TableSpec
+from fieldopt.domain.tables import SCENARIO_TABLES, TableSpec, table_spec
 from fieldopt.errors import InputError, Problem
 
 _KNOWN = {spec.name for spec in SCENARIO_TABLES}
@@ -37,16 +40,27 @@ def read_csv_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], list[Problem
             )
             continue
         try:
+            text = read_table_text(path)
+        except UnreadableFile as exc:
+            problems.append(
+                Problem("error", "unreadable_file", name, f"cannot read {path.name}: {exc}")
+            )
+            continue
+        try:
             frame = pd.read_csv(
-                path,
-                dtype=str,
-                keep_default_na=False,
-                na_filter=False,
-                encoding="utf-8-sig",
+                io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False
             )
         except pd.errors.EmptyDataError:
-            frame = pd.DataFrame()
-        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+            spec = table_spec(name)
+            if spec.required_file:  # reading on would report every column as missing
+                problems.append(
+                    Problem(
+                        "error", "unreadable_file", name, f"{path.name} is empty (no header row)"
+                    )
+                )
+                continue
+            frame = pd.DataFrame({c.name: pd.Series(dtype=object) for c in spec.columns})
+        except pd.errors.ParserError as exc:
             problems.append(
                 Problem("error", "unreadable_file", name, f"cannot read {path.name}: {exc}")
             )
@@ -54,6 +68,59 @@ def read_csv_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], list[Problem
         frame.columns = [str(c).strip() for c in frame.columns]
         frames[name] = frame
     return frames, problems
+
+
+class UnreadableFile(Exception):
+    """A table file that is not a readable regular text file; the message says why."""
+
+
+def read_table_text(path: Path) -> str:
+    """The text of the table file ``path`` (UTF-8, an optional BOM dropped).
+
+    Only regular files are opened for reading: a folder, a FIFO or a device named ``x.csv``
+    is refused from its file type, so reading never blocks on a pipe. Raises
+    :class:`UnreadableFile` naming the reason (missing link target, permissions, binary data).
+    """
+    try:
+        kind = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise UnreadableFile("it is a broken link (its target does not exist)") from None
+    except OSError as exc:
+        raise UnreadableFile(exc.strerror or str(exc)) from None
+    if not stat.S_ISREG(kind):
+        raise UnreadableFile(f"it is {_file_kind(kind)}, not a regular file")
+    try:
+        # O_NONBLOCK: should the path become a FIFO after the check, opening still returns
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise UnreadableFile(exc.strerror or str(exc)) from None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise UnreadableFile("it is not a regular file")
+        data = fh.read()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UnreadableFile("it is UTF-16 text; save it as UTF-8")
+    if b"\x00" in data:
+        raise UnreadableFile("it is binary data, not CSV text (it contains NUL bytes)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(
+            f"it is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "save it as UTF-8"
+        ) from None
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
 
 
 def _format_column(spec: TableSpec, name: str, values: pd.Series) -> pd.Series:
