@@ -10,6 +10,7 @@ so that later checks skip them instead of reporting the same cell twice.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import numpy as np
@@ -110,15 +111,7 @@ def _convert(col: Column, values: pd.Series) -> tuple[pd.Series, pd.Series, str]
             return num.where(~bad).round().astype("Int64"), bad, "an integer"
         return num.where(~bad), bad, "a number"
     if col.type in (dt.datetime, dt.date):
-        if pd.api.types.is_datetime64_dtype(values.dtype):
-            stamps = values
-        else:
-            stamps = pd.to_datetime(
-                _stripped(values).where(present), errors="coerce", format="ISO8601"
-            )
-        if stamps.dtype != "datetime64[ns]":
-            stamps = stamps.astype("datetime64[ns]")
-        bad = present & stamps.isna()
+        stamps, bad = _parse_datetimes(values, present)
         if col.type is dt.date:
             timed = present & ~bad & (stamps != stamps.dt.normalize())
             bad |= timed
@@ -135,6 +128,57 @@ def _convert(col: Column, values: pd.Series) -> tuple[pd.Series, pd.Series, str]
     # mask after the cast: pandas 2 turns NaN into the text "nan" on astype("str")
     text = text.where(present)
     return text, pd.Series(False, index=values.index), "text"
+
+
+# A time-of-day followed by a zone: Z, UTC/GMT, or an offset such as +02:00, -0500, +02.
+_ZONE = re.compile(
+    r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(z|utc|gmt|[+-]\d{2}(?::?\d{2})?)\s*$", re.I
+)
+
+
+def time_zone_of(value: Any) -> str | None:
+    """The time zone a datetime cell carries (``"+02:00"``, ``"Z"``, ``"UTC"``), else ``None``.
+
+    Scenario times are local wall-clock times of the region, so a zone is refused rather than
+    converted: converting would silently shift every time of the day by the offset.
+    """
+    if isinstance(value, str):
+        match = _ZONE.search(value.strip())
+        return match.group(1) if match else None
+    tz = getattr(value, "tzinfo", None)
+    return None if tz is None else str(tz)
+
+
+def _parse_datetimes(values: pd.Series, present: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Naive timestamps and the bad-cell mask; a cell with a time zone is bad (never shifted).
+
+    pandas gives a whole column the zone of its first zoned cell (naive cells included), so
+    zoned cells are found one by one and left out before the column is parsed.
+    """
+    if pd.api.types.is_datetime64_dtype(values.dtype):  # naive already
+        return values.astype("datetime64[ns]"), pd.Series(False, index=values.index)
+    zoned = present & values.map(lambda v: time_zone_of(v) is not None).astype(bool)
+    keep = present & ~zoned
+    cells = values.map(lambda v: v.strip() if isinstance(v, str) else v).where(keep)
+    try:
+        stamps = pd.to_datetime(cells, errors="coerce", format="ISO8601")
+    except (TypeError, ValueError):  # a mix of Python objects pandas cannot align
+        stamps = pd.Series(pd.NaT, index=values.index)
+    if stamps.dtype != "datetime64[ns]":
+        try:
+            stamps = stamps.astype("datetime64[ns]")
+        except (TypeError, ValueError):  # a zone the pattern missed: parse cell by cell
+            stamps = cells.map(_naive_stamp).astype("datetime64[ns]")
+    return stamps, present & (stamps.isna() | zoned)
+
+
+def _naive_stamp(value: Any) -> pd.Timestamp | None:
+    if _is_missing(value):
+        return None
+    stamp = pd.to_datetime(value, errors="coerce", format="ISO8601")
+    if stamp is pd.NaT or getattr(stamp, "tzinfo", None) is not None:
+        return None
+    return pd.Timestamp(stamp)
 
 
 def _parse_bool(value: Any) -> bool | None:
@@ -155,9 +199,10 @@ def _parse_time(value: Any) -> dt.time | None:
     if not isinstance(value, str) or not value.strip():
         return None
     try:
-        return dt.time.fromisoformat(value.strip())
+        parsed = dt.time.fromisoformat(value.strip())
     except ValueError:
         return None
+    return None if parsed.tzinfo is not None else parsed
 
 
 def _empty(col: Column, n: int) -> pd.Series:
@@ -215,11 +260,13 @@ def canonical_frame(
         missing = _missing_mask(raw)
         for i in np.flatnonzero(bad.to_numpy()):
             cell = raw.iloc[i]
-            code, msg = (
-                ("nan", "is NaN, expected " + expected)
-                if _is_nan_text(cell)
-                else ("wrong_type", f"expected {expected}, got {_describe(cell)}")
-            )
+            zone = time_zone_of(cell) if col.type in (dt.datetime, dt.date, dt.time) else None
+            if zone is not None:
+                code, msg = "time_zone", _zone_message(cell, zone, expected)
+            elif _is_nan_text(cell):
+                code, msg = "nan", "is NaN, expected " + expected
+            else:
+                code, msg = "wrong_type", f"expected {expected}, got {_describe(cell)}"
             problems.append(Problem("error", code, spec.name, msg, ids[i], col.name, lines[i]))
         if col.name in frame.columns and col.required:
             for i in np.flatnonzero(missing.to_numpy()):
@@ -235,6 +282,13 @@ def canonical_frame(
         problems.extend(_check_bounds(spec, col, values, ids, lines))
         out[col.name] = _finish_dtype(col, values)
     return pd.DataFrame(out, index=pd.RangeIndex(n)), problems
+
+
+def _zone_message(cell: Any, zone: str, expected: str) -> str:
+    return (
+        f"{_describe(cell)} has a time zone ({zone}); scenario times are local wall-clock "
+        f"times of the region without a zone: expected {expected}"
+    )
 
 
 def _finish_dtype(col: Column, values: pd.Series) -> pd.Series:
