@@ -30,6 +30,29 @@ CRITICALITY_CLASSES = ("A", "B", "C")
 TRAVEL_PROVIDERS = ("haversine", "euclidean", "matrix_csv", "matrix_npy", "osrm")
 
 
+# Upper bounds of the scenario's numbers: generous for real work, small enough that every
+# product the models form (minutes x cents, units x levels) stays far inside int64 and memory.
+# Listed in docs/data-format.md ("Bounds") and docs/contract.md.
+MAX_DURATION_MIN = 7 * 24 * 60
+"""A job, a precedence lag: at most 7 days in minutes."""
+MAX_DAY_MIN = 24 * 60
+"""Daily allowances (overtime, lunch): at most one day in minutes."""
+MAX_TEAM = 100
+"""Technicians one job needs at once."""
+MAX_UNITS = 1_000_000
+"""Units of a part: quantities, stock levels, demand per period, installed units, capacities."""
+MAX_MONEY = 1_000_000_000.0
+"""Any cost or price, in the scenario's currency."""
+MAX_DAYS = 3_650.0
+"""Lead, repair and transit times in days (ten years)."""
+MAX_VOLUME_L = 1_000_000.0
+"""Volumes in litres (a part, a van's or depot's capacity)."""
+MAX_HOLDING_RATE = 10.0
+"""Annual holding cost as a fraction of the unit cost."""
+MAX_FAILURE_RATE = 1_000.0
+"""Failures per installed unit per year."""
+
+
 def _meta(**kw: Any) -> dict[str, Any]:
     """Field metadata read by parsing and validation (``choices``, ``ref``)."""
     return {"json_schema_extra": kw}
@@ -67,7 +90,7 @@ class Location(ScenarioRow, table=True):
     lon: float = Field(ge=-180.0, le=180.0)
     name: str = ""
     parent_id: str | None = Field(default=None, schema_extra=_meta(ref="locations"))
-    capacity_volume_l: float | None = Field(default=None, ge=0.0)
+    capacity_volume_l: float | None = Field(default=None, ge=0.0, le=MAX_VOLUME_L)
 
 
 class Technician(ScenarioRow, table=True):
@@ -84,12 +107,12 @@ class Technician(ScenarioRow, table=True):
     name: str = ""
     van_location_id: str | None = Field(default=None, schema_extra=_meta(ref="locations"))
     end_location_id: str | None = Field(default=None, schema_extra=_meta(ref="locations"))
-    cost_per_hour: float = Field(default=0.0, ge=0.0)
-    overtime_max_min: int = Field(default=0, ge=0)
-    overtime_cost_per_hour: float = Field(default=0.0, ge=0.0)
+    cost_per_hour: float = Field(default=0.0, ge=0.0, le=MAX_MONEY)
+    overtime_max_min: int = Field(default=0, ge=0, le=MAX_DAY_MIN)
+    overtime_cost_per_hour: float = Field(default=0.0, ge=0.0, le=MAX_MONEY)
     lunch_earliest: dt.time | None = None
     lunch_latest: dt.time | None = None
-    lunch_duration_min: int = Field(default=0, ge=0)
+    lunch_duration_min: int = Field(default=0, ge=0, le=MAX_DAY_MIN)
 
 
 class TechnicianSkill(ScenarioRow, table=True):
@@ -124,15 +147,15 @@ class Job(ScenarioRow, table=True):
     __tablename__ = "jobs"
     id: str = Field(primary_key=True)
     site_id: str = Field(schema_extra=_meta(ref="locations"))
-    duration_min: int = Field(gt=0)
+    duration_min: int = Field(gt=0, le=MAX_DURATION_MIN)
     priority: int = Field(default=3, ge=1, le=4)
-    technicians_needed: int = Field(default=1, ge=1)
+    technicians_needed: int = Field(default=1, ge=1, le=MAX_TEAM)
     status: str = Field(default="open", schema_extra=_meta(choices=JOB_STATUSES))
     sla_deadline: NaiveDatetime | None = None
     release_at: NaiveDatetime | None = None
     level_factor_pct: float = Field(default=0.0, ge=0.0, le=50.0)
     splittable: bool = False
-    outsource_cost: float | None = Field(default=None, ge=0.0)
+    outsource_cost: float | None = Field(default=None, ge=0.0, le=MAX_MONEY)
     pin_technician_id: str | None = Field(default=None, schema_extra=_meta(ref="technicians"))
     pin_start: NaiveDatetime | None = None
     description: str = ""
@@ -154,7 +177,7 @@ class JobSkill(ScenarioRow, table=True):
     job_id: str = Field(primary_key=True, schema_extra=_meta(ref="jobs"))
     skill: str = Field(primary_key=True)
     min_level: int = Field(default=1, ge=1, le=5)
-    technicians: int = Field(default=1, ge=1)
+    technicians: int = Field(default=1, ge=1, le=MAX_TEAM)
 
 
 class JobPart(ScenarioRow, table=True):
@@ -163,7 +186,7 @@ class JobPart(ScenarioRow, table=True):
     __tablename__ = "job_parts"
     job_id: str = Field(primary_key=True, schema_extra=_meta(ref="jobs"))
     part_id: str = Field(primary_key=True, schema_extra=_meta(ref="parts"))
-    quantity: int = Field(gt=0)
+    quantity: int = Field(gt=0, le=MAX_UNITS)
 
 
 class JobPredecessor(ScenarioRow, table=True):
@@ -172,7 +195,7 @@ class JobPredecessor(ScenarioRow, table=True):
     __tablename__ = "job_predecessors"
     job_id: str = Field(primary_key=True, schema_extra=_meta(ref="jobs"))
     predecessor_id: str = Field(primary_key=True, schema_extra=_meta(ref="jobs"))
-    lag_min: int = Field(default=0, ge=0)
+    lag_min: int = Field(default=0, ge=0, le=MAX_DURATION_MIN)
 
 
 class Part(ScenarioRow, table=True):
@@ -186,15 +209,15 @@ class Part(ScenarioRow, table=True):
 
     __tablename__ = "parts"
     id: str = Field(primary_key=True)
-    unit_cost: float = Field(ge=0.0)
+    unit_cost: float = Field(ge=0.0, le=MAX_MONEY)
     name: str = ""
-    holding_rate: float = Field(default=0.25, ge=0.0)
+    holding_rate: float = Field(default=0.25, ge=0.0, le=MAX_HOLDING_RATE)
     criticality: str = Field(default="B", schema_extra=_meta(choices=CRITICALITY_CLASSES))
     kind: str = Field(default="consumable", schema_extra=_meta(choices=PART_KINDS))
-    lead_time_days: float = Field(default=0.0, ge=0.0)
-    repair_time_days: float | None = Field(default=None, ge=0.0)
+    lead_time_days: float = Field(default=0.0, ge=0.0, le=MAX_DAYS)
+    repair_time_days: float | None = Field(default=None, ge=0.0, le=MAX_DAYS)
     local_repair_share: float = Field(default=0.0, ge=0.0, le=1.0)
-    volume_l: float = Field(default=0.0, ge=0.0)
+    volume_l: float = Field(default=0.0, ge=0.0, le=MAX_VOLUME_L)
 
 
 class Stock(ScenarioRow, table=True):
@@ -203,11 +226,11 @@ class Stock(ScenarioRow, table=True):
     __tablename__ = "stock"
     location_id: str = Field(primary_key=True, schema_extra=_meta(ref="locations"))
     part_id: str = Field(primary_key=True, schema_extra=_meta(ref="parts"))
-    on_hand: int = Field(ge=0)
-    on_order: int = Field(default=0, ge=0)
-    target: int | None = Field(default=None, ge=0)
-    min_level: int | None = Field(default=None, ge=0)
-    max_level: int | None = Field(default=None, ge=0)
+    on_hand: int = Field(ge=0, le=MAX_UNITS)
+    on_order: int = Field(default=0, ge=0, le=MAX_UNITS)
+    target: int | None = Field(default=None, ge=0, le=MAX_UNITS)
+    min_level: int | None = Field(default=None, ge=0, le=MAX_UNITS)
+    max_level: int | None = Field(default=None, ge=0, le=MAX_UNITS)
 
 
 class DemandHistory(ScenarioRow, table=True):
@@ -217,7 +240,7 @@ class DemandHistory(ScenarioRow, table=True):
     location_id: str = Field(primary_key=True, schema_extra=_meta(ref="locations"))
     part_id: str = Field(primary_key=True, schema_extra=_meta(ref="parts"))
     period: dt.date = Field(primary_key=True)
-    quantity: int = Field(ge=0)
+    quantity: int = Field(ge=0, le=MAX_UNITS)
 
 
 class InstalledBase(ScenarioRow, table=True):
@@ -226,8 +249,8 @@ class InstalledBase(ScenarioRow, table=True):
     __tablename__ = "installed_base"
     location_id: str = Field(primary_key=True, schema_extra=_meta(ref="locations"))
     part_id: str = Field(primary_key=True, schema_extra=_meta(ref="parts"))
-    units: int = Field(ge=0)
-    failures_per_unit_year: float = Field(ge=0.0)
+    units: int = Field(ge=0, le=MAX_UNITS)
+    failures_per_unit_year: float = Field(ge=0.0, le=MAX_FAILURE_RATE)
 
 
 class Lane(ScenarioRow, table=True):
@@ -236,10 +259,10 @@ class Lane(ScenarioRow, table=True):
     __tablename__ = "lanes"
     from_id: str = Field(primary_key=True, schema_extra=_meta(ref="locations"))
     to_id: str = Field(primary_key=True, schema_extra=_meta(ref="locations"))
-    transit_days: float = Field(default=1.0, ge=0.0)
-    cost_per_unit: float = Field(default=0.0, ge=0.0)
-    fixed_cost: float = Field(default=0.0, ge=0.0)
-    capacity_units: int | None = Field(default=None, ge=0)
+    transit_days: float = Field(default=1.0, ge=0.0, le=MAX_DAYS)
+    cost_per_unit: float = Field(default=0.0, ge=0.0, le=MAX_MONEY)
+    fixed_cost: float = Field(default=0.0, ge=0.0, le=MAX_MONEY)
+    capacity_units: int | None = Field(default=None, ge=0, le=MAX_UNITS)
 
 
 class Transfer(ScenarioRow, table=True):
@@ -249,7 +272,7 @@ class Transfer(ScenarioRow, table=True):
     from_id: str = Field(primary_key=True, schema_extra=_meta(ref="locations"))
     to_id: str = Field(primary_key=True, schema_extra=_meta(ref="locations"))
     part_id: str = Field(primary_key=True, schema_extra=_meta(ref="parts"))
-    quantity: int = Field(gt=0)
+    quantity: int = Field(gt=0, le=MAX_UNITS)
 
 
 # --------------------------------------------------------------------------- plans and runs

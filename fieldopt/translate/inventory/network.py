@@ -30,6 +30,14 @@ from solvers.inventory.solve import StockingLimits
 DAYS_PER_YEAR = 365.0
 DEFAULT_TRANSIT_DAYS = 1.0
 SHORTAGE_PENALTY = {"A": 1000.0, "B": 100.0, "C": 10.0}
+MAX_PIPELINE_UNITS = 10_000
+"""Most units of a part expected in resupply at once (demand per year x the longest lead,
+repair or transit time). The stocking model evaluates every stock level up to a few times
+this, for every site at once, so its memory grows with it: each column is bounded on its
+own (``docs/data-format.md``), and this bounds their product."""
+MAX_POSITION_UNITS = 100_000
+"""Most units of a part on hand plus on order across its stocking sites: today's stock is
+evaluated level by level up to it, for every part at once."""
 
 
 def floats(values: Any) -> NDArray[np.float64]:
@@ -220,6 +228,7 @@ def network(scenario: Scenario, rates: pd.DataFrame) -> Network:
         emergency=policy.emergency,
         emergency_time=policy.days / DAYS_PER_YEAR,
     )
+    _check_pipeline(data)
     current = np.zeros(shape, dtype=np.int64)
     stock = scenario.stock
     for row in _rows(stock):
@@ -227,7 +236,49 @@ def network(scenario: Scenario, rates: pd.DataFrame) -> Network:
             current[p_index[row.part_id], s_index[row.location_id]] = int(row.on_hand) + int(
                 row.on_order
             )
+    _check_position(data, current)
     return Network(data, parts, current, floats(parts["holding_rate"]), policy.cost)
+
+
+def _check_pipeline(data: StockingData) -> None:
+    """Refuse parts whose demand during resupply exceeds :data:`MAX_PIPELINE_UNITS`, naming
+    the part, instead of letting the model try to allocate far more memory than exists."""
+    longest = np.maximum(
+        data.root_time,
+        np.maximum(data.resupply_time, data.local_repair_time).max(axis=1, initial=0.0),
+    )
+    pipeline = data.demand_rate.sum(axis=1) * longest
+    problems = [
+        _problem(
+            "parts",
+            f"about {pipeline[i]:,.0f} units in resupply at once (demand "
+            f"{data.demand_rate[i].sum():,.0f} per year over up to "
+            f"{longest[i] * DAYS_PER_YEAR:g} days of lead, repair or transit time); the stocking "
+            f"model handles at most {MAX_PIPELINE_UNITS:,}: lower the demand or the times",
+            row=data.part_ids[i],
+            field="lead_time_days",
+        )
+        for i in np.flatnonzero(pipeline > MAX_PIPELINE_UNITS)
+    ]
+    if problems:
+        raise InputError(problems)
+
+
+def _check_position(data: StockingData, current: np.ndarray) -> None:
+    """Refuse parts with more than :data:`MAX_POSITION_UNITS` units on hand and on order."""
+    total = current.sum(axis=1)
+    problems = [
+        _problem(
+            "stock",
+            f"part {data.part_ids[i]} has {int(total[i]):,} units on hand and on order across "
+            f"its stocking sites; the stocking model handles at most {MAX_POSITION_UNITS:,}",
+            row=data.part_ids[i],
+            field="on_hand",
+        )
+        for i in np.flatnonzero(total > MAX_POSITION_UNITS)
+    ]
+    if problems:
+        raise InputError(problems)
 
 
 def stocking_limits(
