@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ import pandas as pd
 from fieldopt.domain.tables import SCENARIO_TABLES
 from fieldopt.errors import InputError, Problem, raise_on_errors
 from fieldopt.io.parse import canonical_frame
+from fieldopt.io.settings import check_settings
 from fieldopt.validate import validate_tables
 
 if TYPE_CHECKING:
@@ -136,8 +138,9 @@ class Scenario:
         try:
             return provider_from_settings(self.settings, self.base_dir or Path.cwd())
         except (ValueError, OSError) as exc:
+            key = re.match(r"travel\.\w+", str(exc))
             raise InputError(
-                [Problem("error", "travel", "settings", f"travel settings: {exc}", field="value")]
+                [_travel_problem(f"travel settings: {exc}", key.group(0) if key else None)]
             ) from exc
 
     def travel_matrix(self, ids: Sequence[str] | None = None) -> TravelMatrix:
@@ -208,12 +211,14 @@ def check_frames(
     *,
     csv_lines: bool = False,
     unreadable: Collection[str] = (),
+    base_dir: Path | None = None,
 ) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     """Parse and validate ``frames`` (missing tables are empty); never raises on bad data.
 
     ``unreadable`` names tables whose file exists but could not be read (already reported):
     they are not reported missing, and the checks across tables are skipped, since every
-    reference to such a table would otherwise be reported as unknown.
+    reference to such a table would otherwise be reported as unknown. ``base_dir`` is where
+    files named by settings (``travel.matrix``) must be (the working directory if ``None``).
     Returns the canonical tables and every problem found (errors and warnings).
     """
     problems: list[Problem] = []
@@ -238,6 +243,10 @@ def check_frames(
         problems.extend(found)
     if not unreadable:
         problems.extend(validate_tables(tables, csv_lines=csv_lines))
+        ids = set(tables["locations"]["id"].dropna())
+        problems.extend(
+            check_settings(tables["settings"], ids, base_dir or Path.cwd(), csv_lines=csv_lines)
+        )
     return tables, problems
 
 
@@ -250,7 +259,7 @@ def scenario_from_frames(
     csv_lines: bool = False,
 ) -> Scenario:
     """Build a validated :class:`Scenario`; raises :class:`InputError` listing every error."""
-    tables, problems = check_frames(frames, csv_lines=csv_lines)
+    tables, problems = check_frames(frames, csv_lines=csv_lines, base_dir=base_dir)
     raise_on_errors(problems)
     return Scenario(name, tables, tuple(problems), source or name, base_dir)
 
@@ -269,7 +278,9 @@ def read_scenario(source: str | Path, name: str | None = None) -> Scenario:
 
     folder = Path(source)
     frames, problems = read_csv_folder(folder)
-    tables, found = check_frames(frames, csv_lines=True, unreadable=_unreadable(problems))
+    tables, found = check_frames(
+        frames, csv_lines=True, unreadable=_unreadable(problems), base_dir=folder
+    )
     problems.extend(found)
     raise_on_errors(problems)
     return Scenario(name or folder.name, tables, tuple(problems), str(folder), folder)
@@ -288,11 +299,42 @@ def validate_source(source: str | Path, name: str | None = None) -> list[Problem
     if "://" in text:
         from fieldopt.io.database import load_frames
 
-        return check_frames(load_frames(text, name)[1])[1]
+        tables, problems = check_frames(load_frames(text, name)[1])
+        return problems + _travel_problems(tables, problems, Path.cwd())
     from fieldopt.io.csv_files import read_csv_folder
 
-    frames, problems = read_csv_folder(Path(source))
-    return problems + check_frames(frames, csv_lines=True, unreadable=_unreadable(problems))[1]
+    folder = Path(source)
+    frames, problems = read_csv_folder(folder)
+    tables, found = check_frames(
+        frames, csv_lines=True, unreadable=_unreadable(problems), base_dir=folder
+    )
+    problems += found
+    return problems + _travel_problems(tables, problems, folder)
+
+
+def _travel_problems(
+    tables: Mapping[str, pd.DataFrame], problems: Sequence[Problem], base_dir: Path
+) -> list[Problem]:
+    """Build the travel provider and look up every location (reads a matrix file whole, so
+    only ``validate`` does it up front; planning reads it anyway)."""
+    if any(p.is_error for p in problems):
+        return []
+    from fieldopt.travel import MatrixTravel
+
+    scenario = Scenario("validate", tables, (), "", base_dir)
+    try:
+        provider = scenario.travel_provider()
+        if isinstance(provider, MatrixTravel):  # computed providers cover every place
+            scenario.travel_matrix()
+    except InputError as exc:
+        return exc.problems
+    except KeyError as exc:  # UnknownLocationError: the matrix lacks some locations
+        return [_travel_problem(str(exc.args[0] if exc.args else exc), "travel.matrix")]
+    return []
+
+
+def _travel_problem(message: str, key: str | None) -> Problem:
+    return Problem("error", "travel", "settings", message, row=key, field="value")
 
 
 def _unreadable(problems: Sequence[Problem]) -> set[str]:

@@ -651,10 +651,12 @@ def _path(settings: Mapping[str, str], key: str, base_dir: Path, provider: str) 
     raw = settings.get(key, "").strip()
     if not raw:
         raise ValueError(f"{key} is required for travel.provider = {provider}")
-    path = base_dir / raw
-    if not path.is_file():
-        raise FileNotFoundError(f"{key}: no such file {path}")
-    return path
+    from fieldopt.io.settings import path_problem
+
+    problem = path_problem(raw, base_dir)
+    if problem is not None:  # outside the folder, missing, or not a regular file (a FIFO)
+        raise FileNotFoundError(f"{key}: {problem}")
+    return base_dir / raw
 
 
 def _ids_file(path: Path) -> list[str]:
@@ -675,9 +677,9 @@ def provider_from_settings(settings: Mapping[str, str], base_dir: Path) -> Trave
     ``travel.speed``              euclidean speed, units per second (default 1)
     ``travel.scale``              euclidean metres per coordinate unit (default 1)
     ``travel.matrix``             matrix file (CSV, ``.npy`` or OSRM JSON), relative to
-                                  ``base_dir`` unless absolute
+                                  ``base_dir`` and inside it
     ``travel.ids``                text file of ids, one per line, relative to ``base_dir``
-                                  (required for ``matrix_npy`` and ``osrm``)
+                                  and inside it (required for ``matrix_npy`` and ``osrm``)
     ============================  ============================================================
 
     Keys not starting with ``travel.`` are ignored. Empty settings give ``Haversine()``.

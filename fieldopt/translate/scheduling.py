@@ -32,7 +32,7 @@ from fieldopt.domain.schedule_rules import (
     SCHEDULABLE_STATUSES,
     job_minutes,
 )
-from fieldopt.errors import InputError
+from fieldopt.errors import InputError, Problem
 from fieldopt.reasons import Fact, Reason, ReasonCode, reason
 from fieldopt.scenario import Scenario
 from fieldopt.schedule.kpis import schedule_kpis
@@ -71,7 +71,18 @@ def default_start(scenario: Scenario) -> dt.date:
         try:
             return dt.date.fromisoformat(text)
         except ValueError:
-            raise InputError(f"settings: horizon_start {text!r} is not a date") from None
+            raise InputError(
+                [
+                    Problem(
+                        "error",
+                        "bad_setting",
+                        "settings",
+                        f"expected a date YYYY-MM-DD, got {text!r}",
+                        row="horizon_start",
+                        field="value",
+                    )
+                ]
+            ) from None
     if len(scenario.shifts):
         first: pd.Timestamp = scenario.shifts["start"].min()
         return first.date()

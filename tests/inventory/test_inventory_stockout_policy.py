@@ -93,9 +93,10 @@ def test_one_site_can_differ(tiny_dir: Path) -> None:
 def test_bad_policy_settings_name_the_key(
     tiny_dir: Path, extra: dict[str, str], key: str, words: str
 ) -> None:
-    s = with_settings(tiny_dir, extra)
+    # a value of the wrong type or bounds is refused when the scenario is read, one that
+    # depends on the stocking network when the network is built
     with pytest.raises(InputError) as err:
-        network(s, RATES)
+        network(with_settings(tiny_dir, extra), RATES)
     problems = err.value.problems
     assert len(problems) == 1  # one message per key, not one per site
     assert problems[0].table == "settings" and problems[0].row == key

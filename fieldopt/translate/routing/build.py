@@ -72,7 +72,7 @@ def build_problem(
     ``previous`` who did each job when in the plan being revised (its stability costs).
     """
     if pickup_min is None:
-        pickup_min = int(scenario.settings.get("dispatch.pickup_min", DEFAULT_PICKUP_MIN))
+        pickup_min = scenario.view.settings_int("dispatch.pickup_min", DEFAULT_PICKUP_MIN)
     view = scenario.view
     jobs = candidate_jobs(view, day)
     ctx = day_context(scenario, day, jobs, starts, depot_stock)
