@@ -59,3 +59,31 @@ def test_data_format_documents_every_column(spec: object) -> None:
     for col in spec.columns:
         row = next(line for line in text.splitlines() if line.startswith(f"| `{col.name}` |"))
         assert ("| yes |" in row) == col.required, row
+
+
+def _bound_text(value: float) -> str:
+    whole = int(value)
+    return (
+        (f"{whole:,}" if abs(whole) >= 10_000 else str(whole)) if value == whole else f"{value:g}"
+    )
+
+
+@pytest.mark.parametrize("spec", SCENARIO_TABLES, ids=lambda s: s.name)
+def test_data_format_states_every_bound(spec: object) -> None:
+    from fieldopt.domain.tables import TableSpec
+
+    assert isinstance(spec, TableSpec)
+    text = section((DOCS / "data-format.md").read_text(), spec.file)
+    for col in spec.columns:
+        row = next(line for line in text.splitlines() if line.startswith(f"| `{col.name}` |"))
+        rule = row.rstrip(" |").rsplit("|", 1)[-1]
+        for bound, symbol in ((col.ge, "≥"), (col.gt, ">"), (col.le, "≤")):
+            if bound is not None:
+                assert f"{symbol} {_bound_text(bound)}" in rule, row
+
+
+def test_data_format_lists_every_setting_key() -> None:
+    from fieldopt.io.settings import PER_LOCATION, SETTINGS
+
+    text = (DOCS / "data-format.md").read_text()
+    assert [k for k in [*SETTINGS, *PER_LOCATION] if f"`{k}`" not in text] == []
