@@ -135,13 +135,17 @@ class Scenario:
         from fieldopt.errors import InputError
         from fieldopt.travel import provider_from_settings
 
+        settings = self.settings
         try:
-            return provider_from_settings(self.settings, self.base_dir or Path.cwd())
+            return provider_from_settings(settings, self.base_dir or Path.cwd())
         except (ValueError, OSError) as exc:
-            key = re.match(r"travel\.\w+", str(exc))
-            raise InputError(
-                [_travel_problem(f"travel settings: {exc}", key.group(0) if key else None)]
-            ) from exc
+            named = re.match(r"travel\.\w+", str(exc))
+            # messages about a file's content start with its path: the matrix (or ids) file
+            key = named.group(0) if named else "travel.matrix"
+            text = str(exc)
+            if isinstance(exc, UnicodeDecodeError):
+                text = f"{settings.get(key, '')}: not UTF-8 text ({exc.reason})"
+            raise InputError([_travel_problem(f"travel settings: {text}", key)]) from exc
 
     def travel_matrix(self, ids: Sequence[str] | None = None) -> TravelMatrix:
         """Integer travel seconds and metres between ``ids`` (default: every location)."""

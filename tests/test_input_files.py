@@ -252,6 +252,24 @@ def test_a_number_at_its_bound_is_accepted_and_beyond_it_refused(
     assert p.message.startswith(f"must be <= {at}")
 
 
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("1e20", "must be <= 10080, got 1e20"), ("-99999999999999999999", "must be > 0, got -9")],
+)
+def test_an_integer_too_large_for_64_bits_is_out_of_range(
+    tiny_dir: Path, value: str, message: str
+) -> None:
+    set_cell(tiny_dir, "jobs", 0, "duration_min", value)
+    (error,) = errors_of(tiny_dir)
+    assert (error["file"], error["line"], error["field"], error["code"]) == (
+        "jobs.csv",
+        2,
+        "duration_min",
+        "out_of_range",
+    )
+    assert str(error["message"]).startswith(message)
+
+
 def test_huge_overtime_is_refused_before_planning(tiny_dir: Path) -> None:
     set_cell(tiny_dir, "technicians", 0, "overtime_max_min", str(10**12))
     bad_input(
@@ -363,6 +381,24 @@ def test_a_travel_matrix_that_is_a_fifo_or_misses_places_is_refused(tiny_dir: Pa
     (error,) = validate_errors(tiny_dir)
     assert (error["file"], error["row"]) == ("settings.csv", "travel.matrix")
     assert "has no entry for" in str(error["message"])
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [(b"\xd0\xcf garbage", "not UTF-8 text"), (b"a;b;c\n1;2;3\n", "expected columns")],
+)
+def test_a_travel_matrix_that_does_not_read_names_the_key(
+    tiny_dir: Path, content: bytes, words: str
+) -> None:
+    write_settings(tiny_dir, {"travel.provider": "matrix_csv", "travel.matrix": "m.txt"})
+    (tiny_dir / "m.txt").write_bytes(content)
+    (error,) = validate_errors(tiny_dir)
+    assert (error["file"], error["row"], error["field"]) == (
+        "settings.csv",
+        "travel.matrix",
+        "value",
+    )
+    assert words in str(error["message"])
 
 
 def test_a_matrix_inside_the_folder_and_own_notes_are_accepted(tiny_dir: Path) -> None:

@@ -87,6 +87,26 @@ def _is_nan_text(value: Any) -> bool:
     return isinstance(value, str) and value.strip().lower() in _NAN_TEXT
 
 
+_EXACT_INT = 2.0**53
+
+
+def _is_huge(value: Any) -> bool:
+    """A finite number too large to be an exact integer (e.g. ``1e20``)."""
+    try:
+        number = float(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        return False
+    return bool(np.isfinite(number) and abs(number) >= _EXACT_INT)
+
+
+def _huge_message(col: Column, cell: Any) -> str:
+    low = float(cell.strip() if isinstance(cell, str) else cell) < 0
+    for bound, symbol in ((col.ge, ">="), (col.gt, ">")) if low else ((col.le, "<="),):
+        if bound is not None:
+            return f"must be {symbol} {_fmt_bound(bound)}, got {cell}"
+    return f"{_describe(cell)} is too large for an integer"
+
+
 def _describe(value: Any) -> str:
     return repr(value.strip()) if isinstance(value, str) else repr(value)
 
@@ -107,7 +127,8 @@ def _convert(col: Column, values: pd.Series) -> tuple[pd.Series, pd.Series, str]
         bad = present & (num.isna() | ~np.isfinite(num.fillna(0.0)))
         if col.type is int:
             fractional = present & ~bad & (num != num.round())
-            bad |= fractional
+            # beyond 2**53 a float is no longer an exact integer (and Int64 cannot hold 1e20)
+            bad |= fractional | (present & (num.abs() >= _EXACT_INT))
             return num.where(~bad).round().astype("Int64"), bad, "an integer"
         return num.where(~bad), bad, "a number"
     if col.type in (dt.datetime, dt.date):
@@ -265,6 +286,8 @@ def canonical_frame(
                 code, msg = "time_zone", _zone_message(cell, zone, expected)
             elif _is_nan_text(cell):
                 code, msg = "nan", "is NaN, expected " + expected
+            elif _is_huge(cell):
+                code, msg = "out_of_range", _huge_message(col, cell)
             else:
                 code, msg = "wrong_type", f"expected {expected}, got {_describe(cell)}"
             problems.append(Problem("error", code, spec.name, msg, ids[i], col.name, lines[i]))
