@@ -221,8 +221,9 @@ def check_frames(
 
     ``unreadable`` names tables whose file exists but could not be read (already reported):
     they are not reported missing, and the checks across tables are skipped, since every
-    reference to such a table would otherwise be reported as unknown. ``base_dir`` is where
-    files named by settings (``travel.matrix``) must be (the working directory if ``None``).
+    reference to such a table would otherwise be reported as unknown. ``base_dir`` is the
+    folder files named by settings (``travel.matrix``) must be in; ``None`` (a database or
+    DataFrames) leaves them to be checked when the travel provider is built.
     Returns the canonical tables and every problem found (errors and warnings).
     """
     problems: list[Problem] = []
@@ -248,9 +249,7 @@ def check_frames(
     if not unreadable:
         problems.extend(validate_tables(tables, csv_lines=csv_lines))
         ids = set(tables["locations"]["id"].dropna())
-        problems.extend(
-            check_settings(tables["settings"], ids, base_dir or Path.cwd(), csv_lines=csv_lines)
-        )
+        problems.extend(check_settings(tables["settings"], ids, base_dir, csv_lines=csv_lines))
     return tables, problems
 
 
@@ -278,16 +277,30 @@ def read_scenario(source: str | Path, name: str | None = None) -> Scenario:
         tables, problems = check_frames(frames)
         raise_on_errors(problems)
         return Scenario(stored, tables, tuple(problems), text, None)
+    folder = Path(source)
+    tables, problems = _check_folder(folder)
+    raise_on_errors(problems)
+    return Scenario(name or folder.name, tables, tuple(problems), str(folder), folder)
+
+
+def _check_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    """The tables of a CSV folder and every problem found; a ``.csv`` file that a setting
+    names (a travel matrix) is not reported as an unknown table."""
     from fieldopt.io.csv_files import read_csv_folder
 
-    folder = Path(source)
     frames, problems = read_csv_folder(folder)
     tables, found = check_frames(
         frames, csv_lines=True, unreadable=_unreadable(problems), base_dir=folder
     )
-    problems.extend(found)
-    raise_on_errors(problems)
-    return Scenario(name or folder.name, tables, tuple(problems), str(folder), folder)
+    named = {
+        Path(str(v)).name
+        for k, v in zip(tables["settings"]["key"], tables["settings"]["value"], strict=True)
+        if k in ("travel.matrix", "travel.ids") and isinstance(v, str)
+    }
+    problems = [
+        p for p in problems if not (p.code == "unknown_table" and f"{p.table}.csv" in named)
+    ]
+    return tables, problems + found
 
 
 def load_scenario(url: str, name: str | None = None) -> Scenario:
@@ -305,14 +318,8 @@ def validate_source(source: str | Path, name: str | None = None) -> list[Problem
 
         tables, problems = check_frames(load_frames(text, name)[1])
         return problems + _travel_problems(tables, problems, Path.cwd())
-    from fieldopt.io.csv_files import read_csv_folder
-
     folder = Path(source)
-    frames, problems = read_csv_folder(folder)
-    tables, found = check_frames(
-        frames, csv_lines=True, unreadable=_unreadable(problems), base_dir=folder
-    )
-    problems += found
+    tables, problems = _check_folder(folder)
     return problems + _travel_problems(tables, problems, folder)
 
 

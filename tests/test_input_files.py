@@ -415,3 +415,21 @@ def test_a_matrix_inside_the_folder_and_own_notes_are_accepted(tiny_dir: Path) -
     out = result.stdout + result.stderr
     assert result.returncode == EXIT_OK, out
     assert "unknown setting 'region' is ignored" in out  # a warning, not an error
+
+
+def test_matrix_paths_are_checked_against_the_folder_only_when_there_is_one(
+    tiny_dir: Path,
+) -> None:
+    from fieldopt.scenario import check_frames
+
+    frames = read_scenario(tiny_dir).to_frames()
+    frames["settings"] = pd.DataFrame(
+        {"key": ["travel.provider", "travel.matrix"], "value": ["matrix_csv", "../m.csv"]}
+    )
+    assert [p for p in check_frames(frames)[1] if p.is_error] == []  # a database: no folder
+    (p,) = [p for p in check_frames(frames, base_dir=tiny_dir)[1] if p.is_error]
+    assert (p.row, p.code) == ("travel.matrix", "bad_setting")
+    scenario = scenario_from_frames(frames)
+    with pytest.raises(InputError) as err:  # building the provider refuses it all the same
+        scenario.travel_provider()
+    assert "points outside the scenario folder" in err.value.problems[0].message

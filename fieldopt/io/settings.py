@@ -117,7 +117,8 @@ def check_settings(
 ) -> list[Problem]:
     """Every problem of the canonical ``settings`` table: unknown keys, values of the wrong
     type or out of bounds, travel keys the provider does not use or lacks, files that are
-    missing, not regular files, or outside ``base_dir`` (the scenario folder)."""
+    missing, not regular files, or outside ``base_dir`` (the scenario folder; ``None`` for a
+    database or DataFrames leaves files to the travel provider, which refuses the same)."""
     found = _Found(csv_lines)
     values: dict[str, tuple[int, str]] = {}
     for i, (key, value) in enumerate(zip(settings["key"], settings["value"], strict=True)):
