@@ -107,6 +107,8 @@ UNREADABLE = {
     "fifo": (_fifo, "it is a FIFO (named pipe), not a regular file"),
     "binary": (_binary, "it is binary data"),
     "empty": (lambda p: p.write_bytes(b""), "jobs.csv is empty (no header row)"),
+    "device": (lambda p: p.symlink_to("/dev/zero"), "it is a device, not a regular file"),
+    "link loop": (lambda p: p.symlink_to(p.name), "Too many levels of symbolic links"),
 }
 
 
