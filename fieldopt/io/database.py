@@ -51,7 +51,7 @@ def connect(url: str = DEFAULT_URL) -> Engine:
             event.listen(engine, "connect", _enable_sqlite_foreign_keys)
         SQLModel.metadata.create_all(engine)
     except SQLAlchemyError as exc:
-        raise StorageError(f"cannot open database {_safe(url)}: {exc}") from exc
+        raise StorageError(f"cannot open database {safe_url(url)}: {exc}") from exc
     _ENGINES[key] = engine
     return engine
 
@@ -62,7 +62,7 @@ def dispose_all() -> None:
         _ENGINES.pop(key).dispose()
 
 
-def _safe(url: str) -> str:
+def safe_url(url: str) -> str:
     """The URL without its password, for messages."""
     from sqlalchemy.engine import make_url
 
@@ -152,7 +152,7 @@ def save_scenario(
                     conn.execute(spec.model.__table__.insert(), rows)  # type: ignore[attr-defined]
     except SQLAlchemyError as exc:
         raise StorageError(
-            f"saving scenario {scenario_id!r} to {_safe(url)} failed, nothing was written: {exc}"
+            f"saving scenario {scenario_id!r} to {safe_url(url)} failed, nothing was written: {exc}"
         ) from exc
     return scenario_id
 
@@ -166,7 +166,7 @@ def list_scenarios(url: str = DEFAULT_URL) -> list[dict[str, Any]]:
             rows = conn.execute(select(table).order_by(table.c.id)).mappings().all()
             return [dict(r) for r in rows]
     except SQLAlchemyError as exc:
-        raise StorageError(f"reading {_safe(url)} failed: {exc}") from exc
+        raise StorageError(f"reading {safe_url(url)} failed: {exc}") from exc
 
 
 def load_frames(url: str, name: str | None = None) -> tuple[str, dict[str, pd.DataFrame]]:
@@ -175,13 +175,13 @@ def load_frames(url: str, name: str | None = None) -> tuple[str, dict[str, pd.Da
     if name is None:
         if len(stored) != 1:
             raise InputError(
-                f"{_safe(url)} holds {len(stored)} scenarios ({', '.join(stored) or 'none'}); "
+                f"{safe_url(url)} holds {len(stored)} scenarios ({', '.join(stored) or 'none'}); "
                 "name the one to load"
             )
         name = stored[0]
     if name not in stored:
         raise InputError(
-            f"no scenario {name!r} in {_safe(url)} (stored: {', '.join(stored) or 'none'})"
+            f"no scenario {name!r} in {safe_url(url)} (stored: {', '.join(stored) or 'none'})"
         )
     engine = connect(url)
     frames: dict[str, pd.DataFrame] = {}
@@ -199,5 +199,5 @@ def load_frames(url: str, name: str | None = None) -> tuple[str, dict[str, pd.Da
                 )
                 frames[spec.name] = frame
     except SQLAlchemyError as exc:
-        raise StorageError(f"reading scenario {name!r} from {_safe(url)} failed: {exc}") from exc
+        raise StorageError(f"reading scenario {name!r} from {safe_url(url)} failed: {exc}") from exc
     return name, frames
