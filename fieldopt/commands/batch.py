@@ -34,12 +34,17 @@ def run_command(
     ] = None,
     resume: Annotated[bool, typer.Option(help="Continue the last unfinished batch.")] = False,
     lease: Annotated[
-        float, typer.Option(help="Seconds without heartbeat before a run is taken over.")
+        float,
+        typer.Option(
+            help="Seconds without heartbeat before another runner takes a run over (10 to 604800)."
+        ),
     ] = 120.0,
 ) -> None:
     """Run every run of SPEC not yet done with the same inputs; exit 1 if any failed."""
     from fieldopt.batch import BatchStatus, load_spec, run
+    from fieldopt.batch.store import check_lease
 
+    check_lease(lease, "--lease")
     parsed = load_spec(spec)
     pool = None
     client = None
