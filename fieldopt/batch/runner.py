@@ -34,7 +34,7 @@ class BatchHandle:
     db: str
 
     def status(self) -> BatchStatus:
-        return BatchStore(connect(self.db)).status(self.batch_id)
+        return BatchStore(connect(self.db, create=False)).status(self.batch_id)
 
     def results(self) -> pd.DataFrame:
         from fieldopt.batch.results import results_frame

@@ -103,7 +103,7 @@ def status_command(batch_id: str, db: DbOpt = DEFAULT_DB) -> None:
     from fieldopt.batch.store import BatchStore
     from fieldopt.io.database import connect
 
-    s = BatchStore(connect(db)).status(batch_id)
+    s = BatchStore(connect(db, create=False)).status(batch_id)
     table = Table("batch", "state", "runs", "done", "failed", "running", "pending")
     table.add_row(
         s.batch_id,
@@ -123,7 +123,7 @@ def list_command(db: DbOpt = DEFAULT_DB) -> None:
     from fieldopt.batch.store import BatchStore
     from fieldopt.io.database import connect
 
-    store = BatchStore(connect(db))
+    store = BatchStore(connect(db, create=False))
     table = Table("batch", "state", "runs", "done", "failed")
     for batch_id in store.batch_ids():
         s = store.status(batch_id)
