@@ -209,6 +209,11 @@ def _check_grid(
         if not isinstance(name, str):
             issues.append(Issue(here, "wrong_type", f"parameter names are text, got {show(name)}"))
             continue
+        if model.model_config.get("extra") == "forbid" and name not in model.model_fields:
+            issues += [
+                Issue((*here, name), i.code, i.message) for i in _validate(model, {name: 0}, kind)
+            ]
+            continue
         if isinstance(values, list) and not values:
             issues.append(Issue((*here, name), "missing_field", "must list at least one value"))
         for j, value in enumerate(values if isinstance(values, list) else [values]):

@@ -171,7 +171,9 @@ class _Problems:
 
     def raise_if_any(self) -> None:
         if self.found:
-            raise InputError(sorted(self.found, key=lambda p: p.line or 0))
+            raise InputError(
+                sorted(self.found, key=lambda p: (p.table != self.source, p.line or 0))
+            )
 
 
 def _unknown_key(key: object, allowed: Sequence[str]) -> str:
