@@ -61,8 +61,9 @@ def connect(url: str = DEFAULT_URL, *, create: bool = True) -> Engine:
     except (ArgumentError, ValueError) as exc:
         raise _bad_url(url, f"not a database URL such as sqlite:///fieldopt.db ({exc})") from exc
     file = _sqlite_file(parsed)
+    uri = parsed.query.get("uri") in ("true", "1")  # sqlite:///file:x.db?mode=ro&uri=true
     try:
-        if file is not None and create:
+        if file is not None and create and not uri:
             file.parent.mkdir(parents=True, exist_ok=True)
         if file is not None and not create and not file.is_file():
             what = "is not a file" if file.exists() else "does not exist"
@@ -74,7 +75,7 @@ def connect(url: str = DEFAULT_URL, *, create: bool = True) -> Engine:
     except OSError as exc:
         raise _bad_url(url, f"cannot create the folder of {file}: {exc.strerror}") from exc
     try:
-        engine = _engine(url, file if not create else None)
+        engine = _engine(url, file if not (create or uri) else None)
     except (SQLAlchemyError, ImportError, TypeError, ValueError) as exc:
         raise _bad_url(url, f"cannot use it: {_first_line(exc)}") from exc
     event.listen(engine, "handle_error", _error_handler(url))
@@ -97,6 +98,8 @@ def _sqlite_file(parsed: URL) -> Path | None:
     """The file of a SQLite URL (``None``: not SQLite, or in memory)."""
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
+    if parsed.query.get("uri") in ("true", "1"):
+        return Path(str(parsed.database).removeprefix("file:").partition("?")[0])
     return Path(str(parsed.database))
 
 
