@@ -7,10 +7,13 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from fieldopt import batch
 from fieldopt.batch.params import Method, Objective, Policy
@@ -439,3 +442,85 @@ def test_the_documented_example_spec_parses(tmp_path: Path, tiny_dir: Path) -> N
     raw = yaml.safe_load(block)
     raw["scenarios"] = [{"path": str(tiny_dir), "name": n} for n in ("north", "south", "east")]
     assert len(batch.parse_spec(raw).runs) > 0
+
+
+# ------------------------------------------------------------------------- property test
+KEYS = [
+    "kind",
+    "time_limit",
+    "seed",
+    "workers",
+    "date",
+    "dates",
+    "grid",
+    "days",
+    "objective",
+    "method",
+    "samples",
+    "budget",
+    "target_fill_rate",
+    "demand",
+    "variants",
+    "scenarios",
+    "colour",
+    "stockout_policy",
+    "start",
+]
+KINDS = [
+    "validate",
+    "dispatch",
+    "schedule",
+    "inventory.frontier",
+    "inventory.optimise",
+    "inventory.whatif",
+    "nope",
+    "batch_test_kinds:slow",
+]
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats()
+    | st.text(max_size=8)
+    | st.sampled_from(["2026-11-24", "+20%", "x1.5", "metric", "makespan", "tiny", "banana"])
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(KEYS), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+ENTRIES = st.fixed_dictionaries(
+    {"kind": st.one_of(st.sampled_from(KINDS), VALUES)},
+).flatmap(
+    lambda base: st.dictionaries(st.sampled_from(KEYS[1:]), VALUES, max_size=4).map(
+        lambda extra: {**extra, **base}
+    )
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    runs=st.one_of(st.lists(ENTRIES, max_size=3), VALUES),
+    defaults=st.one_of(st.none(), st.dictionaries(st.sampled_from(KEYS[1:]), VALUES, max_size=3)),
+)
+def test_any_spec_parses_or_raises_one_input_error(
+    tiny_spec_dir: Path, runs: object, defaults: object
+) -> None:
+    raw = {"scenarios": [{"path": str(tiny_spec_dir), "name": "tiny"}], "runs": runs}
+    if defaults is not None:
+        raw["defaults"] = defaults
+    try:
+        parsed = batch.parse_spec(raw)
+    except InputError as exc:
+        assert exc.errors and all(p.message and p.table == "batch spec" for p in exc.errors)
+    else:
+        assert parsed.runs
+
+
+@pytest.fixture(scope="module")
+def tiny_spec_dir() -> Iterator[Path]:
+    sys.path.insert(0, str(Path(__file__).parent))
+    yield REPO / "docs" / "examples" / "tiny"
+    sys.path.remove(str(Path(__file__).parent))
