@@ -187,8 +187,8 @@ def _name(value: object, path: Path_, problems: _Problems) -> str | None:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         problems.add(path, "wrong_type", f"must be text, got {show(value)}")
         return None
-    text = str(value).strip()
-    if not 1 <= len(text) <= MAX_NAME:
+    text = str(value)  # as written: the name is part of the batch id and the run labels
+    if not text.strip() or len(text) > MAX_NAME:
         problems.add(path, "out_of_range", f"must be 1 to {MAX_NAME} characters")
         return None
     return text
