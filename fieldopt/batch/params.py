@@ -17,7 +17,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from fieldopt.errors import InputError
@@ -80,13 +88,26 @@ Factor = str | float
 
 
 class CommonParams(BaseModel):
-    """What every run takes: the solver's time limit (s), seed and workers."""
+    """What every run takes: the solver's time limit (s), seed and workers.
+
+    A parameter is given or left out: ``null`` is refused (the run would receive ``None``),
+    except for ``stockout_policy``, where it means the scenario's own setting.
+    """
 
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, frozen=True)
 
     time_limit: Annotated[float, Field(gt=0, le=MAX_TIME_LIMIT_S)] | None = None
     seed: Annotated[int, Field(ge=0, le=MAX_SEED)] | None = None
     workers: Annotated[int, Field(ge=1, le=MAX_WORKERS)] | None = None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_null(cls, value: object, info: ValidationInfo) -> object:
+        if value is None and info.field_name != "stockout_policy":
+            raise PydanticCustomError(
+                "null", "must have a value, not null (leave the key out for the default)"
+            )
+        return value
 
 
 class UserParams(CommonParams):
@@ -195,8 +216,22 @@ def _validate(model: type[CommonParams], values: Mapping[str, Any], kind: str) -
     try:
         model.model_validate(dict(values))
     except ValidationError as exc:
-        return [_issue(model, kind, err) for err in exc.errors(include_url=False)]
+        return _merge_types([_issue(model, kind, err) for err in exc.errors(include_url=False)])
     return []
+
+
+def _merge_types(issues: list[Issue]) -> list[Issue]:
+    """One issue for a value of a wrong type where a union takes several (text or a number)."""
+    out: list[Issue] = []
+    for issue in issues:
+        same = next((o for o in out if o.path == issue.path and o.code == "wrong_type"), None)
+        if same is None or issue.code != "wrong_type":
+            out.append(issue)
+            continue
+        wanted, _, _got = issue.message.removeprefix("must be ").partition(", got ")
+        head, _, tail = same.message.partition(", got ")
+        out[out.index(same)] = Issue(issue.path, "wrong_type", f"{head} or {wanted}, got {tail}")
+    return out
 
 
 def _check_grid(
