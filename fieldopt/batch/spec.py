@@ -392,4 +392,37 @@ def load_spec(path: str | Path) -> BatchSpec:
     except yaml.YAMLError as exc:
         raise InputError(f"{where}: not valid YAML: {exc}") from exc
     lines = _yaml_lines(node) if node is not None else {}
+    repeated = _repeated_keys(node) if node is not None else []
+    if repeated:  # YAML keeps the last silently: a second `runs:` would drop the first
+        raise InputError(
+            [
+                Problem(
+                    "error",
+                    "duplicate",
+                    str(path),
+                    f"key {show(key)} is given twice (first at line {first})",
+                    field=key,
+                    line=line,
+                )
+                for key, first, line in repeated
+            ]
+        )
     return parse_spec(raw, path.parent, path.stem, source=str(path), lines=lines)
+
+
+def _repeated_keys(node: yaml.Node) -> list[tuple[str, int, int]]:
+    """Keys given twice in one mapping: (key, first line, repeated line)."""
+    out: list[tuple[str, int, int]] = []
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                line = key.start_mark.line + 1
+                if key.value in seen:
+                    out.append((str(key.value), seen[key.value], line))
+                seen.setdefault(key.value, line)
+            out += _repeated_keys(value)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            out += _repeated_keys(item)
+    return out

@@ -532,3 +532,13 @@ def tiny_spec_dir() -> Iterator[Path]:
     sys.path.insert(0, str(Path(__file__).parent))
     yield REPO / "docs" / "examples" / "tiny"
     sys.path.remove(str(Path(__file__).parent))
+
+
+def test_a_key_given_twice_is_refused(tmp_path: Path, tiny_dir: Path) -> None:
+    spec = write(
+        tmp_path,
+        tiny_dir,
+        "runs: [{kind: validate}]\nruns:\n  - {kind: dispatch, seed: 1, seed: 2}\n",
+    )
+    found = {(p.field, p.line) for p in problems_of(spec)}
+    assert found == {("runs", 4), ("seed", 5)}
