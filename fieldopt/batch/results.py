@@ -15,7 +15,7 @@ _FIXED = ["label", "kind", "scenario_id", "status", "solver_status", "runtime_s"
 
 def results_frame(db: str, batch_id: str) -> pd.DataFrame:
     """One row per run of the batch: label, kind, scenario, status, parameters, KPIs, error."""
-    store = BatchStore(connect(db))
+    store = BatchStore(connect(db, create=False))
     store.status(batch_id)  # raises InputError for an unknown batch
     rows = []
     for run in store.batch_runs(batch_id):
@@ -43,7 +43,7 @@ def batch_report(db: str, batch_id: str, out: Path) -> Path:
     the runs of a kind (what-if variants side by side)."""
     import plotly.express as px
 
-    store = BatchStore(connect(db))
+    store = BatchStore(connect(db, create=False))
     status = store.status(batch_id)
     frame = results_frame(db, batch_id)
     parts = [

@@ -12,7 +12,14 @@ from typing import Any
 import pandas as pd
 
 from fieldopt.batch.spec import BatchSpec, RunRequest
-from fieldopt.batch.store import BatchStatus, BatchStore, now, runner_identity
+from fieldopt.batch.store import (
+    BatchStatus,
+    BatchStore,
+    check_lease,
+    heartbeat_interval,
+    now,
+    runner_identity,
+)
 from fieldopt.batch.worker import execute_run, exit_with_parent
 from fieldopt.io.database import connect
 
@@ -27,7 +34,7 @@ class BatchHandle:
     db: str
 
     def status(self) -> BatchStatus:
-        return BatchStore(connect(self.db)).status(self.batch_id)
+        return BatchStore(connect(self.db, create=False)).status(self.batch_id)
 
     def results(self) -> pd.DataFrame:
         from fieldopt.batch.results import results_frame
@@ -64,8 +71,10 @@ def run_batch(
     workers; a Dask ``Client(...).get_executor()`` runs on a cluster). ``jobs`` also bounds
     the runs in flight. With ``resume`` the most recent unfinished batch of the same spec is
     continued instead of starting a new one. Several runners may share one database: each
-    run is claimed by exactly one of them.
+    run is claimed by exactly one of them; one whose runner sent no heartbeat for ``lease_s``
+    seconds (at least :data:`~fieldopt.batch.store.MIN_LEASE_S`) is taken over.
     """
+    lease_s = check_lease(lease_s)
     store = BatchStore(connect(db))
     batch_id = store.latest_unfinished(spec) if resume else None
     if batch_id is None:
@@ -76,7 +85,7 @@ def run_batch(
     pool: Executor = executor if executor is not None else _make_executor(jobs)
     requests = {r.id: r for r in spec.runs}
     in_flight: dict[Future[dict[str, Any]], RunRequest] = {}
-    heartbeat_every = max(1.0, min(10.0, lease_s / 4))
+    heartbeat_every = heartbeat_interval(lease_s)
     try:
         while True:
             todo = [

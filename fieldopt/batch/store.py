@@ -28,6 +28,39 @@ RUNS = RunRecord.__table__  # type: ignore[attr-defined]
 LINKS = BatchRun.__table__  # type: ignore[attr-defined]
 
 
+MIN_HEARTBEAT_S = 1.0
+"""The shortest interval between two heartbeats of a runner."""
+HEARTBEATS_PER_LEASE = 4
+"""A lease spans this many heartbeats, so a busy runner (a slow commit, a pool starting) is
+not taken for dead."""
+MIN_LEASE_S = 10.0
+"""The shortest lease: several heartbeats of :data:`MIN_HEARTBEAT_S` and some slack. A shorter
+one lets another runner take over runs that are still alive, and do them twice."""
+MAX_LEASE_S = 7 * 24 * 3600.0
+"""The longest lease (a week): a run whose runner died is taken over within that time."""
+
+
+def heartbeat_interval(lease_s: float) -> float:
+    """Seconds between heartbeats for a lease of ``lease_s``."""
+    return max(MIN_HEARTBEAT_S, min(10.0, lease_s / HEARTBEATS_PER_LEASE))
+
+
+def check_lease(lease_s: object, name: str = "lease_s") -> float:
+    """``lease_s`` as seconds, or an :class:`InputError` naming ``name`` that says the bounds."""
+    from fieldopt.errors import InputError, Problem
+
+    ok = isinstance(lease_s, int | float) and not isinstance(lease_s, bool)
+    if ok and MIN_LEASE_S <= float(lease_s) <= MAX_LEASE_S:  # type: ignore[arg-type]
+        return float(lease_s)  # type: ignore[arg-type]
+    text = (
+        f"{name}: must be between {MIN_LEASE_S:g} and {MAX_LEASE_S:g} seconds, got {lease_s!r}; "
+        "a run whose runner sends no heartbeat for that long is taken over by another runner, "
+        f"and runners beat every {MIN_HEARTBEAT_S:g} to 10 s, so a shorter lease would redo "
+        "runs that are still alive"
+    )
+    raise InputError([Problem("error", "bad_option", "options", text, field=name)])
+
+
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 

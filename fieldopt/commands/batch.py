@@ -34,12 +34,17 @@ def run_command(
     ] = None,
     resume: Annotated[bool, typer.Option(help="Continue the last unfinished batch.")] = False,
     lease: Annotated[
-        float, typer.Option(help="Seconds without heartbeat before a run is taken over.")
+        float,
+        typer.Option(
+            help="Seconds without heartbeat before another runner takes a run over (10 to 604800)."
+        ),
     ] = 120.0,
 ) -> None:
     """Run every run of SPEC not yet done with the same inputs; exit 1 if any failed."""
     from fieldopt.batch import BatchStatus, load_spec, run
+    from fieldopt.batch.store import check_lease
 
+    check_lease(lease, "--lease")
     parsed = load_spec(spec)
     pool = None
     client = None
@@ -98,7 +103,7 @@ def status_command(batch_id: str, db: DbOpt = DEFAULT_DB) -> None:
     from fieldopt.batch.store import BatchStore
     from fieldopt.io.database import connect
 
-    s = BatchStore(connect(db)).status(batch_id)
+    s = BatchStore(connect(db, create=False)).status(batch_id)
     table = Table("batch", "state", "runs", "done", "failed", "running", "pending")
     table.add_row(
         s.batch_id,
@@ -118,7 +123,7 @@ def list_command(db: DbOpt = DEFAULT_DB) -> None:
     from fieldopt.batch.store import BatchStore
     from fieldopt.io.database import connect
 
-    store = BatchStore(connect(db))
+    store = BatchStore(connect(db, create=False))
     table = Table("batch", "state", "runs", "done", "failed")
     for batch_id in store.batch_ids():
         s = store.status(batch_id)

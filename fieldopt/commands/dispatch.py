@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -112,12 +113,20 @@ def replan_cmd(
     if events:
         try:
             evs = json.loads(events.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise InputError(f"{events}: cannot read events JSON ({exc})") from exc
         if not isinstance(evs, list):
             raise InputError(f"{events}: expected a JSON list of events")
     data = read_scenario(scenario) if scenario else None
-    result = replan(plan, now, evs, data, options=cli_options(time_limit, seed, 1))
+    try:
+        result = replan(plan, now, evs, data, options=cli_options(time_limit, seed, 1))
+    except InputError as exc:
+        if events is None:
+            raise
+        # the events' problems name the file they came from
+        raise InputError(
+            [replace(p, table=str(events)) if p.table == "events" else p for p in exc.problems]
+        ) from exc
     console.print(_summary_table(result.plan))
     diff = Table(
         "job", "change", "from", "to", "from start", "to start", "min later", title="Changes"

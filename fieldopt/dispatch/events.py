@@ -142,6 +142,31 @@ def _local_time(value: Any, info: ValidationInfo) -> dt.datetime:
     )
 
 
+MIN_YEAR, MAX_YEAR = 1900, 2200
+"""Times outside these years are typos (and beyond what the plan's tables can hold)."""
+
+
+def _in_range(value: dt.datetime) -> dt.datetime:
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise PydanticCustomError(
+            "time_range",
+            "{at} is not between the years {low} and {high}",
+            {"at": f"{value:%Y-%m-%d %H:%M}", "low": MIN_YEAR, "high": MAX_YEAR},
+        )
+    return value
+
+
+def _on_plan_day(value: dt.datetime, info: ValidationInfo) -> dt.datetime:
+    day = _context(info).get("day")
+    if isinstance(day, dt.date) and value.date() != day:
+        raise PydanticCustomError(
+            "time_range",
+            "{at} is not on the plan's day ({day}); events of another day belong to its plan",
+            {"at": f"{value:%Y-%m-%d %H:%M}", "day": f"{day:%Y-%m-%d}"},
+        )
+    return value
+
+
 def _not_before_plan_start(value: dt.datetime, info: ValidationInfo) -> dt.datetime:
     start = _context(info).get("plan_start")
     if isinstance(start, dt.datetime) and value < start:
@@ -154,12 +179,19 @@ def _not_before_plan_start(value: dt.datetime, info: ValidationInfo) -> dt.datet
 
 
 LocalTime = Annotated[
-    dt.datetime, BeforeValidator(_local_time), WithJsonSchema(_TIME_SCHEMA, mode="validation")
+    dt.datetime,
+    BeforeValidator(_local_time),
+    AfterValidator(_in_range),
+    WithJsonSchema(_TIME_SCHEMA, mode="validation"),
 ]
-"""A local wall-clock time (a job's deadline, a window)."""
+"""A local wall-clock time (a job's deadline, a window), between the years 1900 and 2200."""
 
-EventTime = Annotated[LocalTime, AfterValidator(_not_before_plan_start)]
-"""The time of an event: a local wall-clock time, not before the plan starts."""
+LaterTime = Annotated[LocalTime, AfterValidator(_not_before_plan_start)]
+"""A local wall-clock time not before the plan starts (a technician is off ``until``)."""
+
+EventTime = Annotated[LaterTime, AfterValidator(_on_plan_day)]
+"""The time of an event: a local wall-clock time on the plan's day, not before the plan
+starts."""
 
 Int = Annotated[int, Strict()]
 """An integer: a JSON integer (not ``true``, ``"3"`` or ``3.0``)."""
@@ -338,7 +370,7 @@ class TechnicianUnavailable(_Strict):
     type: Literal["technician_unavailable"]
     technician_id: Id
     from_: EventTime = Field(alias="from")
-    until: EventTime | None = None
+    until: LaterTime | None = None
 
     @field_validator("until")
     @classmethod
@@ -439,12 +471,15 @@ def parse_events(
     plan_start: dt.datetime,
     job_ids: Collection[str],
     technician_ids: Collection[str],
+    location_ids: Collection[str] | None = None,
+    part_ids: Collection[str] | None = None,
 ) -> list[Event]:
     """The events of ``raw`` (a decoded JSON list of objects), validated.
 
     ``HH:MM`` times are on ``day``; no event time may be before ``plan_start``. Job ids must be
     in ``job_ids`` or be the id of a ``new_job`` of the list (a new job's id must be neither);
-    technician ids must be in ``technician_ids``. Raises one :class:`InputError` with every
+    technician ids must be in ``technician_ids``; a new job's site and parts in
+    ``location_ids`` and ``part_ids`` (when given). Raises one :class:`InputError` with every
     problem found, each naming the event, its type and the field.
     """
     if not isinstance(raw, list | tuple):
@@ -483,6 +518,7 @@ def parse_events(
             continue
         parsed.append((i, kind, event))
     problems.extend(_reference_problems(parsed, set(job_ids), set(technician_ids), raw_new_ids))
+    problems.extend(_new_job_references(parsed, location_ids, part_ids))
     if problems:
         raise InputError([p for _, p in sorted(problems, key=lambda ip: ip[0])])
     return [event for _, _, event in parsed]
@@ -583,7 +619,7 @@ def _english(err: Any, kind: str, loc: tuple[int | str, ...]) -> tuple[str, str]
         return "out_of_range", f"must be at most {ctx.get('max_length')} characters"
     if kind_of == "literal_error":
         return "invalid_choice", f"must be one of {ctx.get('expected')}, got {got}"
-    if kind_of in ("time_format", "time_zone", "before_plan_start"):
+    if kind_of in ("time_format", "time_zone", "before_plan_start", "time_range"):
         return kind_of, str(err["msg"])
     if kind_of in ("window_order", "until_order", "empty_pin", "repeated_row"):
         return "invalid_value", str(err["msg"])
@@ -650,4 +686,32 @@ def _reference_problems(
         tech = getattr(ev, "technician_id", None)
         if isinstance(tech, str) and tech not in technicians:
             add(i, kind, "technician_id", "unknown_technician", f"unknown technician {_show(tech)}")
+    return out
+
+
+def _new_job_references(
+    parsed: list[tuple[int, str, Event]],
+    locations: Collection[str] | None,
+    parts: Collection[str] | None,
+) -> list[tuple[int, Problem]]:
+    """A new job's site that is not a location, and parts that are not in ``parts.csv``."""
+    out: list[tuple[int, Problem]] = []
+
+    def add(i: int, kind: str, field: str, code: str, text: str) -> None:
+        where = f"events[{i}]"
+        message = f"{where} ({kind}), field {field}: {text}"
+        out.append((i, Problem("error", code, "events", message, row=where, field=field)))
+
+    known_sites = None if locations is None else set(locations)
+    known_parts = None if parts is None else set(parts)
+    for i, kind, ev in parsed:
+        if not isinstance(ev, NewJob):
+            continue
+        if known_sites is not None and ev.job.site_id not in known_sites:
+            text = f"unknown location {_show(ev.job.site_id)} (not in locations.csv)"
+            add(i, kind, "job.site_id", "unknown_location", text)
+        for n, part in enumerate(ev.parts):
+            if known_parts is not None and part.part_id not in known_parts:
+                text = f"unknown part {_show(part.part_id)} (not in parts.csv)"
+                add(i, kind, f"parts[{n}].part_id", "unknown_part", text)
     return out

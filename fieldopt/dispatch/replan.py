@@ -161,6 +161,8 @@ def _parse_events(
         plan_start=min(plan_start, t_now),
         job_ids=scenario.view.jobs,
         technician_ids=scenario.view.technicians,
+        location_ids=[str(x) for x in scenario.locations["id"]],
+        part_ids=[str(x) for x in scenario.parts["id"]],
     )
     out = _Events()
     for ev in parsed:

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import pandas as pd
-from sqlalchemy import Engine, create_engine, delete, event, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import URL, Engine, create_engine, delete, event, make_url, select
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.pool import QueuePool
 from sqlmodel import SQLModel
 
 from fieldopt.domain.tables import SCENARIO_TABLES, ScenarioRecord, TableSpec
-from fieldopt.errors import InputError, Problem, StorageError
+from fieldopt.errors import FieldoptError, InputError, Problem, StorageError
 
 if TYPE_CHECKING:
     from fieldopt.scenario import Scenario
@@ -31,29 +35,125 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-_ENGINES: dict[tuple[int, str], Engine] = {}
+_ENGINES: dict[tuple[int, str, bool], Engine] = {}
 
 
-def connect(url: str = DEFAULT_URL) -> Engine:
-    """The engine for ``url``, with fieldopt's tables created if missing.
+def connect(url: str = DEFAULT_URL, *, create: bool = True) -> Engine:
+    """The engine for ``url``.
 
-    One engine (and connection pool) per URL and process, as SQLAlchemy recommends; keyed by
-    process id too, so a forked worker never reuses its parent's connections.
+    ``create`` (commands that write: load, save, batch run): the database and fieldopt's tables
+    are created if missing. Without it (commands that only read) nothing is ever created: a
+    SQLite file that does not exist, or a server database that cannot be reached, is an
+    :class:`InputError` naming the URL, and the SQLite file is opened read-only.
+
+    Errors of the database become fieldopt errors naming the URL (password hidden): a write to
+    a read-only database or a missing fieldopt table is an :class:`InputError` (exit 2), any
+    other failure a :class:`StorageError`; an ``IntegrityError`` is left to the caller.
+
+    One engine (and connection pool) per URL, mode and process, as SQLAlchemy recommends; keyed
+    by process id too, so a forked worker never reuses its parent's connections.
     """
-    key = (os.getpid(), url)
+    key = (os.getpid(), url, create)
     if key in _ENGINES:
         return _ENGINES[key]
-    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     try:
-        engine = create_engine(url)
-        if engine.dialect.name == "sqlite":
-            event.listen(engine, "connect", _enable_sqlite_foreign_keys)
-        SQLModel.metadata.create_all(engine)
+        parsed = make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        raise _bad_url(url, f"not a database URL such as sqlite:///fieldopt.db ({exc})") from exc
+    file = _sqlite_file(parsed)
+    uri = parsed.query.get("uri") in ("true", "1")  # sqlite:///file:x.db?mode=ro&uri=true
+    try:
+        if file is not None and create and not uri:
+            file.parent.mkdir(parents=True, exist_ok=True)
+        if file is not None and not create and not file.is_file():
+            what = "is not a file" if file.exists() else "does not exist"
+            raise _bad_url(
+                url,
+                f"{file} {what}; commands that only read never create a database "
+                "(fieldopt load or batch run create one)",
+            )
+    except OSError as exc:
+        raise _bad_url(url, f"cannot create the folder of {file}: {exc.strerror}") from exc
+    try:
+        engine = _engine(url, file if not (create or uri) else None)
+    except (SQLAlchemyError, ImportError, TypeError, ValueError) as exc:
+        raise _bad_url(url, f"cannot use it: {_first_line(exc)}") from exc
+    event.listen(engine, "handle_error", _error_handler(url))
+    try:
+        with engine.connect():
+            pass  # reach the server (or open the file) now: a bad URL is named here
+        if create:
+            SQLModel.metadata.create_all(engine)
+    except FieldoptError:
+        engine.dispose()
+        raise
     except SQLAlchemyError as exc:
-        raise StorageError(f"cannot open database {_safe(url)}: {exc}") from exc
+        engine.dispose()
+        raise _bad_url(url, f"cannot open it: {_first_line(exc)}") from exc
     _ENGINES[key] = engine
     return engine
+
+
+def _sqlite_file(parsed: URL) -> Path | None:
+    """The file of a SQLite URL (``None``: not SQLite, or in memory)."""
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    if parsed.query.get("uri") in ("true", "1"):
+        return Path(str(parsed.database).removeprefix("file:").partition("?")[0])
+    return Path(str(parsed.database))
+
+
+def _engine(url: str, read_only_file: Path | None) -> Engine:
+    if read_only_file is not None:  # mode=ro: SQLite itself refuses every write, even for root
+        target = f"file:{quote(str(read_only_file.resolve()))}?mode=ro"
+        engine = create_engine(
+            "sqlite://",
+            creator=lambda: sqlite3.connect(target, uri=True, check_same_thread=False),
+            poolclass=QueuePool,
+        )
+    else:
+        engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+    return engine
+
+
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip().splitlines()
+    return text[0] if text else type(orig).__name__
+
+
+def _bad_url(url: str, text: str) -> InputError:
+    return InputError([Problem("error", "bad_database", f"database {safe_url(url)}", text)])
+
+
+_READ_ONLY = ("readonly database", "read-only", "read only")
+
+
+def _error_handler(url: str) -> Any:
+    """A ``handle_error`` listener: the database's errors as fieldopt errors naming ``url``."""
+
+    def handle(context: ExceptionContext) -> None:
+        error = context.sqlalchemy_exception
+        if isinstance(error, IntegrityError) or not isinstance(error, DBAPIError):
+            return  # the caller handles it (two runners inserting the same run)
+        text = _first_line(error)
+        low = text.lower()
+        sqlstate = getattr(context.original_exception, "sqlstate", None)
+        if any(k in low for k in _READ_ONLY) or sqlstate == "25006":
+            raise _bad_url(url, f"it is read-only, nothing was written ({text})") from error
+        if "no such table" in low or sqlstate == "42P01":
+            raise _bad_url(
+                url,
+                f"it holds no fieldopt tables, or older ones ({text}); nothing is created "
+                "when only reading",
+            ) from error
+        if context.connection is None:  # opening a connection: the URL names nothing usable
+            raise _bad_url(url, f"cannot open it: {text}") from error
+        raise StorageError(f"database {safe_url(url)}: {text}") from error
+
+    return handle
 
 
 def dispose_all() -> None:
@@ -62,7 +162,7 @@ def dispose_all() -> None:
         _ENGINES.pop(key).dispose()
 
 
-def _safe(url: str) -> str:
+def safe_url(url: str) -> str:
     """The URL without its password, for messages."""
     from sqlalchemy.engine import make_url
 
@@ -152,21 +252,21 @@ def save_scenario(
                     conn.execute(spec.model.__table__.insert(), rows)  # type: ignore[attr-defined]
     except SQLAlchemyError as exc:
         raise StorageError(
-            f"saving scenario {scenario_id!r} to {_safe(url)} failed, nothing was written: {exc}"
+            f"saving scenario {scenario_id!r} to {safe_url(url)} failed, nothing was written: {exc}"
         ) from exc
     return scenario_id
 
 
 def list_scenarios(url: str = DEFAULT_URL) -> list[dict[str, Any]]:
     """The scenarios stored in the database: id, source, fingerprint, created_at."""
-    engine = connect(url)
+    engine = connect(url, create=False)
     try:
         with engine.connect() as conn:
             table = ScenarioRecord.__table__  # type: ignore[attr-defined]
             rows = conn.execute(select(table).order_by(table.c.id)).mappings().all()
             return [dict(r) for r in rows]
     except SQLAlchemyError as exc:
-        raise StorageError(f"reading {_safe(url)} failed: {exc}") from exc
+        raise StorageError(f"reading {safe_url(url)} failed: {exc}") from exc
 
 
 def load_frames(url: str, name: str | None = None) -> tuple[str, dict[str, pd.DataFrame]]:
@@ -175,15 +275,15 @@ def load_frames(url: str, name: str | None = None) -> tuple[str, dict[str, pd.Da
     if name is None:
         if len(stored) != 1:
             raise InputError(
-                f"{_safe(url)} holds {len(stored)} scenarios ({', '.join(stored) or 'none'}); "
+                f"{safe_url(url)} holds {len(stored)} scenarios ({', '.join(stored) or 'none'}); "
                 "name the one to load"
             )
         name = stored[0]
     if name not in stored:
         raise InputError(
-            f"no scenario {name!r} in {_safe(url)} (stored: {', '.join(stored) or 'none'})"
+            f"no scenario {name!r} in {safe_url(url)} (stored: {', '.join(stored) or 'none'})"
         )
-    engine = connect(url)
+    engine = connect(url, create=False)
     frames: dict[str, pd.DataFrame] = {}
     try:
         with engine.connect() as conn:
@@ -199,5 +299,5 @@ def load_frames(url: str, name: str | None = None) -> tuple[str, dict[str, pd.Da
                 )
                 frames[spec.name] = frame
     except SQLAlchemyError as exc:
-        raise StorageError(f"reading scenario {name!r} from {_safe(url)} failed: {exc}") from exc
+        raise StorageError(f"reading scenario {name!r} from {safe_url(url)} failed: {exc}") from exc
     return name, frames

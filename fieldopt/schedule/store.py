@@ -95,7 +95,7 @@ def _check_visit_key(engine: Engine, schedule: RepairSchedule) -> None:
 
 def load_schedule(url: str, plan_id: str) -> RepairSchedule:
     """Read back a schedule saved by :func:`save_schedule`."""
-    engine = connect(url)
+    engine = connect(url, create=False)
     try:
         with engine.connect() as conn:
             row = conn.execute(

@@ -68,8 +68,8 @@ def test_grid_expands_and_dates_become_text(tiny_dir: Path) -> None:
             "scenarios": [str(tiny_dir)],
             "defaults": {"time_limit": 7},
             "runs": [
-                {"kind": "validate", "grid": {"a": [1, 2], "b": ["x", "y"]}},
-                {"kind": "validate", "day": yaml.safe_load("2026-11-24")},
+                {"kind": "batch_test_kinds:slow", "grid": {"a": [1, 2], "b": ["x", "y"]}},
+                {"kind": "batch_test_kinds:slow", "day": yaml.safe_load("2026-11-24")},
             ],
         }
     )
@@ -89,7 +89,7 @@ def test_grid_expands_and_dates_become_text(tiny_dir: Path) -> None:
         ({"scenarios": [], "runs": [{"kind": "validate"}]}, "'scenarios' must be a non-empty"),
         (
             {"scenarios": ["S"], "runs": [{"kind": "validate"}], "colour": 1},
-            "unknown key(s) colour",
+            'unknown key "colour"',
         ),
         ({"scenarios": ["S"], "runs": [{"grid": {}}]}, "runs[0] needs a 'kind'"),
         ({"scenarios": ["S"], "runs": [{"kind": "nope"}]}, "unknown run kind 'nope'"),

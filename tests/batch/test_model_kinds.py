@@ -108,7 +108,7 @@ def test_inventory_optimise_over_stockout_policies(tmp_path: Path) -> None:
     ("run", "message"),
     [
         ({"kind": "dispatch", "dates": "2026-11-24"}, "'dates' must be a non-empty list"),
-        ({"kind": "dispatch", "dates": ["24/11/2026"]}, "is not a date"),
+        ({"kind": "dispatch", "dates": ["24/11/2026"]}, "must be a date YYYY-MM-DD"),
     ],
 )
 def test_bad_model_run_params_are_named(tiny_dir: Path, run: dict[str, Any], message: str) -> None:
@@ -117,8 +117,10 @@ def test_bad_model_run_params_are_named(tiny_dir: Path, run: dict[str, Any], mes
     assert message in str(err.value)
 
 
-def test_optimise_needs_exactly_one_goal(tiny_dir: Path, tmp_path: Path) -> None:
+def test_optimise_needs_exactly_one_goal(tiny_dir: Path) -> None:
     spec = {"scenarios": [str(SAMPLE)], "runs": [{"kind": "inventory.optimise"}]}
-    frame = batch.run(spec, db=f"sqlite:///{tmp_path / 'r.db'}", jobs=1).results()
-    assert frame["status"].tolist() == ["failed"]
-    assert "exactly one of 'budget', 'target_fill_rate' and" in frame["error"].iloc[0]
+    with pytest.raises(InputError) as err:
+        batch.parse_spec(spec)  # refused when the spec is read, before any run starts
+    [problem] = err.value.problems
+    assert (problem.row, problem.field) == ("runs[0] (inventory.optimise)", "budget")
+    assert "exactly one of 'budget', 'target_fill_rate' and" in problem.message

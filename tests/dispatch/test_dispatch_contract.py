@@ -80,3 +80,45 @@ def test_cli_plan_bad_date_is_bad_input() -> None:
     res = fieldopt("plan", str(DOCS / "examples" / "tiny"), "--date", "24/11/2026")
     assert res.returncode == EXIT_BAD_INPUT
     assert "YYYY-MM-DD" in res.stderr
+
+
+def test_cli_replan_names_the_events_file_and_every_bad_event(tmp_path: Path) -> None:
+    events = tmp_path / "today.json"
+    events.write_text(
+        json.dumps(
+            [
+                {"type": "late", "job_id": "J1", "minutes": "abc"},
+                {"type": "late", "job_id": "J1", "minutes": [1, 2]},
+                {"type": "technician_unavailable", "technician_id": "T9", "from": "12:00"},
+                {"type": "cancel", "job_id": "J99"},
+                {"type": "new_job", "job": {"id": "J9", "site_id": "NOWHERE", "duration_min": 30}},
+                {"type": "job_finished", "job_id": "J1", "at": "11:00+01:00"},
+            ]
+        )
+    )
+    out = tmp_path / "new.json"
+    args = ("replan", str(PLAN), "--now", "11:00", "--events", str(events), "--out", str(out))
+    result = subprocess.run(
+        [sys.executable, "-m", "fieldopt", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"COLUMNS": "300", "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == EXIT_BAD_INPUT, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    for where in (
+        "id events[0], field minutes",
+        "id events[1], field minutes",
+        "id events[2], field technician_id",
+        "id events[3], field job_id",
+        "id events[4], field job.site_id",
+        "id events[5], field at",
+    ):
+        assert f"{events}, {where}" in result.stderr, where
+    assert "6 error(s)" in result.stderr
+    assert not out.exists()
+    latin = tmp_path / "latin.json"
+    latin.write_bytes('[{"type": "cancel", "job_id": "J\xe9"}]'.encode("latin-1"))
+    bad_file = fieldopt("replan", str(PLAN), "--now", "11:00", "--events", str(latin))
+    assert bad_file.returncode == EXIT_BAD_INPUT and "Traceback" not in bad_file.stderr

@@ -90,8 +90,20 @@ MODELS: dict[str, type[BaseModel]] = {
 }
 
 
+LOCATIONS = ("C", "D1", "V1", "V2", "H1", "H2", "S1", "S2", "S3")
+PARTS = ("P1", "P2")
+
+
 def parse(raw: object) -> list[Event]:
-    return parse_events(raw, day=DAY, plan_start=PLAN_START, job_ids=JOBS, technician_ids=TECHS)
+    return parse_events(
+        raw,
+        day=DAY,
+        plan_start=PLAN_START,
+        job_ids=JOBS,
+        technician_ids=TECHS,
+        location_ids=LOCATIONS,
+        part_ids=PARTS,
+    )
 
 
 def problems(raw: object) -> list[Problem]:
@@ -402,6 +414,94 @@ def test_each_rule_refuses_bad_input_naming_event_type_and_field(
     assert p.message.startswith(f"events[1] ({kind}), field {field}: "), p.message
     assert text in p.message, p.message
     assert (p.field, p.code) == (field, code)
+
+
+def _new_job(**change: Any) -> dict[str, Any]:
+    event = json.loads(json.dumps(VALID["new_job"]))
+    for key, value in change.items():
+        if key == "parts":
+            event["parts"] = value
+        else:
+            event["job"][key] = value
+    return event
+
+
+MORE_BAD = [
+    # wrong types where a number is expected, bounds, references, times out of the day
+    ({"type": "late", "job_id": "J1", "minutes": "abc"}, "minutes", "wrong_type", "integer"),
+    ({"type": "late", "job_id": "J1", "minutes": [1, 2]}, "minutes", "wrong_type", "integer"),
+    ({"type": "late", "job_id": "J1", "minutes": 1441}, "minutes", "out_of_range", "<= 1440"),
+    ({"type": "late", "job_id": "J1", "minutes": 2.5}, "minutes", "wrong_type", "integer"),
+    (
+        {
+            "type": "technician_position",
+            "technician_id": "T1",
+            "at": "10:00",
+            "lat": "52",
+            "lon": 13,
+        },
+        "lat",
+        "wrong_type",
+        "a number",
+    ),
+    (_new_job(site_id="SX"), "job.site_id", "unknown_location", 'unknown location "SX"'),
+    (
+        _new_job(parts=[{"part_id": "PX", "quantity": 1}]),
+        "parts[0].part_id",
+        "unknown_part",
+        'unknown part "PX"',
+    ),
+    (
+        _new_job(parts=[{"part_id": "P1", "quantity": 10**9}]),
+        "parts[0].quantity",
+        "out_of_range",
+        "<= 10000",
+    ),
+    (_new_job(duration_min=10**6), "job.duration_min", "out_of_range", "<= 1440"),
+    (_new_job(sla_deadline="9999-01-01 00:00"), "job.sla_deadline", "time_range", "1900"),
+    (
+        {"type": "job_finished", "job_id": "J1", "at": "2026-11-25 10:00"},
+        "at",
+        "time_range",
+        "not on the plan's day (2026-11-24)",
+    ),
+    (
+        {"type": "pin", "job_id": "J3", "start": "2027-01-01 10:00"},
+        "start",
+        "time_range",
+        "not on the plan's day",
+    ),
+    (
+        {
+            "type": "technician_position",
+            "technician_id": "T1",
+            "at": "10:00+02:00",
+            "lat": 1,
+            "lon": 2,
+        },
+        "at",
+        "time_zone",
+        "local wall-clock times only",
+    ),
+    ({"type": "cancel", "job_id": "J1", "colour": "red"}, "colour", "unknown_field", "colour"),
+]
+
+
+@pytest.mark.parametrize(("event", "field", "code", "text"), MORE_BAD, ids=lambda v: str(v)[:40])
+def test_more_rules_refuse_bad_input_naming_event_and_field(
+    event: dict[str, Any], field: str, code: str, text: str
+) -> None:
+    p = only(event)
+    assert p.message.startswith(f"events[1] ({event['type']}), field {field}: "), p.message
+    assert text in p.message, p.message
+    assert (p.field, p.code) == (field, code)
+
+
+def test_a_technician_may_be_off_until_a_later_day() -> None:
+    raw = {"type": "technician_unavailable", "technician_id": "T1", "from": "12:00"}
+    [event] = parse([{**raw, "until": "2026-11-25 08:00"}])
+    assert isinstance(event, TechnicianUnavailable)
+    assert event.until == dt.datetime(2026, 11, 25, 8, 0)
 
 
 def test_a_duplicate_new_job_names_the_first() -> None:
