@@ -397,8 +397,21 @@ def _screen_job(
         # An outsourceable job without a usable window can only be outsourced.
         row.windows = clipped or [(horizon, horizon)]
     if outsourceable:
+        if row.needed > len(levels):
+            _outsource_only(row, len(levels), horizon)
         return None, row
     return _screen_team(row, levels, periods), row
+
+
+def _outsource_only(row: _JobRow, workforce: int, horizon: int) -> None:
+    """A job that needs more technicians than there are can only be outsourced: no window
+    in the horizon, and a team the solver data accepts (it is never formed)."""
+    team = max(1, workforce)
+    row.needed = team
+    row.skills = tuple(
+        dataclasses.replace(r, technicians=min(r.technicians, team)) for r in row.skills
+    )
+    row.windows = [(horizon, horizon)]
 
 
 def _screen_team(

@@ -425,6 +425,18 @@ def test_outsourcing_budget(budget: float | None, fate: str) -> None:
         assert row["reason"] == "left out by optimisation"
 
 
+@pytest.mark.parametrize(("needed", "fate"), [(3, "outsourced"), (2, "scheduled")])
+def test_a_team_larger_than_the_workforce_can_only_be_outsourced(needed: int, fate: str) -> None:
+    # binds: three technicians needed, two exist; does not bind: two of two.
+    scen = scenario(
+        {"T1": {"a": 3}, "T2": {"a": 3}},
+        [{"id": "J1", "duration_min": 60, "technicians_needed": needed, "outsource_cost": 500}],
+        [("J1", "a", 1, 1)],
+    )
+    frame = solve(scen, "weighted_tardiness").to_frame()
+    assert set(frame.loc[frame["job_id"] == "J1", "fate"]) == {fate}
+
+
 def test_level_sets_duration() -> None:
     # level 5 is 2 levels above 3: 20 % faster with level_factor_pct 10.
     scen = scenario(
