@@ -1,0 +1,185 @@
+"""Routing data packed for the compiled engine: flat integer arrays in one named tuple.
+
+Every time is in the data's seconds, every cost in its cost units. ``NONE`` marks an absent
+time (no SLA deadline, no earlier start, no window left); ``FAR`` is later than any time.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from solvers.routing.data import NO_VALUE, RoutingData
+
+NONE = -(1 << 60)
+FAR = 1 << 60
+NO_BREAK = -2
+"""``brk`` of a route without a break; ``-1`` is the leg from the start terminal."""
+MANDATORY = 10**13
+"""The cost of leaving a mandatory visit out: more than any plan serving it costs."""
+NEIGHBOURS = 40
+
+
+# Columns of Instance.veh (per vehicle)
+VS, VE, S0, S1, OTM, OTC, BA, BB, BD, SPAN, CAP = range(11)
+# Columns of Instance.nd (per node): windows win[W0:W1], penalty, insertion rank, SLA deadline
+# and cost per second, the start a re-plan had, demand, travel from the nearest vehicle start,
+# end of the last window
+W0, W1, PEN, PRIO, SLA, SLAC, PREV, DEM, DDIST, DUE = range(10)
+# Layers of Instance.vn (per vehicle and node): service seconds, allowed (0/1), assignment cost
+SVC, ALLOWED, ASSIGN = range(3)
+# Entries of Instance.cfg
+MOVE_SLACK, MOVE_COST, TIME_COSTS, FULL_SCAN, MAX_LEN = range(5)
+# The search state's layout (:mod:`.state`): per stop of a route, per route, per node
+NODE, START, FREE, LA = range(4)
+LEN, BRK, BACK, BSTART, COST, LOAD = range(6)
+ROUTE, POS, LO, HI = range(4)
+
+
+class Instance(NamedTuple):
+    """The arrays the compiled engine reads (``N`` nodes, ``V`` vehicles, ``W`` windows).
+
+    Few, wide arrays rather than many: the compiled code passes them to its functions one by
+    one, and each array passed costs reference counting.
+    """
+
+    tt: np.ndarray  # (N, N) travel seconds
+    arc: np.ndarray  # (N, N) arc cost
+    vn: np.ndarray  # (V, N, 3) SVC, ALLOWED, ASSIGN
+    veh: np.ndarray  # (V, 11) columns VS..CAP
+    nd: np.ndarray  # (N, 10) columns W0..DUE
+    win: np.ndarray  # (W, 2) window start, end
+    cfg: np.ndarray  # (5,) MOVE_SLACK..MAX_LEN
+    visits: np.ndarray  # (M,) the nodes to serve
+    neigh: np.ndarray  # (N, K) nearest visit nodes, -1 padded
+    near_veh: np.ndarray  # (N, V) allowed vehicles, nearest start first, -1 padded
+
+
+FULL_SCAN_MAX = 250
+"""Up to this many visits, insertion tries every position of every route."""
+
+
+def pack(data: RoutingData) -> Instance:
+    """:class:`Instance` of ``data``. Pinned starts become one-point windows; nodes no
+    vehicle may serve are left out of ``visits``."""
+    n, v = data.num_nodes, data.num_vehicles
+    win_ptr, win = _windows(data)
+    visits = np.array(
+        [i for i in data.visit_nodes if bool(data.allowed[:, i].any())], dtype=np.int64
+    )
+    tt = np.ascontiguousarray(data.travel_time, dtype=np.int64)
+    veh = _vehicles(data)
+    nd = np.zeros((n, 10), dtype=np.int64)
+    nd[:, W0], nd[:, W1] = win_ptr[:-1], win_ptr[1:]
+    penalty = np.where(data.penalty == NO_VALUE, MANDATORY, data.penalty).astype(np.int64)
+    nd[:, PEN] = penalty
+    nd[:, PRIO] = np.searchsorted(np.unique(-penalty), -penalty)
+    nd[:, SLA] = np.where(data.sla_deadline == NO_VALUE, NONE, data.sla_deadline)
+    nd[:, SLAC] = data.sla_cost
+    nd[:, PREV] = NONE
+    nd[:, DEM] = data.demand
+    nd[:, DDIST] = tt[veh[:, VS]].min(axis=0)
+    nd[:, DUE] = win[win_ptr[1:] - 1, 1]
+    vn = np.zeros((v, n, 3), dtype=np.int64)
+    vn[:, :, SVC] = data.service
+    vn[:, :, ALLOWED] = data.allowed
+    cfg = np.zeros(5, dtype=np.int64)
+    st = data.stability
+    if st is not None:
+        nd[:, PREV] = np.where(st.start == NO_VALUE, NONE, st.start)
+        moved = (st.vehicle[None, :] != NO_VALUE) & (st.vehicle[None, :] != np.arange(v)[:, None])
+        vn[:, :, ASSIGN] = np.where(moved, st.reassign_cost, 0)
+        cfg[MOVE_SLACK], cfg[MOVE_COST] = st.move_slack, st.move_cost
+    cfg[TIME_COSTS] = bool(
+        (nd[:, SLAC][nd[:, SLA] != NONE] > 0).any()
+        or (cfg[MOVE_COST] > 0 and (nd[:, PREV] != NONE).any())
+        or (veh[:, OTC] > 0).any()
+        or (veh[:, SPAN] > 0).any()
+    )
+    cfg[FULL_SCAN] = visits.size <= FULL_SCAN_MAX
+    cfg[MAX_LEN] = _max_len(vn[:, :, SVC], veh, visits)
+    allowed = np.asarray(data.allowed, dtype=bool)
+    return Instance(
+        tt=tt,
+        arc=np.ascontiguousarray(data.arc_cost, dtype=np.int64),
+        vn=vn,
+        veh=veh,
+        nd=nd,
+        win=win,
+        cfg=cfg,
+        visits=visits,
+        neigh=_neighbours(tt, visits, n),
+        near_veh=_near_vehicles(tt, allowed, veh[:, VS], n),
+    )
+
+
+def _vehicles(data: RoutingData) -> np.ndarray:
+    """The vehicle table (columns VS..CAP); capacity FAR when no node has demand."""
+    rows = [
+        (
+            veh.start_node,
+            veh.end_node,
+            veh.shift_start,
+            veh.shift_end,
+            veh.overtime_max,
+            veh.overtime_cost,
+            veh.break_earliest,
+            veh.break_latest,
+            veh.break_duration,
+            veh.span_cost,
+            veh.capacity if data.demand.any() else FAR,
+        )
+        for veh in data.vehicles
+    ]
+    return np.array(rows, dtype=np.int64).reshape(len(rows), 11)
+
+
+def _windows(data: RoutingData) -> tuple[np.ndarray, np.ndarray]:
+    """Windows flattened; a pin is the one-point window at its start, no window is any time."""
+    ptr, lo, hi = [0], [], []
+    for i, wins in enumerate(data.windows):
+        pinned = int(data.fixed_start[i])
+        if pinned != NO_VALUE:
+            wins = ((pinned, pinned),)
+        elif not wins:
+            wins = ((NONE, FAR),)
+        for a, b in wins:
+            lo.append(a)
+            hi.append(b)
+        ptr.append(len(lo))
+    win = np.array([lo, hi], dtype=np.int64).T.copy()
+    return np.array(ptr, dtype=np.int64), win
+
+
+def _neighbours(tt: np.ndarray, visits: np.ndarray, n: int) -> np.ndarray:
+    """Per node its nearest visits by travel both ways (itself excluded), ``-1`` padded."""
+    k = min(NEIGHBOURS, max(visits.size - 1, 0))
+    out = np.full((n, max(k, 1)), -1, dtype=np.int64)
+    if k == 0:
+        return out
+    both = tt[np.ix_(visits, visits)] + tt[np.ix_(visits, visits)].T
+    np.fill_diagonal(both, np.iinfo(np.int64).max)
+    nearest = np.argsort(both, axis=1, kind="stable")[:, :k]
+    out[visits] = visits[nearest]
+    return out
+
+
+def _near_vehicles(tt: np.ndarray, allowed: np.ndarray, v_start: np.ndarray, n: int) -> np.ndarray:
+    """Per node the allowed vehicles, nearest start first, ``-1`` padded."""
+    dist = np.where(allowed, tt[v_start], np.iinfo(np.int64).max)  # (V, N)
+    order = np.argsort(dist, axis=0, kind="stable").T  # (N, V)
+    ok = np.take_along_axis(allowed.T, order, axis=1)
+    return np.where(ok, order, -1).astype(np.int64)
+
+
+def _max_len(svc: np.ndarray, veh: np.ndarray, visits: np.ndarray) -> int:
+    """An upper bound on the stops of one route: what fits in the longest shift at the
+    shortest service (every visit when services may be zero)."""
+    if visits.size == 0:
+        return 1
+    shortest = int(svc[:, visits].min())
+    longest = int((veh[:, S1] + veh[:, OTM] - veh[:, S0]).max())
+    if shortest <= 0:
+        return int(visits.size)
+    return int(min(visits.size, longest // shortest + 1))

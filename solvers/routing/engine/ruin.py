@@ -1,0 +1,97 @@
+"""Removal operators: SISR's strings near a seed visit, and random visits.
+
+String removal follows Christiaens & Vanden Berghe (*Slack induction by string removals for
+vehicle routing problems*, Transportation Science 54(2), 2020): around a random served seed,
+from ``k_s`` routes met in the seed's neighbourhood, one string of consecutive stops each,
+of length at most ``min(L_max, average route length)``; on average ``c̄`` visits go.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numba import njit
+
+from solvers.routing.engine.instance import LEN, POS, ROUTE
+from solvers.routing.engine.state import UNAS_N, remove_range
+
+
+@njit(cache=True)
+def _remove(inst: Any, st: Any, v: int, q0: int, q1: int) -> None:
+    remove_range(
+        inst.tt, inst.arc, inst.vn, inst.veh, inst.nd, inst.win, inst.cfg,
+        st.stops, st.rt, st.ns, st.bk_stops, st.bk_rt, st.vbook, st.nbook, st.lists,
+        st.counts, st.scratch, v, q0, q1,
+    )  # fmt: skip
+
+
+@njit(cache=True)
+def random_served(inst: Any, st: Any) -> int:
+    """A random served visit, or -1 if none is served."""
+    n_vis = inst.visits.size
+    served = n_vis - st.counts[UNAS_N]
+    if served <= 0:
+        return -1
+    for _ in range(64):
+        u = inst.visits[np.random.randint(n_vis)]
+        if st.ns[u, ROUTE] >= 0:
+            return u
+    for i in range(n_vis):
+        u = inst.visits[i]
+        if st.ns[u, ROUTE] >= 0:
+            return u
+    return -1
+
+
+@njit(cache=True)
+def ruin_strings(inst: Any, st: Any, cbar: float, lmax: int, ruined: Any) -> None:
+    """SISR string removal (``ruined`` is a scratch array of route ids)."""
+    seed = random_served(inst, st)
+    if seed < 0:
+        return
+    served = inst.visits.size - st.counts[UNAS_N]
+    routes = 0
+    for v in range(st.rt.shape[0]):
+        if st.rt[v, LEN] > 0:
+            routes += 1
+    ls_max = min(float(lmax), served / routes)
+    ks_max = 4.0 * cbar / (1.0 + ls_max) - 1.0
+    ks = int(np.random.random() * ks_max) + 1
+    done = 0
+    for k in range(-1, inst.neigh.shape[1]):
+        w = seed if k < 0 else inst.neigh[seed, k]
+        if w < 0:
+            break
+        v = st.ns[w, ROUTE]
+        if v < 0:
+            continue
+        seen = False
+        for i in range(done):
+            if ruined[i] == v:
+                seen = True
+        if seen:
+            continue
+        length = st.rt[v, LEN]
+        cap = min(float(length), ls_max)
+        size = int(np.random.random() * cap) + 1
+        q = st.ns[w, POS]
+        first_lo = max(0, q - size + 1)
+        first_hi = min(q, length - size)
+        q0 = first_lo + np.random.randint(first_hi - first_lo + 1)
+        _remove(inst, st, v, q0, q0 + size)
+        ruined[done] = v
+        done += 1
+        if done >= ks:
+            return
+
+
+@njit(cache=True)
+def ruin_random(inst: Any, st: Any, count: int) -> None:
+    """Remove up to ``count`` random served visits."""
+    for _ in range(count):
+        u = random_served(inst, st)
+        if u < 0:
+            return
+        q = st.ns[u, POS]
+        _remove(inst, st, st.ns[u, ROUTE], q, q + 1)
