@@ -22,6 +22,7 @@ from solvers.routing.engine.instance import (
     BD,
     BRK,
     CAP,
+    COST,
     DEM,
     FREE,
     FULL_SCAN,
@@ -45,7 +46,6 @@ from solvers.routing.engine.instance import (
     TIME_COSTS,
     VE,
     VS,
-    COST,
 )
 from solvers.routing.engine.timing import (
     INF,
@@ -84,7 +84,7 @@ def suffix_delta(
     s1 = veh[v, S1]
     new_ot = a - s1 if a > s1 else 0
     old_ot = rt[v, BACK] - s1 if rt[v, BACK] > s1 else 0
-    return delta + veh[v, OTC] * (new_ot - old_ot)
+    return int(delta + veh[v, OTC] * (new_ot - old_ot))
 
 
 @njit(cache=True)
@@ -119,6 +119,14 @@ def eval_whole(
         if c < INF and c - rt[v, COST] < best:
             best, best_b = c - rt[v, COST], cand
     return best, best_b
+
+
+@njit(cache=True)
+def _break_after(split: bool, on_first: bool, b: int, p: int) -> int:
+    """Where the break goes once a visit is inserted before stop ``p`` (``b`` before)."""
+    if split:
+        return p - 1 if on_first else p
+    return b + 1 if b >= p else b
 
 
 @njit(cache=True)
@@ -237,8 +245,5 @@ def best_insertion(
             if time_costs:
                 c += suffix_delta(tt, vn, veh, nd, win, cfg, stops, rt, ns, v, p, an)
             if c < best[0]:
-                if split:
-                    bb = p - 1 if on_first else p
-                else:
-                    bb = b + 1 if b >= p else b
-                best[0], best[1], best[2], best[3] = c, v, p, bb
+                best[0], best[1], best[2] = c, v, p
+                best[3] = _break_after(split, on_first, b, p)

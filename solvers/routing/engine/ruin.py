@@ -34,11 +34,11 @@ def random_served(inst: Any, st: Any) -> int:
     if served <= 0:
         return -1
     for _ in range(64):
-        u = inst.visits[np.random.randint(n_vis)]
+        u = int(inst.visits[np.random.randint(n_vis)])
         if st.ns[u, ROUTE] >= 0:
             return u
     for i in range(n_vis):
-        u = inst.visits[i]
+        u = int(inst.visits[i])
         if st.ns[u, ROUTE] >= 0:
             return u
     return -1

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from solvers.routing.engine.instance import BD, DDIST, DEM, DUE, PEN, PRIO, ROUTE
 from solvers.routing.engine.insertion import best_insertion
+from solvers.routing.engine.instance import BD, DDIST, DEM, DUE, PEN, PRIO, ROUTE
 from solvers.routing.engine.ruin import ruin_random, ruin_strings
 from solvers.routing.engine.state import (
     BEST_OBJ,

@@ -30,6 +30,7 @@ from solvers.routing.engine.instance import (
     BB,
     BD,
     DEM,
+    FREE,
     HI,
     LA,
     LO,
@@ -52,7 +53,6 @@ from solvers.routing.engine.instance import (
     VS,
     W0,
     W1,
-    FREE,
 )
 
 INF = 1 << 62
@@ -91,7 +91,7 @@ def leg_arrival(veh: Any, v: int, t: int, d: int, brk: bool) -> int:
     if b > veh[v, BB]:
         return NONE
     a = t + d
-    return (a if a > b else b) + veh[v, BD]
+    return int((a if a > b else b) + veh[v, BD])
 
 
 @njit(cache=True)
@@ -105,7 +105,7 @@ def latest_leg_start(veh: Any, v: int, la: int, d: int, brk: bool) -> int:
     if veh[v, BA] + veh[v, BD] > la:
         return NONE
     t = la - veh[v, BD] - d
-    return t if t < veh[v, BB] else veh[v, BB]
+    return int(t if t < veh[v, BB] else veh[v, BB])
 
 
 @njit(cache=True)

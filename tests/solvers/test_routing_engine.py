@@ -1,0 +1,204 @@
+"""The day engine (solvers.routing.engine): its O(1) insertion test agrees with simulating the
+whole route, its plans keep every rule (checked here from the plan alone), and a seed with an
+iteration count gives one plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from benchmarks.loaders.vrptw import read_vrptw
+from benchmarks.routing import vrptw_data, vrptw_distance
+from solvers.routing.data import NO_VALUE, RoutingData, RoutingParams, Vehicle
+from solvers.routing.engine.insertion import best_insertion, eval_whole
+from solvers.routing.engine.instance import LEN, PEN, ROUTE, pack
+from solvers.routing.engine.search import construct, seed_rng
+from solvers.routing.engine.solve import solve_engine
+from solvers.routing.engine.state import OBJ, insert, new_state
+from solvers.routing.engine.timing import INF
+from solvers.routing.result import RoutingResult
+
+HOUR = 3600
+SOLOMON = Path(__file__).parents[2] / "data" / "benchmarks" / "vrptw" / "solomon"
+
+
+def random_day(seed: int, jobs: int = 12, techs: int = 3) -> RoutingData:
+    """A small day: homes, jobs with one or two windows (or none), lunch breaks, overtime,
+    SLA deadlines, per-technician service times, eligibility and priorities."""
+    rng = np.random.default_rng(seed)
+    n = techs + jobs
+    xy = rng.integers(0, 30, size=(n, 2))
+    tt = (np.abs(xy[:, None, :] - xy[None, :, :]).sum(axis=2) * 60).astype(np.int64)
+    lunch = rng.random(techs) < 0.7
+    vehicles = tuple(
+        Vehicle(
+            name=f"t{k}",
+            start_node=k,
+            end_node=k,
+            shift_start=8 * HOUR,
+            shift_end=int(rng.integers(12, 17)) * HOUR,
+            overtime_max=int(rng.choice([0, 2 * HOUR])),
+            overtime_cost=int(rng.integers(0, 4)),
+            break_earliest=12 * HOUR,
+            break_latest=13 * HOUR,
+            break_duration=1800 if lunch[k] else 0,
+        )
+        for k in range(techs)
+    )
+    windows: list[tuple[tuple[int, int], ...]] = [() for _ in range(techs)]
+    for _ in range(jobs):
+        kind = rng.integers(0, 3)
+        if kind == 0:
+            windows.append(())
+        elif kind == 1:
+            a = int(rng.integers(8, 15)) * HOUR
+            windows.append(((a, a + int(rng.integers(1, 4)) * HOUR),))
+        else:
+            windows.append(((8 * HOUR, 10 * HOUR), (13 * HOUR, 15 * HOUR)))
+    sla = np.full(n, NO_VALUE, dtype=np.int64)
+    late = rng.random(n) < 0.3
+    late[:techs] = False
+    sla[late] = rng.integers(9, 14, size=int(late.sum())) * HOUR
+    allowed = rng.random((techs, n)) < 0.8
+    allowed[:, :techs] = True
+    penalty = rng.choice([10**4, 10**5, 10**6], size=n).astype(np.int64)
+    penalty[:techs] = NO_VALUE
+    return RoutingData(
+        names=tuple(f"n{i}" for i in range(n)),
+        vehicles=vehicles,
+        travel_time=tt,
+        distance=tt,
+        arc_cost=tt,
+        service=rng.integers(20, 90, size=(techs, n)).astype(np.int64) * 60,
+        allowed=allowed,
+        windows=tuple(windows),
+        penalty=penalty,
+        sla_deadline=sla,
+        sla_cost=np.ones(n, dtype=np.int64),
+        demand=np.zeros(n, dtype=np.int64),
+        fixed_start=np.full(n, NO_VALUE, dtype=np.int64),
+    )
+
+
+def violations(data: RoutingData, res: RoutingResult) -> list[str]:
+    """Every rule the result breaks, found from the result and the data alone."""
+    found: list[str] = []
+    seen: set[int] = set()
+    for k, route in enumerate(res.routes):
+        veh = data.vehicles[k]
+        brk = res.break_start[k]
+        t, prev = res.route_start[k], veh.start_node
+        if t < veh.shift_start:
+            found.append(f"vehicle {k} leaves before its shift")
+        took_break = False
+        for visit in route:
+            i = visit.node
+            if i in seen:
+                found.append(f"node {i} served twice")
+            seen.add(i)
+            if not data.allowed[k, i]:
+                found.append(f"node {i} served by vehicle {k} not allowed")
+            gap = int(data.travel_time[prev, i])
+            if brk is not None and not took_break and brk < visit.start and brk >= t:
+                gap += veh.break_duration
+                took_break = True
+            if visit.start < t + gap:
+                found.append(f"node {i} starts at {visit.start} before {t + gap}")
+            wins = data.windows[i]
+            if wins and not any(a <= visit.start <= b for a, b in wins):
+                found.append(f"node {i} starts at {visit.start} outside its windows")
+            t, prev = visit.start + int(data.service[k, i]), i
+        gap = int(data.travel_time[prev, veh.end_node])
+        if route and brk is not None and not took_break:
+            gap += veh.break_duration
+            took_break = brk >= t
+        if route and res.route_end[k] < t + gap:
+            found.append(f"vehicle {k} back at {res.route_end[k]} before {t + gap}")
+        if res.route_end[k] > veh.shift_end + veh.overtime_max:
+            found.append(f"vehicle {k} back after its shift and overtime")
+        if route and veh.break_duration and res.route_end[k] > veh.break_earliest:
+            if brk is None or not veh.break_earliest <= brk <= veh.break_latest:
+                found.append(f"vehicle {k}: break {brk} missing or outside its window")
+            elif not took_break:
+                found.append(f"vehicle {k}: break at {brk} overlaps a visit")
+    return found
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10**6))
+def test_the_o1_insertion_test_agrees_with_simulating_the_whole_route(seed: int) -> None:
+    inst = pack(random_day(seed))
+    state = new_state(inst)
+    seed_rng(seed)
+    construct(inst, state)
+    best = np.empty(4, dtype=np.int64)
+    arrays = (inst.tt, inst.arc, inst.vn, inst.veh, inst.nd, inst.win, inst.cfg)
+    rows = (state.stops, state.rt, state.ns, state.scratch)
+    for u in inst.visits:
+        if state.ns[u, ROUTE] >= 0:
+            continue
+        best_insertion(*arrays, *rows, inst.neigh, inst.near_veh, state.cand, u, 0.0, best)
+        whole = min(
+            (
+                eval_whole(*arrays, *rows, v, u, p)[0]
+                for v in range(inst.veh.shape[0])
+                if inst.vn[v, u, 1]
+                for p in range(int(state.rt[v, LEN]) + 1)
+            ),
+            default=INF,
+        )
+        assert best[0] == whole
+        if best[0] < INF:
+            before = int(state.counts[OBJ])
+            book = (state.bk_stops, state.bk_rt, state.vbook, state.nbook, state.lists)
+            assert insert(*arrays, *rows[:3], *book, state.counts, best[1], best[2], u, best[3])
+            assert state.counts[OBJ] - before == best[0] - inst.nd[u, PEN]
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10**6))
+def test_plans_keep_windows_breaks_shifts_and_eligibility(seed: int) -> None:
+    data = random_day(seed)
+    res = solve_engine(data, RoutingParams(time_limit_s=30, seed=seed, iterations=300))
+    assert violations(data, res) == []
+    served = {v.node for r in res.routes for v in r}
+    assert served | set(res.unserved) == set(data.visit_nodes)
+
+
+def test_same_seed_and_iterations_give_the_same_plan() -> None:
+    data = random_day(5, jobs=30, techs=4)
+    params = RoutingParams(time_limit_s=60, seed=3, iterations=400)
+    first, second = solve_engine(data, params), solve_engine(data, params)
+    assert first.routes == second.routes
+    assert first.report.objective == second.report.objective
+
+
+def test_windows_bind_a_job_out_of_reach_and_not_when_reachable() -> None:
+    data = random_day(11, jobs=4, techs=1)
+    job = data.visit_nodes[0]
+    late = list(data.windows)
+    late[job] = ((23 * HOUR, 23 * HOUR + 60),)  # after every shift and overtime
+    reachable = list(data.windows)
+    reachable[job] = ((9 * HOUR, 16 * HOUR),)
+    params = RoutingParams(time_limit_s=30, iterations=100)
+    out = solve_engine(_replace(data, windows=tuple(late)), params)
+    ok = solve_engine(_replace(data, windows=tuple(reachable)), params)
+    assert job in out.unserved
+    assert job not in ok.unserved
+
+
+def test_solomon_plan_is_valid_by_the_benchmark_evaluation() -> None:
+    inst = read_vrptw(SOLOMON / "R101.txt")
+    res = solve_engine(vrptw_data(inst), RoutingParams(time_limit_s=30, iterations=500))
+    routes = [[v.node for v in r] for r in res.routes if r]
+    _, problems = vrptw_distance(inst, routes)
+    assert problems == []
+
+
+def _replace(data: RoutingData, **changes: object) -> RoutingData:
+    import dataclasses
+
+    return dataclasses.replace(data, **changes)  # type: ignore[arg-type]
