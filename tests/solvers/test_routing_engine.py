@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks.loaders.vrptw import read_vrptw
-from benchmarks.routing import vrptw_data, vrptw_distance
+from benchmarks.loaders.trsp import read_pillac
+from benchmarks.routing import trsp_data, trsp_evaluate, vrptw_data, vrptw_distance
 from solvers.routing.data import NO_VALUE, RoutingData, RoutingParams, Vehicle
 from solvers.routing.engine.insertion import best_insertion, eval_whole
 from solvers.routing.engine.instance import LEN, PEN, ROUTE, pack
@@ -23,6 +24,7 @@ from solvers.routing.result import RoutingResult
 
 HOUR = 3600
 SOLOMON = Path(__file__).parents[2] / "data" / "benchmarks" / "vrptw" / "solomon"
+TRSP = Path(__file__).parents[2] / "data" / "benchmarks" / "trsp"
 
 
 def random_day(seed: int, jobs: int = 12, techs: int = 3) -> RoutingData:
@@ -134,16 +136,20 @@ def test_the_o1_insertion_test_agrees_with_simulating_the_whole_route(seed: int)
     state = new_state(inst)
     seed_rng(seed)
     construct(inst, state)
-    best = np.empty(4, dtype=np.int64)
+    best = np.empty(5, dtype=np.int64)
     arrays = (inst.tt, inst.arc, inst.vn, inst.veh, inst.nd, inst.win, inst.cfg)
-    rows = (state.stops, state.rt, state.ns, state.scratch)
+    parts = (inst.use, inst.stock)
+    rows = (state.stops, state.rt, state.ns)
     for u in inst.visits:
         if state.ns[u, ROUTE] >= 0:
             continue
-        best_insertion(*arrays, *rows, inst.neigh, inst.near_veh, state.cand, u, 0.0, best)
+        best_insertion(
+            *arrays, *parts, inst.pick, *rows, state.vused, state.scratch, inst.neigh,
+            inst.near_veh, state.cand, u, 0.0, best,
+        )  # fmt: skip
         whole = min(
             (
-                eval_whole(*arrays, *rows, v, u, p)[0]
+                eval_whole(*arrays, *parts, *rows, state.scratch, v, u, p, -1)[0]
                 for v in range(inst.veh.shape[0])
                 if inst.vn[v, u, 1]
                 for p in range(int(state.rt[v, LEN]) + 1)
@@ -154,7 +160,8 @@ def test_the_o1_insertion_test_agrees_with_simulating_the_whole_route(seed: int)
         if best[0] < INF:
             before = int(state.counts[OBJ])
             book = (state.bk_stops, state.bk_rt, state.vbook, state.nbook, state.lists)
-            assert insert(*arrays, *rows[:3], *book, state.counts, best[1], best[2], u, best[3])
+            place = (best[1], best[2], u, best[4], best[3])
+            assert insert(*arrays, *parts, *rows, state.vused, *book, state.counts, *place)
             assert state.counts[OBJ] - before == best[0] - inst.nd[u, PEN]
 
 
@@ -195,6 +202,16 @@ def test_solomon_plan_is_valid_by_the_benchmark_evaluation() -> None:
     res = solve_engine(vrptw_data(inst), RoutingParams(time_limit_s=30, iterations=500))
     routes = [[v.node for v in r] for r in res.routes if r]
     _, problems = vrptw_distance(inst, routes)
+    assert problems == []
+
+
+def test_trsp_plan_keeps_skills_tools_parts_and_windows() -> None:
+    inst = read_pillac(next((TRSP / "pillac2013" / "crew25").glob("*.txt")))
+    data = trsp_data(inst, travel_cost=False)
+    res = solve_engine(data, RoutingParams(time_limit_s=60, iterations=300))
+    k_n = inst.num_technicians
+    routes = [[-1 if v.node < 2 * k_n else v.node - 2 * k_n for v in r] for r in res.routes]
+    _, _, problems = trsp_evaluate(inst, routes)
     assert problems == []
 
 

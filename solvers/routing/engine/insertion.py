@@ -24,6 +24,7 @@ from solvers.routing.engine.instance import (
     CAP,
     COST,
     DEM,
+    FP,
     FREE,
     FULL_SCAN,
     HI,
@@ -31,6 +32,8 @@ from solvers.routing.engine.instance import (
     LEN,
     LO,
     LOAD,
+    MASK,
+    NEED,
     NO_BREAK,
     NODE,
     NONE,
@@ -42,6 +45,7 @@ from solvers.routing.engine.instance import (
     S1,
     SPAN,
     START,
+    SUP,
     SVC,
     TIME_COSTS,
     VE,
@@ -89,33 +93,41 @@ def suffix_delta(
 
 @njit(cache=True)
 def eval_whole(
-    tt: Any, arc: Any, vn: Any, veh: Any, nd: Any, win: Any, cfg: Any,
-    stops: Any, rt: Any, ns: Any, scratch: Any, v: int, u: int, p: int,
+    tt: Any, arc: Any, vn: Any, veh: Any, nd: Any, win: Any, cfg: Any, use: Any, stock: Any,
+    stops: Any, rt: Any, ns: Any, scratch: Any, v: int, u: int, p: int, pick: int,
 ) -> tuple[int, int]:  # fmt: skip
-    """:func:`eval_insert` by simulating the whole new route, trying the break on either
-    side of ``u`` (and none) when the route has none yet."""
+    """``(cost change, break position)`` of inserting ``u`` before stop ``p`` of route
+    ``v`` (after pick-up node ``pick`` there too when ``pick >= 0``), by simulating the
+    whole new route: the break stays where it was, or, on the leg the insertion splits or
+    when the route had none, goes before or after the new stops (or nowhere)."""
     length = rt[v, LEN]
+    k = 1 if pick < 0 else 2
+    if length + k + 1 >= stops.shape[1]:
+        return INF, 0
     for j in range(p):
         scratch[j, NODE] = stops[v, j, NODE]
-    scratch[p, NODE] = u
+    if pick >= 0:
+        scratch[p, NODE] = pick
+    scratch[p + k - 1, NODE] = u
     for j in range(p, length):
-        scratch[j + 1, NODE] = stops[v, j, NODE]
+        scratch[j + k, NODE] = stops[v, j, NODE]
     b = rt[v, BRK]
     best, best_b = INF, b
-    for opt in range(3):
-        if b == NO_BREAK:
-            if veh[v, BD] == 0 and opt > 0:
-                break
-            cand = NO_BREAK if opt == 0 else (p - 1 if opt == 1 else p)
-        elif b == p - 1:
-            if opt == 2:
-                break
-            cand = p - 1 if opt == 0 else p
+    for opt in range(k + 2):
+        if b == NO_BREAK or b == p - 1:
+            if opt == 0:
+                cand = b
+            else:
+                cand = p - 2 + opt  # p - 1 (before the new stops) ... p + k - 1 (after)
+                if veh[v, BD] == 0:
+                    break
+        elif opt == 0:
+            cand = b + k if b >= p else b
         else:
-            if opt > 0:
-                break
-            cand = b + 1 if b >= p else b
-        c = route_cost(tt, arc, vn, veh, nd, win, cfg, ns, v, scratch, length + 1, cand)[0]
+            break
+        c = route_cost(
+            tt, arc, vn, veh, nd, win, cfg, ns, use, stock, v, scratch, length + k, cand
+        )[0]
         if c < INF and c - rt[v, COST] < best:
             best, best_b = c - rt[v, COST], cand
     return best, best_b
@@ -190,16 +202,18 @@ def candidates(
 
 @njit(cache=True)
 def best_insertion(
-    tt: Any, arc: Any, vn: Any, veh: Any, nd: Any, win: Any, cfg: Any,
-    stops: Any, rt: Any, ns: Any, scratch: Any, neigh: Any, near_veh: Any, cand: Any,
-    u: int, blink: float, best: Any,
+    tt: Any, arc: Any, vn: Any, veh: Any, nd: Any, win: Any, cfg: Any, use: Any, stock: Any,
+    pick: Any, stops: Any, rt: Any, ns: Any, vused: Any, scratch: Any, neigh: Any,
+    near_veh: Any, cand: Any, u: int, blink: float, best: Any,
 ) -> None:  # fmt: skip
     """The cheapest insertion of ``u`` among its :func:`candidates`, into ``best`` =
-    (cost change, vehicle, position, break position); cost INF if none fits.
+    (cost change, vehicle, position, break position, pick-up node or -1); cost INF if none
+    fits. Where the van lacks ``u``'s parts before position ``p``, ``u`` goes there after a
+    pick-up at a depot that supplies it.
 
     The O(1) test is written out in this loop rather than called: a compiled call that
     takes the arrays costs several times the test itself."""
-    best[0], best[1], best[2], best[3] = INF, -1, -1, NO_BREAK
+    best[0], best[1], best[2], best[3], best[4] = INF, -1, -1, NO_BREAK, -1
     count = candidates(vn, veh, nd, cfg, rt, ns, neigh, near_veh, cand, u, blink)
     lo_u, hi_u = ns[u, LO], ns[u, HI]
     time_costs = cfg[TIME_COSTS]
@@ -211,10 +225,18 @@ def best_insertion(
         if length >= room:
             continue
         b = rt[v, BRK]
+        if not _parts_ok(vn, nd, use, stock, stops, rt, vused, v, u, p):
+            _try_pickups(
+                tt, arc, vn, veh, nd, win, cfg, use, stock, pick, stops, rt, ns, scratch,
+                v, u, p, best,
+            )  # fmt: skip
+            continue
         if veh[v, SPAN] > 0 or (veh[v, BD] > 0 and b == NO_BREAK):
-            c, bb = eval_whole(tt, arc, vn, veh, nd, win, cfg, stops, rt, ns, scratch, v, u, p)
+            c, bb = eval_whole(
+                tt, arc, vn, veh, nd, win, cfg, use, stock, stops, rt, ns, scratch, v, u, p, -1
+            )
             if c < best[0]:
-                best[0], best[1], best[2], best[3] = c, v, p, bb
+                best[0], best[1], best[2], best[3], best[4] = c, v, p, bb, -1
             continue
         if p == 0:
             t, prev = veh[v, S0], veh[v, VS]
@@ -247,3 +269,41 @@ def best_insertion(
             if c < best[0]:
                 best[0], best[1], best[2] = c, v, p
                 best[3] = _break_after(split, on_first, b, p)
+                best[4] = -1
+
+
+@njit(cache=True)
+def _parts_ok(
+    vn: Any, nd: Any, use: Any, stock: Any, stops: Any, rt: Any, vused: Any,
+    v: int, u: int, p: int,
+) -> bool:  # fmt: skip
+    """Whether ``u`` before stop ``p`` of route ``v`` has its parts: a supplying pick-up
+    before it when the van lacks them, and the van's stock when it comes before the first
+    pick-up."""
+    if vn[v, u, NEED]:
+        mask = stops[v, p - 1, MASK] if p > 0 else 0
+        if not mask & nd[u, SUP]:
+            return False
+    if p <= rt[v, FP]:
+        for c in range(use.shape[1]):
+            if vused[v, c] + use[u, c] > stock[v, c]:
+                return False
+    return True
+
+
+@njit(cache=True)
+def _try_pickups(
+    tt: Any, arc: Any, vn: Any, veh: Any, nd: Any, win: Any, cfg: Any, use: Any, stock: Any,
+    pick: Any, stops: Any, rt: Any, ns: Any, scratch: Any, v: int, u: int, p: int, best: Any,
+) -> None:  # fmt: skip
+    """``u`` before stop ``p`` of route ``v`` right after a pick-up at each depot that
+    supplies it and that the route does not visit yet, into ``best``."""
+    for d in range(pick.shape[1]):
+        node = pick[v, d]
+        if node < 0 or ns[node, ROUTE] >= 0 or not (nd[u, SUP] >> d) & 1:
+            continue
+        c, bb = eval_whole(
+            tt, arc, vn, veh, nd, win, cfg, use, stock, stops, rt, ns, scratch, v, u, p, node
+        )
+        if c < best[0]:
+            best[0], best[1], best[2], best[3], best[4] = c, v, p, bb, node

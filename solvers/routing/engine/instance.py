@@ -25,15 +25,17 @@ NEIGHBOURS = 40
 VS, VE, S0, S1, OTM, OTC, BA, BB, BD, SPAN, CAP = range(11)
 # Columns of Instance.nd (per node): windows win[W0:W1], penalty, insertion rank, SLA deadline
 # and cost per second, the start a re-plan had, demand, travel from the nearest vehicle start,
-# end of the last window
-W0, W1, PEN, PRIO, SLA, SLAC, PREV, DEM, DDIST, DUE = range(10)
-# Layers of Instance.vn (per vehicle and node): service seconds, allowed (0/1), assignment cost
-SVC, ALLOWED, ASSIGN = range(3)
+# end of the last window, the depots that supply it (bit mask), the depot of a pick-up node
+# (-1: not a pick-up)
+W0, W1, PEN, PRIO, SLA, SLAC, PREV, DEM, DDIST, DUE, SUP, DEP = range(12)
+# Layers of Instance.vn (per vehicle and node): service seconds, allowed (0/1), assignment
+# cost, a pick-up needed before it (the van lacks its parts)
+SVC, ALLOWED, ASSIGN, NEED = range(4)
 # Entries of Instance.cfg
 MOVE_SLACK, MOVE_COST, TIME_COSTS, FULL_SCAN, MAX_LEN = range(5)
 # The search state's layout (:mod:`.state`): per stop of a route, per route, per node
-NODE, START, FREE, LA = range(4)
-LEN, BRK, BACK, BSTART, COST, LOAD = range(6)
+NODE, START, FREE, LA, MASK = range(5)
+LEN, BRK, BACK, BSTART, COST, LOAD, FP = range(7)
 ROUTE, POS, LO, HI = range(4)
 
 
@@ -46,14 +48,17 @@ class Instance(NamedTuple):
 
     tt: np.ndarray  # (N, N) travel seconds
     arc: np.ndarray  # (N, N) arc cost
-    vn: np.ndarray  # (V, N, 3) SVC, ALLOWED, ASSIGN
+    vn: np.ndarray  # (V, N, 4) SVC, ALLOWED, ASSIGN, NEED
     veh: np.ndarray  # (V, 11) columns VS..CAP
-    nd: np.ndarray  # (N, 10) columns W0..DUE
+    nd: np.ndarray  # (N, 12) columns W0..DEP
     win: np.ndarray  # (W, 2) window start, end
     cfg: np.ndarray  # (5,) MOVE_SLACK..MAX_LEN
     visits: np.ndarray  # (M,) the nodes to serve
     neigh: np.ndarray  # (N, K) nearest visit nodes, -1 padded
     near_veh: np.ndarray  # (N, V) allowed vehicles, nearest start first, -1 padded
+    pick: np.ndarray  # (V, D) vehicle v's pick-up node at depot d, -1 without
+    use: np.ndarray  # (N, P) units of part p a visit takes from the van (before a pick-up)
+    stock: np.ndarray  # (V, P) units of part p the van carries
 
 
 FULL_SCAN_MAX = 250
@@ -65,12 +70,16 @@ def pack(data: RoutingData) -> Instance:
     vehicle may serve are left out of ``visits``."""
     n, v = data.num_nodes, data.num_vehicles
     win_ptr, win = _windows(data)
+    assert data.pickup_depot is not None and data.pickup_supply is not None
+    assert data.pickup_needed is not None
+    depot = np.asarray(data.pickup_depot)
     visits = np.array(
-        [i for i in data.visit_nodes if bool(data.allowed[:, i].any())], dtype=np.int64
+        [i for i in data.visit_nodes if data.allowed[:, i].any() and depot[i] == NO_VALUE],
+        dtype=np.int64,
     )
     tt = np.ascontiguousarray(data.travel_time, dtype=np.int64)
     veh = _vehicles(data)
-    nd = np.zeros((n, 10), dtype=np.int64)
+    nd = np.zeros((n, 12), dtype=np.int64)
     nd[:, W0], nd[:, W1] = win_ptr[:-1], win_ptr[1:]
     penalty = np.where(data.penalty == NO_VALUE, MANDATORY, data.penalty).astype(np.int64)
     nd[:, PEN] = penalty
@@ -81,9 +90,13 @@ def pack(data: RoutingData) -> Instance:
     nd[:, DEM] = data.demand
     nd[:, DDIST] = tt[veh[:, VS]].min(axis=0)
     nd[:, DUE] = win[win_ptr[1:] - 1, 1]
-    vn = np.zeros((v, n, 3), dtype=np.int64)
+    nd[:, DEP] = np.where(depot == NO_VALUE, -1, depot)
+    nd[depot != NO_VALUE, PEN] = 0  # pick-ups are stops a visit brings along, not visits
+    nd[:, SUP] = _supply_masks(np.asarray(data.pickup_supply))
+    vn = np.zeros((v, n, 4), dtype=np.int64)
     vn[:, :, SVC] = data.service
     vn[:, :, ALLOWED] = data.allowed
+    vn[:, :, NEED] = data.pickup_needed
     cfg = np.zeros(5, dtype=np.int64)
     st = data.stability
     if st is not None:
@@ -111,7 +124,37 @@ def pack(data: RoutingData) -> Instance:
         visits=visits,
         neigh=_neighbours(tt, visits, n),
         near_veh=_near_vehicles(tt, allowed, veh[:, VS], n),
+        pick=_pick_nodes(depot, allowed),
+        use=_parts(data.part_use, (n, 0)),
+        stock=_parts(data.part_stock, (v, 0)),
     )
+
+
+MAX_DEPOTS = 62
+"""Depots a supply mask can name (bits of an int64)."""
+
+
+def _supply_masks(supply: np.ndarray) -> np.ndarray:
+    if supply.shape[1] > MAX_DEPOTS:
+        raise ValueError(f"day engine: at most {MAX_DEPOTS} depots, got {supply.shape[1]}")
+    bits = np.left_shift(np.int64(1), np.arange(supply.shape[1], dtype=np.int64))
+    return (supply.astype(np.int64) * bits).sum(axis=1).astype(np.int64)
+
+
+def _pick_nodes(depot: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """Each vehicle's pick-up node per depot (its only allowed pick-up there), -1 without."""
+    n_dep = int(depot.max(initial=-1)) + 1
+    pick = np.full((allowed.shape[0], max(n_dep, 1)), -1, dtype=np.int64)
+    for i in np.flatnonzero(depot != NO_VALUE):
+        for v in np.flatnonzero(allowed[:, i]):
+            pick[v, depot[i]] = i
+    return pick
+
+
+def _parts(arr: np.ndarray | None, empty: tuple[int, int]) -> np.ndarray:
+    if arr is None:
+        return np.zeros(empty, dtype=np.int64)
+    return np.ascontiguousarray(arr, dtype=np.int64)
 
 
 def _vehicles(data: RoutingData) -> np.ndarray:

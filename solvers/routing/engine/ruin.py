@@ -13,17 +13,21 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from solvers.routing.engine.instance import LEN, POS, ROUTE
+from solvers.routing.engine.instance import DEP, LEN, NODE, POS, ROUTE
 from solvers.routing.engine.state import UNAS_N, remove_range
 
 
 @njit(cache=True)
 def _remove(inst: Any, st: Any, v: int, q0: int, q1: int) -> None:
-    remove_range(
-        inst.tt, inst.arc, inst.vn, inst.veh, inst.nd, inst.win, inst.cfg,
-        st.stops, st.rt, st.ns, st.bk_stops, st.bk_rt, st.vbook, st.nbook, st.lists,
-        st.counts, st.scratch, v, q0, q1,
-    )  # fmt: skip
+    """Remove the visits among stops ``q0..q1-1`` of route ``v`` (pick-ups stay: they go
+    once no visit needs them)."""
+    for q in range(q1 - 1, q0 - 1, -1):
+        if inst.nd[st.stops[v, q, NODE], DEP] < 0:
+            remove_range(
+                inst.tt, inst.arc, inst.vn, inst.veh, inst.nd, inst.win, inst.cfg, inst.use,
+                inst.stock, st.stops, st.rt, st.ns, st.vused, st.bk_stops, st.bk_rt, st.vbook,
+                st.nbook, st.lists, st.counts, st.scratch, v, q, q + 1,
+            )  # fmt: skip
 
 
 @njit(cache=True)

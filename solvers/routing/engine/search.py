@@ -25,12 +25,15 @@ from solvers.routing.engine.state import (
     CHANGED,
     IS_CHANGED,
     N_CHANGED,
+    N_TOUCHED,
     OBJ,
     OBJ0,
     UNAS,
+    TOUCHED_LIST,
     UNAS_N,
     begin,
     best_break,
+    drop_idle_pickups,
     insert,
     reject,
     save_best,
@@ -101,27 +104,31 @@ def recreate(inst: Any, st: Any, todo: Any, count: int, kind: int, blink: float)
         st.bk_stops, st.bk_rt, st.vbook, st.nbook, st.lists, st.counts
     )  # fmt: skip
     neigh, near_veh = inst.neigh, inst.near_veh
-    best = np.empty(4, dtype=np.int64)
+    use, stock, pick, vused = inst.use, inst.stock, inst.pick, st.vused
+    best = np.empty(5, dtype=np.int64)
     order = _order(inst, todo, count, kind)
     for i in range(count):
         u = todo[order[i]]
         if ns[u, ROUTE] >= 0:
             continue
         best_insertion(
-            tt, arc, vn, veh, nd, win, cfg, stops, rt, ns, scratch, neigh, near_veh, cand, u,
-            blink, best,
+            tt, arc, vn, veh, nd, win, cfg, use, stock, pick, stops, rt, ns, vused, scratch,
+            neigh, near_veh, cand, u, blink, best,
         )  # fmt: skip
         if best[0] < INF and best[0] < nd[u, PEN]:
             v = best[1]
             fits = insert(
-                tt, arc, vn, veh, nd, win, cfg, stops, rt, ns, bk_stops, bk_rt, vbook, nbook,
-                lists, counts, v, best[2], u, best[3],
+                tt, arc, vn, veh, nd, win, cfg, use, stock, stops, rt, ns, vused, bk_stops,
+                bk_rt, vbook, nbook, lists, counts, v, best[2], u, best[4], best[3],
             )  # fmt: skip
             if fits and veh[v, BD] > 0:
                 best_break(
-                    tt, arc, vn, veh, nd, win, cfg, stops, rt, ns, bk_stops, bk_rt, vbook,
-                    counts, scratch, v,
+                    tt, arc, vn, veh, nd, win, cfg, use, stock, stops, rt, ns, vused, bk_stops,
+                    bk_rt, vbook, counts, scratch, v,
                 )  # fmt: skip
+    if pick.shape[1] and pick.max() >= 0:
+        for i in range(counts[N_TOUCHED]):
+            drop_idle_pickups(inst, st, vbook[i, TOUCHED_LIST])
 
 
 @njit(cache=True)
@@ -187,4 +194,4 @@ def run_chunk(
                 save_best(st)
                 stats[2] += 1
         else:
-            reject(st)
+            reject(inst, st)

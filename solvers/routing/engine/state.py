@@ -23,7 +23,9 @@ from solvers.routing.engine.instance import (
     BRK,
     BSTART,
     COST,
+    DEP,
     FAR,
+    FP,
     HI,
     LEN,
     LO,
@@ -51,8 +53,8 @@ TOUCHED, TOUCHED_LIST = range(2)
 class State(NamedTuple):
     """Routes, where each node is, what changed in this iteration, and the best routes."""
 
-    stops: np.ndarray  # (V, M, 4) NODE, START, FREE, LA per stop
-    rt: np.ndarray  # (V, 6) LEN, BRK, BACK, BSTART, COST, LOAD per route
+    stops: np.ndarray  # (V, M, 5) NODE, START, FREE, LA, MASK per stop
+    rt: np.ndarray  # (V, 7) LEN, BRK, BACK, BSTART, COST, LOAD, FP per route
     ns: np.ndarray  # (N, 4) ROUTE, POS, LO, HI per node
     bk_stops: np.ndarray  # copies of the touched routes' rows
     bk_rt: np.ndarray
@@ -62,7 +64,8 @@ class State(NamedTuple):
     counts: np.ndarray  # (6,) UNAS_N, N_CHANGED, N_TOUCHED, OBJ, OBJ0, BEST_OBJ
     best_nodes: np.ndarray  # (V, M)
     best_rt: np.ndarray  # (V, 2) length, break
-    scratch: np.ndarray  # (M, 4) rows of a route being tried
+    vused: np.ndarray  # (V, P) units of each part the van gives before its first pick-up
+    scratch: np.ndarray  # (M, 5) rows of a route being tried
     cand: np.ndarray  # (C, 2) vehicle and position of each insertion tried
 
 
@@ -72,9 +75,9 @@ def new_state(inst: Instance) -> State:
     n = inst.tt.shape[0]
     m = int(inst.cfg[MAX_LEN]) + 2
     visits = inst.visits
-    stops = np.zeros((v, m, 4), dtype=np.int64)
+    stops = np.zeros((v, m, 5), dtype=np.int64)
     stops[:, :, NODE] = -1
-    rt = np.zeros((v, 6), dtype=np.int64)
+    rt = np.zeros((v, 7), dtype=np.int64)
     rt[:, BRK] = NO_BREAK
     rt[:, BACK] = inst.veh[:, S0]
     rt[:, BSTART] = NONE
@@ -103,7 +106,8 @@ def new_state(inst: Instance) -> State:
         counts=counts,
         best_nodes=np.full((v, m), -1, dtype=np.int64),
         best_rt=best_rt,
-        scratch=np.zeros((m, 4), dtype=np.int64),
+        vused=np.zeros(inst.stock.shape, dtype=np.int64),
+        scratch=np.zeros((m, 5), dtype=np.int64),
         cand=np.zeros((visits.size + v + 2 * inst.neigh.shape[1] + 16 * m + 16, 2), np.int64),
     )
 
@@ -117,14 +121,17 @@ def refresh(
     nd: Any,
     win: Any,
     cfg: Any,
+    use: Any,
+    stock: Any,
     stops: Any,
     rt: Any,
     ns: Any,
+    vused: Any,
     v: int,
 ) -> bool:
-    """Recompute route ``v``'s times, latest arrivals and cost; whether it fits."""
-    cost, back, bstart, load = route_cost(
-        tt, arc, vn, veh, nd, win, cfg, ns, v, stops[v], rt[v, LEN], rt[v, BRK]
+    """Recompute route ``v``'s times, latest arrivals, cost and van use; whether it fits."""
+    cost, back, bstart, load, first_pick = route_cost(
+        tt, arc, vn, veh, nd, win, cfg, ns, use, stock, v, stops[v], rt[v, LEN], rt[v, BRK]
     )
     if cost >= INF:
         return False
@@ -132,6 +139,12 @@ def refresh(
     rt[v, BACK] = back
     rt[v, BSTART] = bstart
     rt[v, LOAD] = load
+    rt[v, FP] = first_pick
+    for c in range(use.shape[1]):
+        total = 0
+        for j in range(first_pick):
+            total += use[stops[v, j, NODE], c]
+        vused[v, c] = total
     return True
 
 
@@ -158,6 +171,7 @@ def _mark(nbook: Any, lists: Any, counts: Any, n: int) -> None:
 
 @njit(cache=True)
 def add_unserved(nbook: Any, lists: Any, counts: Any, n: int) -> None:
+    """Put visit ``n`` on the list of unserved visits."""
     if nbook[n, UNAS_POS] < 0:
         nbook[n, UNAS_POS] = counts[UNAS_N]
         lists[UNAS, counts[UNAS_N]] = n
@@ -178,81 +192,56 @@ def del_unserved(nbook: Any, lists: Any, counts: Any, n: int) -> None:
 
 @njit(cache=True)
 def insert(
-    tt: Any,
-    arc: Any,
-    vn: Any,
-    veh: Any,
-    nd: Any,
-    win: Any,
-    cfg: Any,
-    stops: Any,
-    rt: Any,
-    ns: Any,
-    bk_stops: Any,
-    bk_rt: Any,
-    vbook: Any,
-    nbook: Any,
-    lists: Any,
-    counts: Any,
-    v: int,
-    p: int,
-    u: int,
-    brk: int,
-) -> bool:
-    """Insert ``u`` before stop ``p`` of route ``v`` with the break after stop ``brk``;
-    whether the route fits (if not, the route is as before)."""
+    tt: Any, arc: Any, vn: Any, veh: Any, nd: Any, win: Any, cfg: Any, use: Any, stock: Any,
+    stops: Any, rt: Any, ns: Any, vused: Any,
+    bk_stops: Any, bk_rt: Any, vbook: Any, nbook: Any, lists: Any, counts: Any,
+    v: int, p: int, u: int, pick: int, brk: int,
+) -> bool:  # fmt: skip
+    """Insert ``u`` before stop ``p`` of route ``v`` (after pick-up node ``pick`` inserted
+    there too, when ``pick >= 0``) with the break after stop ``brk``; whether the route fits
+    (if not, the route is as before)."""
     length = rt[v, LEN]
-    if length + 2 >= stops.shape[1]:
+    k = 1 if pick < 0 else 2
+    if length + k + 1 >= stops.shape[1]:
         return False
     touch(stops, rt, bk_stops, bk_rt, vbook, counts, v)
     old_brk, old_cost = rt[v, BRK], rt[v, COST]
     row = stops[v]
-    for j in range(length, p, -1):
-        row[j, NODE] = row[j - 1, NODE]
-    row[p, NODE] = u
-    rt[v, LEN] = length + 1
+    for j in range(length + k - 1, p + k - 1, -1):
+        row[j, NODE] = row[j - k, NODE]
+    if pick >= 0:
+        row[p, NODE] = pick
+    row[p + k - 1, NODE] = u
+    rt[v, LEN] = length + k
     rt[v, BRK] = brk
-    if not refresh(tt, arc, vn, veh, nd, win, cfg, stops, rt, ns, v):
+    if not refresh(tt, arc, vn, veh, nd, win, cfg, use, stock, stops, rt, ns, vused, v):
         for j in range(p, length):
-            row[j, NODE] = row[j + 1, NODE]
+            row[j, NODE] = row[j + k, NODE]
         rt[v, LEN] = length
         rt[v, BRK] = old_brk
-        refresh(tt, arc, vn, veh, nd, win, cfg, stops, rt, ns, v)
+        refresh(tt, arc, vn, veh, nd, win, cfg, use, stock, stops, rt, ns, vused, v)
         return False
-    for j in range(p, length + 1):
+    for j in range(p, length + k):
         ns[row[j, NODE], POS] = j
-    ns[u, ROUTE] = v
-    _mark(nbook, lists, counts, u)
-    del_unserved(nbook, lists, counts, u)
+    for j in range(p, p + k):
+        n = row[j, NODE]
+        ns[n, ROUTE] = v
+        _mark(nbook, lists, counts, n)
+        del_unserved(nbook, lists, counts, n)
     counts[OBJ] += rt[v, COST] - old_cost - nd[u, PEN]
     return True
 
 
 @njit(cache=True)
 def remove_range(
-    tt: Any,
-    arc: Any,
-    vn: Any,
-    veh: Any,
-    nd: Any,
-    win: Any,
-    cfg: Any,
-    stops: Any,
-    rt: Any,
-    ns: Any,
-    bk_stops: Any,
-    bk_rt: Any,
-    vbook: Any,
-    nbook: Any,
-    lists: Any,
-    counts: Any,
-    scratch: Any,
-    v: int,
-    q0: int,
-    q1: int,
-) -> bool:
+    tt: Any, arc: Any, vn: Any, veh: Any, nd: Any, win: Any, cfg: Any, use: Any, stock: Any,
+    stops: Any, rt: Any, ns: Any, vused: Any,
+    bk_stops: Any, bk_rt: Any, vbook: Any, nbook: Any, lists: Any, counts: Any, scratch: Any,
+    v: int, q0: int, q1: int,
+) -> bool:  # fmt: skip
     """Remove stops ``q0..q1-1`` of route ``v``; whether the route still fits (if not, it
-    is as before: a travel matrix without the triangle inequality can make that happen)."""
+    is as before: a travel matrix without the triangle inequality, or a pick-up others
+    need, can make that happen). Removed visits become unserved; pick-ups do not."""
     touch(stops, rt, bk_stops, bk_rt, vbook, counts, v)
     length = rt[v, LEN]
     k = q1 - q0
@@ -269,12 +258,12 @@ def remove_range(
         rt[v, BRK] = q0 - 1
     if rt[v, LEN] == 0:
         rt[v, BRK] = NO_BREAK
-    if not refresh(tt, arc, vn, veh, nd, win, cfg, stops, rt, ns, v):
+    if not refresh(tt, arc, vn, veh, nd, win, cfg, use, stock, stops, rt, ns, vused, v):
         for j in range(length):
             row[j, NODE] = scratch[j, NODE]
         rt[v, LEN] = length
         rt[v, BRK] = old_brk
-        refresh(tt, arc, vn, veh, nd, win, cfg, stops, rt, ns, v)
+        refresh(tt, arc, vn, veh, nd, win, cfg, use, stock, stops, rt, ns, vused, v)
         return False
     for j in range(q0, length - k):
         ns[row[j, NODE], POS] = j
@@ -284,31 +273,19 @@ def remove_range(
         ns[n, ROUTE] = -1
         ns[n, POS] = -1
         _mark(nbook, lists, counts, n)
-        add_unserved(nbook, lists, counts, n)
-        gained += nd[n, PEN]
+        if nd[n, DEP] < 0:
+            add_unserved(nbook, lists, counts, n)
+            gained += nd[n, PEN]
     counts[OBJ] += rt[v, COST] - old_cost + gained
     return True
 
 
 @njit(cache=True)
 def best_break(
-    tt: Any,
-    arc: Any,
-    vn: Any,
-    veh: Any,
-    nd: Any,
-    win: Any,
-    cfg: Any,
-    stops: Any,
-    rt: Any,
-    ns: Any,
-    bk_stops: Any,
-    bk_rt: Any,
-    vbook: Any,
-    counts: Any,
-    scratch: Any,
-    v: int,
-) -> None:
+    tt: Any, arc: Any, vn: Any, veh: Any, nd: Any, win: Any, cfg: Any, use: Any, stock: Any,
+    stops: Any, rt: Any, ns: Any, vused: Any,
+    bk_stops: Any, bk_rt: Any, vbook: Any, counts: Any, scratch: Any, v: int,
+) -> None:  # fmt: skip
     """Move route ``v``'s break to where the route costs least (or drop it when the route is
     back before it could start)."""
     length = rt[v, LEN]
@@ -319,15 +296,48 @@ def best_break(
     best, choice = rt[v, COST], rt[v, BRK]
     for b in range(-2, length):
         if b != rt[v, BRK]:
-            c = route_cost(tt, arc, vn, veh, nd, win, cfg, ns, v, scratch, length, b)[0]
+            c = route_cost(tt, arc, vn, veh, nd, win, cfg, ns, use, stock, v, scratch, length, b)[0]
             if c < best:
                 best, choice = c, b
     if choice != rt[v, BRK]:
         touch(stops, rt, bk_stops, bk_rt, vbook, counts, v)
         old = rt[v, COST]
         rt[v, BRK] = choice
-        refresh(tt, arc, vn, veh, nd, win, cfg, stops, rt, ns, v)
+        refresh(tt, arc, vn, veh, nd, win, cfg, use, stock, stops, rt, ns, vused, v)
         counts[OBJ] += rt[v, COST] - old
+
+
+@njit(cache=True)
+def drop_idle_pickups(inst: Any, st: Any, v: int) -> None:
+    """Remove the pick-ups of route ``v`` that no visit needs: the route fits and costs no
+    more without them."""
+    q = st.rt[v, LEN] - 1
+    while q >= 0:
+        if inst.nd[st.stops[v, q, NODE], DEP] >= 0 and _fits_without(inst, st, v, q):
+            remove_range(
+                inst.tt, inst.arc, inst.vn, inst.veh, inst.nd, inst.win, inst.cfg, inst.use,
+                inst.stock, st.stops, st.rt, st.ns, st.vused, st.bk_stops, st.bk_rt, st.vbook,
+                st.nbook, st.lists, st.counts, st.scratch, v, q, q + 1,
+            )  # fmt: skip
+        q -= 1
+
+
+@njit(cache=True)
+def _fits_without(inst: Any, st: Any, v: int, q: int) -> bool:
+    """Whether route ``v`` fits, at no more cost, without its stop ``q``."""
+    length = st.rt[v, LEN]
+    for j in range(length - 1):
+        st.scratch[j, NODE] = st.stops[v, j + (j >= q), NODE]
+    b = st.rt[v, BRK]
+    if b >= q:
+        b -= 1
+    if length == 1:
+        b = NO_BREAK
+    cost = route_cost(
+        inst.tt, inst.arc, inst.vn, inst.veh, inst.nd, inst.win, inst.cfg, st.ns, inst.use,
+        inst.stock, v, st.scratch, length - 1, b,
+    )[0]  # fmt: skip
+    return bool(cost <= st.rt[v, COST])
 
 
 @njit(cache=True)
@@ -344,7 +354,7 @@ def begin(st: Any) -> None:
 
 
 @njit(cache=True)
-def reject(st: Any) -> None:
+def reject(inst: Any, st: Any) -> None:
     """Undo every change of this iteration."""
     counts, ns = st.counts, st.ns
     for i in range(counts[N_TOUCHED]):
@@ -365,7 +375,8 @@ def reject(st: Any) -> None:
     for i in range(counts[N_CHANGED]):
         n = st.lists[CHANGED, i]
         if ns[n, ROUTE] < 0:
-            add_unserved(st.nbook, st.lists, counts, n)
+            if inst.nd[n, DEP] < 0:
+                add_unserved(st.nbook, st.lists, counts, n)
         else:
             del_unserved(st.nbook, st.lists, counts, n)
     counts[OBJ] = counts[OBJ0]
@@ -401,8 +412,8 @@ def load_best(inst: Any, st: Any) -> None:
         st.rt[v, LEN] = m
         st.rt[v, BRK] = st.best_rt[v, 1]
         refresh(
-            inst.tt, inst.arc, inst.vn, inst.veh, inst.nd, inst.win, inst.cfg,
-            st.stops, st.rt, ns, v,
+            inst.tt, inst.arc, inst.vn, inst.veh, inst.nd, inst.win, inst.cfg, inst.use,
+            inst.stock, st.stops, st.rt, ns, st.vused, v,
         )  # fmt: skip
         total += st.rt[v, COST]
     for i in range(inst.visits.size):

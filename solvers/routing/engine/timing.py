@@ -15,7 +15,10 @@ lateness and re-plan moves, overtime, and the span cost times the route's shorte
 Backwards, ``LA`` is the latest arrival at a stop from which the rest of the route still
 fits; an insertion before that stop fits when it reaches it by then, an O(1) test.
 
-A route's rows are ``(M, 4)``: per stop its NODE, START, FREE (end of service) and LA.
+A route's rows are ``(M, 5)``: per stop its NODE, START, FREE (end of service), LA and
+MASK, the depots picked up at it or before (bits). A visit whose van lacks its parts comes
+after a pick-up at a depot that supplies it; before the route's first pick-up the van's stock
+of each part covers the visits (after it, the depot supplies them: Pillac's TRSP rule).
 """
 
 from __future__ import annotations
@@ -30,11 +33,14 @@ from solvers.routing.engine.instance import (
     BB,
     BD,
     DEM,
+    DEP,
     FREE,
     HI,
     LA,
     LO,
+    MASK,
     MOVE_COST,
+    NEED,
     MOVE_SLACK,
     NO_BREAK,
     NODE,
@@ -48,6 +54,7 @@ from solvers.routing.engine.instance import (
     SLAC,
     SPAN,
     START,
+    SUP,
     SVC,
     VE,
     VS,
@@ -133,31 +140,43 @@ def forward(
     win: Any,
     cfg: Any,
     ns: Any,
+    use: Any,
+    stock: Any,
     v: int,
     rows: Any,
     length: int,
     brk: int,
-) -> tuple[int, int, int, int]:
+) -> tuple[int, int, int, int, int]:
     """Time the stops ``rows[:length, NODE]`` of vehicle ``v`` with the break after stop
-    ``brk``, writing START and FREE; ``(cost without span, back, break start, load)``, cost
-    INF if the route does not fit."""
+    ``brk``, writing START, FREE and MASK; ``(cost without span, back, break start, load,
+    first pick-up)``, cost INF if the route does not fit."""
     t = veh[v, S0]
     prev = veh[v, VS]
     cost = 0
     load = 0
     bstart = NONE
+    mask = 0
+    first_pick = length
     for j in range(length):
         n = rows[j, NODE]
+        dep = nd[n, DEP]
+        if dep >= 0:
+            mask |= 1 << dep
+            if first_pick == length:
+                first_pick = j
+        elif vn[v, n, NEED] and not mask & nd[n, SUP]:
+            return INF, 0, NONE, 0, 0
+        rows[j, MASK] = mask
         on = brk == j - 1
         a = leg_arrival(veh, v, t, tt[prev, n], on)
         if a == NONE:
-            return INF, 0, NONE, 0
+            return INF, 0, NONE, 0, 0
         if on:
             bstart = t if t > veh[v, BA] else veh[v, BA]
         lo = ns[n, LO]
         s = earliest_start(nd, win, n, a if a > lo else lo)
         if s == NONE or s > ns[n, HI]:
-            return INF, 0, NONE, 0
+            return INF, 0, NONE, 0, 0
         rows[j, START] = s
         t = s + vn[v, n, SVC]
         rows[j, FREE] = t
@@ -165,20 +184,34 @@ def forward(
         load += nd[n, DEM]
         prev = n
     if length == 0:
-        return 0, t, NONE, 0
+        return 0, t, NONE, 0, 0
+    if not van_covers(use, stock, v, rows, first_pick):
+        return INF, 0, NONE, 0, 0
     end = veh[v, VE]
     on = brk == length - 1
     back = leg_arrival(veh, v, t, tt[prev, end], on)
     if back == NONE or back > veh[v, S1] + veh[v, OTM]:
-        return INF, 0, NONE, 0
+        return INF, 0, NONE, 0, 0
     if on:
         bstart = t if t > veh[v, BA] else veh[v, BA]
     if veh[v, BD] > 0 and brk == NO_BREAK and back > veh[v, BA]:
-        return INF, 0, NONE, 0  # back after the break could start: it must be taken
+        return INF, 0, NONE, 0, 0  # back after the break could start: it must be taken
     cost += arc[prev, end]
     if back > veh[v, S1]:
         cost += veh[v, OTC] * (back - veh[v, S1])
-    return cost, back, bstart, load
+    return cost, back, bstart, load, first_pick
+
+
+@njit(cache=True)
+def van_covers(use: Any, stock: Any, v: int, rows: Any, first_pick: int) -> bool:
+    """Whether van ``v`` carries every part the stops before its first pick-up take."""
+    for c in range(use.shape[1]):
+        total = 0
+        for j in range(first_pick):
+            total += use[rows[j, NODE], c]
+        if total > stock[v, c]:
+            return False
+    return True
 
 
 @njit(cache=True)
@@ -226,21 +259,25 @@ def route_cost(
     win: Any,
     cfg: Any,
     ns: Any,
+    use: Any,
+    stock: Any,
     v: int,
     rows: Any,
     length: int,
     brk: int,
-) -> tuple[int, int, int, int]:
-    """The whole cost of a route (INF if it does not fit), its return, break start and
-    load; START, FREE and LA of ``rows`` are rewritten (LA against the return when the
-    vehicle has a span cost, else against its latest return)."""
-    cost, back, bstart, load = forward(tt, arc, vn, veh, nd, win, cfg, ns, v, rows, length, brk)
+) -> tuple[int, int, int, int, int]:
+    """The whole cost of a route (INF if it does not fit), its return, break start, load and
+    first pick-up; START, FREE, LA and MASK of ``rows`` are rewritten (LA against the return
+    when the vehicle has a span cost, else against its latest return)."""
+    cost, back, bstart, load, first_pick = forward(
+        tt, arc, vn, veh, nd, win, cfg, ns, use, stock, v, rows, length, brk
+    )
     if cost >= INF:
-        return INF, 0, NONE, 0
+        return INF, 0, NONE, 0, 0
     if veh[v, SPAN] > 0 and length > 0:
         depart = latest_arrivals(tt, vn, veh, nd, win, ns, v, rows, length, brk, back)
         if depart < veh[v, S0]:
             depart = veh[v, S0]
         cost += veh[v, SPAN] * (back - depart)
     latest_arrivals(tt, vn, veh, nd, win, ns, v, rows, length, brk, veh[v, S1] + veh[v, OTM])
-    return cost, back, bstart, load
+    return cost, back, bstart, load, first_pick
