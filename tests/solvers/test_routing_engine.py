@@ -10,8 +10,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from benchmarks.loaders.vrptw import read_vrptw
 from benchmarks.loaders.trsp import read_pillac
+from benchmarks.loaders.vrptw import read_vrptw
 from benchmarks.routing import trsp_data, trsp_evaluate, vrptw_data, vrptw_distance
 from solvers.routing.data import NO_VALUE, RoutingData, RoutingParams, Vehicle
 from solvers.routing.engine.insertion import best_insertion, eval_whole

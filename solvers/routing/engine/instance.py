@@ -137,8 +137,9 @@ MAX_DEPOTS = 62
 def _supply_masks(supply: np.ndarray) -> np.ndarray:
     if supply.shape[1] > MAX_DEPOTS:
         raise ValueError(f"day engine: at most {MAX_DEPOTS} depots, got {supply.shape[1]}")
-    bits = np.left_shift(np.int64(1), np.arange(supply.shape[1], dtype=np.int64))
-    return (supply.astype(np.int64) * bits).sum(axis=1).astype(np.int64)
+    bits = np.int64(1) << np.arange(supply.shape[1], dtype=np.int64)
+    masks: np.ndarray = (supply.astype(np.int64) * bits).sum(axis=1).astype(np.int64)
+    return masks
 
 
 def _pick_nodes(depot: np.ndarray, allowed: np.ndarray) -> np.ndarray:
