@@ -136,7 +136,7 @@ def test_the_o1_insertion_test_agrees_with_simulating_the_whole_route(seed: int)
     state = new_state(inst)
     seed_rng(seed)
     construct(inst, state)
-    best = np.empty(5, dtype=np.int64)
+    best = np.empty(6, dtype=np.int64)
     arrays = (inst.tt, inst.arc, inst.vn, inst.veh, inst.nd, inst.win, inst.cfg)
     parts = (inst.use, inst.stock)
     rows = (state.stops, state.rt, state.ns)
@@ -149,7 +149,7 @@ def test_the_o1_insertion_test_agrees_with_simulating_the_whole_route(seed: int)
         )  # fmt: skip
         whole = min(
             (
-                eval_whole(*arrays, *parts, *rows, state.scratch, v, u, p, -1)[0]
+                eval_whole(*arrays, *parts, *rows, state.scratch, v, u, p, -1, -1)[0]
                 for v in range(inst.veh.shape[0])
                 if inst.vn[v, u, 1]
                 for p in range(int(state.rt[v, LEN]) + 1)

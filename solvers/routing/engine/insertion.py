@@ -92,42 +92,60 @@ def suffix_delta(
 
 
 @njit(cache=True)
+def build_sequence(
+    stops: Any, rt: Any, scratch: Any, v: int, u: int, p: int, pick: int, skip: int
+) -> int:
+    """Write into ``scratch`` route ``v`` with ``u`` inserted before stop ``p`` (after
+    pick-up node ``pick`` when ``pick >= 0``) and stop ``skip`` left out (``-1``: none);
+    the new length."""
+    m = 0
+    for j in range(rt[v, LEN] + 1):
+        if j == p:
+            if pick >= 0:
+                scratch[m, NODE] = pick
+                m += 1
+            scratch[m, NODE] = u
+            m += 1
+        if j < rt[v, LEN] and j != skip:
+            scratch[m, NODE] = stops[v, j, NODE]
+            m += 1
+    return m
+
+
+@njit(cache=True)
+def _break_option(cand: int, lone: bool, has_break: bool, b: int, p: int) -> bool:
+    """Whether :func:`eval_whole` tries the break after stop ``cand``."""
+    if not has_break:
+        return cand == NO_BREAK
+    if not lone:
+        return True
+    if b == NO_BREAK:
+        return cand == NO_BREAK or p - 1 <= cand <= p
+    if b == p - 1:
+        return p - 1 <= cand <= p
+    return cand == (b + 1 if b >= p else b)
+
+
+@njit(cache=True)
 def eval_whole(
     tt: Any, arc: Any, vn: Any, veh: Any, nd: Any, win: Any, cfg: Any, use: Any, stock: Any,
-    stops: Any, rt: Any, ns: Any, scratch: Any, v: int, u: int, p: int, pick: int,
+    stops: Any, rt: Any, ns: Any, scratch: Any, v: int, u: int, p: int, pick: int, skip: int,
 ) -> tuple[int, int]:  # fmt: skip
-    """``(cost change, break position)`` of inserting ``u`` before stop ``p`` of route
-    ``v`` (after pick-up node ``pick`` there too when ``pick >= 0``), by simulating the
-    whole new route: the break stays where it was, or, on the leg the insertion splits or
-    when the route had none, goes before or after the new stops (or nowhere)."""
+    """``(cost change, break position)`` of the route :func:`build_sequence` makes, by
+    simulating it whole. A lone insertion keeps the break where it was or, on the leg it
+    splits or when the route had none, tries it before and after the new stop (or nowhere);
+    with a pick-up every break position is tried."""
     length = rt[v, LEN]
-    k = 1 if pick < 0 else 2
-    if length + k + 1 >= stops.shape[1]:
+    if length + 3 >= stops.shape[1]:
         return INF, 0
-    for j in range(p):
-        scratch[j, NODE] = stops[v, j, NODE]
-    if pick >= 0:
-        scratch[p, NODE] = pick
-    scratch[p + k - 1, NODE] = u
-    for j in range(p, length):
-        scratch[j + k, NODE] = stops[v, j, NODE]
+    m = build_sequence(stops, rt, scratch, v, u, p, pick, skip)
     b = rt[v, BRK]
     best, best_b = INF, b
-    for opt in range(k + 2):
-        if b == NO_BREAK or b == p - 1:
-            if opt == 0:
-                cand = b
-            else:
-                cand = p - 2 + opt  # p - 1 (before the new stops) ... p + k - 1 (after)
-                if veh[v, BD] == 0:
-                    break
-        elif opt == 0:
-            cand = b + k if b >= p else b
-        else:
-            break
-        c = route_cost(
-            tt, arc, vn, veh, nd, win, cfg, ns, use, stock, v, scratch, length + k, cand
-        )[0]
+    lone = pick < 0 and skip < 0
+    for cand in range(NO_BREAK, m):
+        if not _break_option(cand, lone, veh[v, BD] > 0, b, p):
+            continue
+        c = route_cost(tt, arc, vn, veh, nd, win, cfg, ns, use, stock, v, scratch, m, cand)[0]
         if c < INF and c - rt[v, COST] < best:
             best, best_b = c - rt[v, COST], cand
     return best, best_b
@@ -207,13 +225,14 @@ def best_insertion(
     near_veh: Any, cand: Any, u: int, blink: float, best: Any,
 ) -> None:  # fmt: skip
     """The cheapest insertion of ``u`` among its :func:`candidates`, into ``best`` =
-    (cost change, vehicle, position, break position, pick-up node or -1); cost INF if none
-    fits. Where the van lacks ``u``'s parts before position ``p``, ``u`` goes there after a
-    pick-up at a depot that supplies it.
+    (cost change, vehicle, position, break position, pick-up, its old position): cost INF
+    if none fits; the pick-up inserted or moved with ``u`` (-1: none) and where it was (-1:
+    new). Where the van lacks ``u``'s parts before position ``p``, ``u`` goes there right
+    after a pick-up at a depot that supplies it.
 
     The O(1) test is written out in this loop rather than called: a compiled call that
     takes the arrays costs several times the test itself."""
-    best[0], best[1], best[2], best[3], best[4] = INF, -1, -1, NO_BREAK, -1
+    best[0], best[1], best[2], best[3], best[4], best[5] = INF, -1, -1, NO_BREAK, -1, -1
     count = candidates(vn, veh, nd, cfg, rt, ns, neigh, near_veh, cand, u, blink)
     lo_u, hi_u = ns[u, LO], ns[u, HI]
     time_costs = cfg[TIME_COSTS]
@@ -233,10 +252,11 @@ def best_insertion(
             continue
         if veh[v, SPAN] > 0 or (veh[v, BD] > 0 and b == NO_BREAK):
             c, bb = eval_whole(
-                tt, arc, vn, veh, nd, win, cfg, use, stock, stops, rt, ns, scratch, v, u, p, -1
-            )
+                tt, arc, vn, veh, nd, win, cfg, use, stock, stops, rt, ns, scratch, v, u, p,
+                -1, -1,
+            )  # fmt: skip
             if c < best[0]:
-                best[0], best[1], best[2], best[3], best[4] = c, v, p, bb, -1
+                best[0], best[1], best[2], best[3], best[4], best[5] = c, v, p, bb, -1, -1
             continue
         if p == 0:
             t, prev = veh[v, S0], veh[v, VS]
@@ -269,7 +289,7 @@ def best_insertion(
             if c < best[0]:
                 best[0], best[1], best[2] = c, v, p
                 best[3] = _break_after(split, on_first, b, p)
-                best[4] = -1
+                best[4] = best[5] = -1
 
 
 @njit(cache=True)
@@ -297,13 +317,21 @@ def _try_pickups(
     pick: Any, stops: Any, rt: Any, ns: Any, scratch: Any, v: int, u: int, p: int, best: Any,
 ) -> None:  # fmt: skip
     """``u`` before stop ``p`` of route ``v`` right after a pick-up at each depot that
-    supplies it and that the route does not visit yet, into ``best``."""
+    supplies it, into ``best``: a new pick-up, or the route's own moved forward."""
     for d in range(pick.shape[1]):
         node = pick[v, d]
-        if node < 0 or ns[node, ROUTE] >= 0 or not (nd[u, SUP] >> d) & 1:
+        if node < 0 or not (nd[u, SUP] >> d) & 1:
+            continue
+        skip = -1
+        if ns[node, ROUTE] == v:
+            skip = ns[node, POS]
+            if skip < p:
+                continue  # already before: the parts were not the problem
+        elif ns[node, ROUTE] >= 0:
             continue
         c, bb = eval_whole(
-            tt, arc, vn, veh, nd, win, cfg, use, stock, stops, rt, ns, scratch, v, u, p, node
-        )
+            tt, arc, vn, veh, nd, win, cfg, use, stock, stops, rt, ns, scratch, v, u, p, node,
+            skip,
+        )  # fmt: skip
         if c < best[0]:
-            best[0], best[1], best[2], best[3], best[4] = c, v, p, bb, node
+            best[0], best[1], best[2], best[3], best[4], best[5] = c, v, p, bb, node, skip

@@ -14,7 +14,10 @@ import numpy as np
 from numba import njit
 
 from solvers.routing.engine.instance import DEP, LEN, NODE, POS, ROUTE
-from solvers.routing.engine.state import UNAS_N, remove_range
+from solvers.routing.engine.state import UNAS, UNAS_N, remove_range
+
+UNSERVED_SEED = 0.5
+"""Share of string removals around a visit left out, while some are."""
 
 
 @njit(cache=True)
@@ -50,8 +53,14 @@ def random_served(inst: Any, st: Any) -> int:
 
 @njit(cache=True)
 def ruin_strings(inst: Any, st: Any, cbar: float, lmax: int, ruined: Any) -> None:
-    """SISR string removal (``ruined`` is a scratch array of route ids)."""
-    seed = random_served(inst, st)
+    """SISR string removal (``ruined`` is a scratch array of route ids). Half the time
+    while visits are left out, the strings are cut next to one of them, which makes room
+    where it is needed."""
+    seed = -1
+    if st.counts[UNAS_N] > 0 and np.random.random() < UNSERVED_SEED:
+        seed = st.lists[UNAS, np.random.randint(st.counts[UNAS_N])]
+    if seed < 0 or inst.neigh[seed, 0] < 0:
+        seed = random_served(inst, st)
     if seed < 0:
         return
     served = inst.visits.size - st.counts[UNAS_N]

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from solvers.routing.engine.insertion import best_insertion
+from solvers.routing.engine.insertion import best_insertion, build_sequence
 from solvers.routing.engine.instance import BD, DDIST, DEM, DUE, PEN, PRIO, ROUTE
 from solvers.routing.engine.ruin import ruin_random, ruin_strings
 from solvers.routing.engine.state import (
@@ -31,6 +31,7 @@ from solvers.routing.engine.state import (
     TOUCHED_LIST,
     UNAS,
     UNAS_N,
+    apply_sequence,
     begin,
     best_break,
     drop_idle_pickups,
@@ -55,8 +56,9 @@ def seed_rng(seed: int) -> None:
 
 
 @njit(cache=True)
-def _order(inst: Any, todo: Any, count: int, kind: int) -> Any:
-    """Indices of ``todo[:count]`` in insertion order: largest penalty first, then ``kind``."""
+def _order(inst: Any, st: Any, todo: Any, count: int, kind: int) -> Any:
+    """Indices of ``todo[:count]`` in insertion order: largest penalty first, then those
+    left out before this iteration, then ``kind``."""
     nd = inst.nd
     top_demand, top_dist, top_due = 1.0, 1.0, 1.0
     for i in range(count):
@@ -78,7 +80,8 @@ def _order(inst: Any, todo: Any, count: int, kind: int) -> Any:
             sec = nd[u, DDIST] / top_dist
         else:
             sec = min(max(nd[u, DUE] / top_due, 0.0), 1.0)
-        keys[i] = nd[u, PRIO] * 2.0 + 0.999 * sec + 1e-6 * r
+        waiting = 0.0 if st.nbook[u, IS_CHANGED] else -0.5  # left out before: first
+        keys[i] = nd[u, PRIO] * 2.0 + waiting + 0.499 * sec + 1e-6 * r
     return np.argsort(keys)
 
 
@@ -105,8 +108,8 @@ def recreate(inst: Any, st: Any, todo: Any, count: int, kind: int, blink: float)
     )  # fmt: skip
     neigh, near_veh = inst.neigh, inst.near_veh
     use, stock, pick, vused = inst.use, inst.stock, inst.pick, st.vused
-    best = np.empty(5, dtype=np.int64)
-    order = _order(inst, todo, count, kind)
+    best = np.empty(6, dtype=np.int64)
+    order = _order(inst, st, todo, count, kind)
     for i in range(count):
         u = todo[order[i]]
         if ns[u, ROUTE] >= 0:
@@ -117,10 +120,15 @@ def recreate(inst: Any, st: Any, todo: Any, count: int, kind: int, blink: float)
         )  # fmt: skip
         if best[0] < INF and best[0] < nd[u, PEN]:
             v = best[1]
-            fits = insert(
-                tt, arc, vn, veh, nd, win, cfg, use, stock, stops, rt, ns, vused, bk_stops,
-                bk_rt, vbook, nbook, lists, counts, v, best[2], u, best[4], best[3],
-            )  # fmt: skip
+            if best[4] >= 0:  # with a pick-up, new or moved
+                m = build_sequence(stops, rt, scratch, v, u, best[2], best[4], best[5])
+                apply_sequence(inst, st, v, m, best[3], u)
+                fits = True
+            else:
+                fits = insert(
+                    tt, arc, vn, veh, nd, win, cfg, use, stock, stops, rt, ns, vused, bk_stops,
+                    bk_rt, vbook, nbook, lists, counts, v, best[2], u, -1, best[3],
+                )  # fmt: skip
             if fits and veh[v, BD] > 0:
                 best_break(
                     tt, arc, vn, veh, nd, win, cfg, use, stock, stops, rt, ns, vused, bk_stops,

@@ -28,6 +28,7 @@ from solvers.routing.engine.instance import (
     NODE,
     PEN,
     S0,
+    SPAN,
     START,
     VS,
     Instance,
@@ -71,12 +72,18 @@ def solve_engine(
 
 
 def _temperatures(inst: Instance) -> tuple[float, float]:
+    """Start and end temperatures: ``T_START`` and ``T_END`` times what a visit's link to
+    one of its five nearest neighbours costs (arc cost, plus travel time at the vehicles'
+    mean span cost)."""
     visits = inst.visits
-    near = inst.neigh[visits, :5]
     if visits.size < 2:
         return 1.0, 0.01
-    arcs = inst.arc[visits[:, None], np.where(near < 0, visits[:, None], near)]
-    scale = max(float(arcs.mean()), 1.0)
+    near = inst.neigh[visits, :5]
+    near = np.where(near < 0, visits[:, None], near)
+    link = inst.arc[visits[:, None], near] + inst.tt[visits[:, None], near] * float(
+        inst.veh[:, SPAN].mean()
+    )
+    scale = max(float(link.mean()), 1.0)
     return T_START * scale, T_END * scale
 
 

@@ -233,6 +233,30 @@ def insert(
 
 
 @njit(cache=True)
+def apply_sequence(inst: Any, st: Any, v: int, length: int, brk: int, u: int) -> None:
+    """Make ``st.scratch[:length]`` route ``v``'s stops with the break after ``brk``: the
+    route :func:`~.insertion.eval_whole` found to fit, with visit ``u`` new in it."""
+    stops, rt, ns = st.stops, st.rt, st.ns
+    touch(stops, rt, st.bk_stops, st.bk_rt, st.vbook, st.counts, v)
+    old_cost = rt[v, COST]
+    for j in range(length):
+        n = st.scratch[j, NODE]
+        stops[v, j, NODE] = n
+        if ns[n, ROUTE] != v:
+            ns[n, ROUTE] = v
+            _mark(st.nbook, st.lists, st.counts, n)
+        ns[n, POS] = j
+    rt[v, LEN] = length
+    rt[v, BRK] = brk
+    refresh(
+        inst.tt, inst.arc, inst.vn, inst.veh, inst.nd, inst.win, inst.cfg, inst.use,
+        inst.stock, stops, rt, ns, st.vused, v,
+    )  # fmt: skip
+    del_unserved(st.nbook, st.lists, st.counts, u)
+    st.counts[OBJ] += rt[v, COST] - old_cost - inst.nd[u, PEN]
+
+
+@njit(cache=True)
 def remove_range(
     tt: Any, arc: Any, vn: Any, veh: Any, nd: Any, win: Any, cfg: Any, use: Any, stock: Any,
     stops: Any, rt: Any, ns: Any, vused: Any,
