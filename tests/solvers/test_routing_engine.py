@@ -27,9 +27,12 @@ SOLOMON = Path(__file__).parents[2] / "data" / "benchmarks" / "vrptw" / "solomon
 TRSP = Path(__file__).parents[2] / "data" / "benchmarks" / "trsp"
 
 
-def random_day(seed: int, jobs: int = 12, techs: int = 3) -> RoutingData:
+def random_day(
+    seed: int, jobs: int = 12, techs: int = 3, teams: int = 0, links: int = 0
+) -> RoutingData:
     """A small day: homes, jobs with one or two windows (or none), lunch breaks, overtime,
-    SLA deadlines, per-technician service times, eligibility and priorities."""
+    SLA deadlines, per-technician service times, eligibility and priorities; the last
+    ``2 * teams`` jobs pair up into team jobs, and ``links`` precedences join other jobs."""
     rng = np.random.default_rng(seed)
     n = techs + jobs
     xy = rng.integers(0, 30, size=(n, 2))
@@ -68,6 +71,15 @@ def random_day(seed: int, jobs: int = 12, techs: int = 3) -> RoutingData:
     allowed[:, :techs] = True
     penalty = rng.choice([10**4, 10**5, 10**6], size=n).astype(np.int64)
     penalty[:techs] = NO_VALUE
+    pairs = [(n - 2 * t - 2, n - 2 * t - 1) for t in range(teams)]
+    for a, b in pairs:  # one job for two: same place, same windows
+        tt[b], tt[:, b] = tt[a], tt[:, a]
+        windows[b] = windows[a]
+    singles = list(range(techs, n - 2 * teams))
+    chosen = rng.choice(len(singles), size=(links, 2), replace=True) if singles else []
+    prec = tuple(
+        (singles[i], singles[j], int(rng.integers(0, 4)) * 600) for i, j in chosen if i < j
+    )
     return RoutingData(
         names=tuple(f"n{i}" for i in range(n)),
         vehicles=vehicles,
@@ -82,6 +94,8 @@ def random_day(seed: int, jobs: int = 12, techs: int = 3) -> RoutingData:
         sla_cost=np.ones(n, dtype=np.int64),
         demand=np.zeros(n, dtype=np.int64),
         fixed_start=np.full(n, NO_VALUE, dtype=np.int64),
+        teams=tuple(pairs),
+        precedences=prec,
     )
 
 
@@ -126,6 +140,27 @@ def violations(data: RoutingData, res: RoutingResult) -> list[str]:
                 found.append(f"vehicle {k}: break {brk} missing or outside its window")
             elif not took_break:
                 found.append(f"vehicle {k}: break at {brk} overlaps a visit")
+    found += coupling_violations(data, res)
+    return found
+
+
+def coupling_violations(data: RoutingData, res: RoutingResult) -> list[str]:
+    """Team members all served or none, on distinct vehicles at one start; each precedence
+    with both ends served keeps its lag."""
+    found: list[str] = []
+    where = {v.node: (k, v.start) for k, r in enumerate(res.routes) for v in r}
+    for team in data.teams:
+        served = [where[i] for i in team if i in where]
+        if served and len(served) < len(team):
+            found.append(f"team {team}: only {len(served)} members served")
+        if len({k for k, _ in served}) < len(served) or len({s for _, s in served}) > 1:
+            found.append(f"team {team}: members {served} not on distinct vehicles together")
+    for a, b, lag in data.precedences:
+        if a in where and b in where:
+            k, start = where[a]
+            end = start + int(data.service[k, a])
+            if where[b][1] < end + lag:
+                found.append(f"precedence {a}->{b}: starts {where[b][1]} < {end} + {lag}")
     return found
 
 
@@ -173,6 +208,30 @@ def test_plans_keep_windows_breaks_shifts_and_eligibility(seed: int) -> None:
     assert violations(data, res) == []
     served = {v.node for r in res.routes for v in r}
     assert served | set(res.unserved) == set(data.visit_nodes)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10**6))
+def test_teams_start_together_and_precedences_keep_their_lag(seed: int) -> None:
+    data = random_day(seed, jobs=14, techs=4, teams=2, links=4)
+    res = solve_engine(data, RoutingParams(time_limit_s=30, seed=seed, iterations=300))
+    assert violations(data, res) == []
+
+
+def test_a_team_is_served_when_two_technicians_can_meet_and_not_by_one() -> None:
+    pair = random_day(3, jobs=6, techs=2, teams=1)
+    assert pair.pickup_needed is not None
+    alone = _replace(
+        pair,
+        vehicles=pair.vehicles[:1],
+        service=pair.service[:1],
+        allowed=pair.allowed[:1],
+        pickup_needed=pair.pickup_needed[:1],
+    )
+    team = pair.teams[0]
+    params = RoutingParams(time_limit_s=30, iterations=200)
+    assert not set(team) & set(solve_engine(pair, params).unserved)
+    assert set(team) <= set(solve_engine(alone, params).unserved)
 
 
 def test_same_seed_and_iterations_give_the_same_plan() -> None:

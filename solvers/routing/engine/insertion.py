@@ -24,6 +24,7 @@ from solvers.routing.engine.instance import (
     CAP,
     COST,
     DEM,
+    EHI,
     FP,
     FREE,
     FULL_SCAN,
@@ -152,7 +153,7 @@ def eval_whole(
 
 
 @njit(cache=True)
-def _break_after(split: bool, on_first: bool, b: int, p: int) -> int:
+def break_after(split: bool, on_first: bool, b: int, p: int) -> int:
     """Where the break goes once a visit is inserted before stop ``p`` (``b`` before)."""
     if split:
         return p - 1 if on_first else p
@@ -234,7 +235,7 @@ def best_insertion(
     takes the arrays costs several times the test itself."""
     best[0], best[1], best[2], best[3], best[4], best[5] = INF, -1, -1, NO_BREAK, -1, -1
     count = candidates(vn, veh, nd, cfg, rt, ns, neigh, near_veh, cand, u, blink)
-    lo_u, hi_u = ns[u, LO], ns[u, HI]
+    lo_u, hi_u, ehi_u = ns[u, LO], ns[u, HI], ns[u, EHI]
     time_costs = cfg[TIME_COSTS]
     room = stops.shape[1] - 2
     for i in range(count):
@@ -278,7 +279,7 @@ def best_insertion(
             if a == NONE:
                 continue
             s = earliest_start(nd, win, u, a if a > lo_u else lo_u)
-            if s == NONE or s > hi_u:
+            if s == NONE or s > hi_u or s + vn[v, u, SVC] > ehi_u:
                 continue
             an = leg_arrival(veh, v, s + vn[v, u, SVC], tt[u, nxt], split and opt == 1)
             if an == NONE or an > la_next:
@@ -288,7 +289,7 @@ def best_insertion(
                 c += suffix_delta(tt, vn, veh, nd, win, cfg, stops, rt, ns, v, p, an)
             if c < best[0]:
                 best[0], best[1], best[2] = c, v, p
-                best[3] = _break_after(split, on_first, b, p)
+                best[3] = break_after(split, on_first, b, p)
                 best[4] = best[5] = -1
 
 

@@ -36,7 +36,7 @@ MOVE_SLACK, MOVE_COST, TIME_COSTS, FULL_SCAN, MAX_LEN = range(5)
 # The search state's layout (:mod:`.state`): per stop of a route, per route, per node
 NODE, START, FREE, LA, MASK = range(5)
 LEN, BRK, BACK, BSTART, COST, LOAD, FP = range(7)
-ROUTE, POS, LO, HI = range(4)
+ROUTE, POS, LO, HI, EHI = range(5)
 
 
 class Instance(NamedTuple):
@@ -59,6 +59,11 @@ class Instance(NamedTuple):
     pick: np.ndarray  # (V, D) vehicle v's pick-up node at depot d, -1 without
     use: np.ndarray  # (N, P) units of part p a visit takes from the van (before a pick-up)
     stock: np.ndarray  # (V, P) units of part p the van carries
+    team_of: np.ndarray  # (N,) the team job a node is a member of, -1 without
+    team_nodes: np.ndarray  # (T, MT) each team's member nodes, -1 padded
+    prec: np.ndarray  # (Q, 3) before, after, lag: after starts lag after before ends
+    prec_ptr: np.ndarray  # (N + 1,) node i's precedences are prec_list[ptr[i]:ptr[i+1]]
+    prec_list: np.ndarray  # (2Q,) precedence indices
 
 
 FULL_SCAN_MAX = 250
@@ -127,7 +132,34 @@ def pack(data: RoutingData) -> Instance:
         pick=_pick_nodes(depot, allowed),
         use=_parts(data.part_use, (n, 0)),
         stock=_parts(data.part_stock, (v, 0)),
+        **_couplings(data),
     )
+
+
+def _couplings(data: RoutingData) -> dict[str, np.ndarray]:
+    """Teams and precedences as arrays (``after`` starts ``lag`` or more after ``before``
+    ends)."""
+    n = data.num_nodes
+    team_of = np.full(n, -1, dtype=np.int64)
+    width = max((len(t) for t in data.teams), default=1)
+    team_nodes = np.full((max(len(data.teams), 1), width), -1, dtype=np.int64)
+    for t, members in enumerate(data.teams):
+        team_of[list(members)] = t
+        team_nodes[t, : len(members)] = members
+    prec = np.array([(a, b, lag) for a, b, lag in data.precedences], dtype=np.int64).reshape(-1, 3)
+    touching: list[list[int]] = [[] for _ in range(n)]
+    for q, (a, b, _) in enumerate(prec.tolist()):
+        touching[a].append(q)
+        touching[b].append(q)
+    ptr = np.cumsum([0] + [len(x) for x in touching]).astype(np.int64)
+    flat = np.array([q for x in touching for q in x], dtype=np.int64)
+    return {
+        "team_of": team_of,
+        "team_nodes": team_nodes,
+        "prec": prec,
+        "prec_ptr": ptr,
+        "prec_list": flat,
+    }
 
 
 MAX_DEPOTS = 62

@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 from numba import njit
 
+from solvers.routing.engine.coupling import remove_visit
 from solvers.routing.engine.instance import DEP, LEN, NODE, POS, ROUTE
-from solvers.routing.engine.state import UNAS, UNAS_N, remove_range
+from solvers.routing.engine.state import UNAS, UNAS_N
 
 UNSERVED_SEED = 0.5
 """Share of string removals around a visit left out, while some are."""
@@ -22,15 +23,12 @@ UNSERVED_SEED = 0.5
 
 @njit(cache=True)
 def _remove(inst: Any, st: Any, v: int, q0: int, q1: int) -> None:
-    """Remove the visits among stops ``q0..q1-1`` of route ``v`` (pick-ups stay: they go
-    once no visit needs them)."""
-    for q in range(q1 - 1, q0 - 1, -1):
-        if inst.nd[st.stops[v, q, NODE], DEP] < 0:
-            remove_range(
-                inst.tt, inst.arc, inst.vn, inst.veh, inst.nd, inst.win, inst.cfg, inst.use,
-                inst.stock, st.stops, st.rt, st.ns, st.vused, st.bk_stops, st.bk_rt, st.vbook,
-                st.nbook, st.lists, st.counts, st.scratch, v, q, q + 1,
-            )  # fmt: skip
+    """Remove the visits among stops ``q0..q1-1`` of route ``v``, each with its team (pick-ups
+    stay: they go once no visit needs them)."""
+    for q in range(min(q1, st.rt[v, LEN]) - 1, q0 - 1, -1):
+        n = st.stops[v, q, NODE]
+        if inst.nd[n, DEP] < 0:
+            remove_visit(inst, st, n)
 
 
 @njit(cache=True)

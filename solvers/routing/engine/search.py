@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 from numba import njit
 
+from solvers.routing.engine.coupling import insert_team, rebalance, tentative_link, unlink
 from solvers.routing.engine.insertion import best_insertion, build_sequence
-from solvers.routing.engine.instance import BD, DDIST, DEM, DUE, PEN, PRIO, ROUTE
+from solvers.routing.engine.instance import BD, DDIST, DEM, DUE, NONE, PEN, PRIO, ROUTE
 from solvers.routing.engine.ruin import ruin_random, ruin_strings
 from solvers.routing.engine.state import (
     BEST_OBJ,
@@ -114,11 +115,19 @@ def recreate(inst: Any, st: Any, todo: Any, count: int, kind: int, blink: float)
         u = todo[order[i]]
         if ns[u, ROUTE] >= 0:
             continue
+        team = inst.team_of[u]
+        if team >= 0:
+            if st.team_t[team] == NONE:
+                insert_team(inst, st, team, blink)
+            continue
+        tentative_link(inst, st, u)
         best_insertion(
             tt, arc, vn, veh, nd, win, cfg, use, stock, pick, stops, rt, ns, vused, scratch,
             neigh, near_veh, cand, u, blink, best,
         )  # fmt: skip
-        if best[0] < INF and best[0] < nd[u, PEN]:
+        if not (best[0] < INF and best[0] < nd[u, PEN]):
+            unlink(inst, st, u)
+        else:
             v = best[1]
             if best[4] >= 0:  # with a pick-up, new or moved
                 m = build_sequence(stops, rt, scratch, v, u, best[2], best[4], best[5])
@@ -129,7 +138,9 @@ def recreate(inst: Any, st: Any, todo: Any, count: int, kind: int, blink: float)
                     tt, arc, vn, veh, nd, win, cfg, use, stock, stops, rt, ns, vused, bk_stops,
                     bk_rt, vbook, nbook, lists, counts, v, best[2], u, -1, best[3],
                 )  # fmt: skip
-            if fits and veh[v, BD] > 0:
+            if not fits:
+                unlink(inst, st, u)
+            elif veh[v, BD] > 0:
                 best_break(
                     tt, arc, vn, veh, nd, win, cfg, use, stock, stops, rt, ns, vused, bk_stops,
                     bk_rt, vbook, counts, scratch, v,
@@ -187,6 +198,8 @@ def run_chunk(
     for it in range(iterations):
         temp = temp_from * (temp_to / temp_from) ** (it / max(iterations, 1))
         begin(st)
+        if inst.prec.shape[0]:
+            rebalance(inst, st)
         if np.random.random() < STRING_SHARE:
             ruin_strings(inst, st, cbar, lmax, ruined)
         else:

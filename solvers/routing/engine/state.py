@@ -24,6 +24,7 @@ from solvers.routing.engine.instance import (
     BSTART,
     COST,
     DEP,
+    EHI,
     FAR,
     FP,
     HI,
@@ -55,7 +56,7 @@ class State(NamedTuple):
 
     stops: np.ndarray  # (V, M, 5) NODE, START, FREE, LA, MASK per stop
     rt: np.ndarray  # (V, 7) LEN, BRK, BACK, BSTART, COST, LOAD, FP per route
-    ns: np.ndarray  # (N, 4) ROUTE, POS, LO, HI per node
+    ns: np.ndarray  # (N, 5) ROUTE, POS, LO, HI (start), EHI (latest end) per node
     bk_stops: np.ndarray  # copies of the touched routes' rows
     bk_rt: np.ndarray
     vbook: np.ndarray  # (V, 2) TOUCHED flag, TOUCHED_LIST
@@ -67,6 +68,12 @@ class State(NamedTuple):
     vused: np.ndarray  # (V, P) units of each part the van gives before its first pick-up
     scratch: np.ndarray  # (M, 5) rows of a route being tried
     cand: np.ndarray  # (C, 2) vehicle and position of each insertion tried
+    team_t: np.ndarray  # (T,) the common start of each team served, NONE otherwise
+    prec_t: np.ndarray  # (Q,) where a precedence's slack is split (:mod:`.coupling`)
+    bk_team_t: np.ndarray
+    bk_prec_t: np.ndarray
+    best_team_t: np.ndarray
+    best_prec_t: np.ndarray
 
 
 def new_state(inst: Instance) -> State:
@@ -81,9 +88,11 @@ def new_state(inst: Instance) -> State:
     rt[:, BRK] = NO_BREAK
     rt[:, BACK] = inst.veh[:, S0]
     rt[:, BSTART] = NONE
-    ns = np.zeros((n, 4), dtype=np.int64)
+    ns = np.zeros((n, 5), dtype=np.int64)
     ns[:, ROUTE] = ns[:, POS] = -1
-    ns[:, LO], ns[:, HI] = NONE, FAR
+    ns[:, LO], ns[:, HI], ns[:, EHI] = NONE, FAR, FAR
+    team_t = np.full(inst.team_nodes.shape[0], NONE, dtype=np.int64)
+    prec_t = np.full(inst.prec.shape[0], NONE, dtype=np.int64)
     nbook = np.zeros((n, 2), dtype=np.int64)
     nbook[:, UNAS_POS] = -1
     nbook[visits, UNAS_POS] = np.arange(visits.size)
@@ -109,6 +118,12 @@ def new_state(inst: Instance) -> State:
         vused=np.zeros(inst.stock.shape, dtype=np.int64),
         scratch=np.zeros((m, 5), dtype=np.int64),
         cand=np.zeros((visits.size + v + 2 * inst.neigh.shape[1] + 16 * m + 16, 2), np.int64),
+        team_t=team_t,
+        prec_t=prec_t,
+        bk_team_t=team_t.copy(),
+        bk_prec_t=prec_t.copy(),
+        best_team_t=team_t.copy(),
+        best_prec_t=prec_t.copy(),
     )
 
 
@@ -365,6 +380,39 @@ def _fits_without(inst: Any, st: Any, v: int, q: int) -> bool:
 
 
 @njit(cache=True)
+def derive(inst: Any, st: Any, n: int) -> None:
+    """Node ``n``'s bounds from its team's common start and its precedences' split points:
+    a team member starts at the team's start; ``after`` starts ``lag`` after the split
+    point, ``before`` ends by it."""
+    lo, hi, ehi = NONE, FAR, FAR
+    t = inst.team_of[n]
+    if t >= 0 and st.team_t[t] != NONE:
+        lo = hi = st.team_t[t]
+    for k in range(inst.prec_ptr[n], inst.prec_ptr[n + 1]):
+        q = inst.prec_list[k]
+        split = st.prec_t[q]
+        if split == NONE:
+            continue
+        if inst.prec[q, 1] == n:
+            lo = max(lo, split + inst.prec[q, 2])
+        if inst.prec[q, 0] == n:
+            ehi = min(ehi, split)
+    st.ns[n, LO], st.ns[n, HI], st.ns[n, EHI] = lo, hi, ehi
+
+
+@njit(cache=True)
+def derive_all(inst: Any, st: Any) -> None:
+    """:func:`derive` for every team member and linked visit."""
+    for t in range(st.team_t.size):
+        for i in range(inst.team_nodes.shape[1]):
+            if inst.team_nodes[t, i] >= 0:
+                derive(inst, st, inst.team_nodes[t, i])
+    for q in range(st.prec_t.size):
+        derive(inst, st, inst.prec[q, 0])
+        derive(inst, st, inst.prec[q, 1])
+
+
+@njit(cache=True)
 def begin(st: Any) -> None:
     """Start an iteration: nothing touched, nothing changed."""
     counts = st.counts
@@ -375,12 +423,17 @@ def begin(st: Any) -> None:
         st.nbook[st.lists[CHANGED, i], IS_CHANGED] = 0
     counts[N_CHANGED] = 0
     counts[OBJ0] = counts[OBJ]
+    st.bk_team_t[:] = st.team_t
+    st.bk_prec_t[:] = st.prec_t
 
 
 @njit(cache=True)
 def reject(inst: Any, st: Any) -> None:
     """Undo every change of this iteration."""
     counts, ns = st.counts, st.ns
+    st.team_t[:] = st.bk_team_t
+    st.prec_t[:] = st.bk_prec_t
+    derive_all(inst, st)
     for i in range(counts[N_TOUCHED]):
         v = st.vbook[i, TOUCHED_LIST]
         m = st.bk_rt[v, LEN] + 1
@@ -416,12 +469,17 @@ def save_best(st: Any) -> None:
         st.best_rt[v, 0] = st.rt[v, LEN]
         st.best_rt[v, 1] = st.rt[v, BRK]
     st.counts[BEST_OBJ] = st.counts[OBJ]
+    st.best_team_t[:] = st.team_t
+    st.best_prec_t[:] = st.prec_t
 
 
 @njit(cache=True)
 def load_best(inst: Any, st: Any) -> None:
     """Make the best routes current (times and costs recomputed)."""
     ns, counts = st.ns, st.counts
+    st.team_t[:] = st.best_team_t
+    st.prec_t[:] = st.best_prec_t
+    derive_all(inst, st)
     ns[:, ROUTE] = -1
     ns[:, POS] = -1
     counts[UNAS_N] = 0

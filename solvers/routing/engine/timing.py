@@ -7,7 +7,8 @@ may be taken on the road, so the next stop is reached at ``max(done + travel, br
 break duration``. A route that is back after the break's earliest start must take it.
 
 A stop starts at the earliest time inside one of its windows at or after its arrival (and
-its earliest start ``lo``), and no later than ``hi``; the vehicle is back by ``shift end +
+its earliest start ``lo``), no later than ``hi``, and ends by ``ehi`` (``lo``, ``hi``,
+``ehi``: a team's common start, precedences); the vehicle is back by ``shift end +
 overtime``. The cost of a route: its arcs, the assignment costs of its stops, their SLA
 lateness and re-plan moves, overtime, and the span cost times the route's shortest duration
 (leaving as late as the return allows).
@@ -34,6 +35,7 @@ from solvers.routing.engine.instance import (
     BD,
     DEM,
     DEP,
+    EHI,
     FREE,
     HI,
     LA,
@@ -175,7 +177,7 @@ def forward(
             bstart = t if t > veh[v, BA] else veh[v, BA]
         lo = ns[n, LO]
         s = earliest_start(nd, win, n, a if a > lo else lo)
-        if s == NONE or s > ns[n, HI]:
+        if s == NONE or s > ns[n, HI] or s + vn[v, n, SVC] > ns[n, EHI]:
             return INF, 0, NONE, 0, 0
         rows[j, START] = s
         t = s + vn[v, n, SVC]
@@ -238,7 +240,7 @@ def latest_arrivals(
         if lf == NONE:
             la = NONE
         else:
-            ls = lf - vn[v, n, SVC]
+            ls = min(lf, ns[n, EHI]) - vn[v, n, SVC]
             if ls > ns[n, HI]:
                 ls = ns[n, HI]
             la = latest_arrival(nd, win, n, ls)
