@@ -170,7 +170,8 @@ def test_the_o1_insertion_test_agrees_with_simulating_the_whole_route(seed: int)
     inst = pack(random_day(seed))
     state = new_state(inst)
     seed_rng(seed)
-    construct(inst, state)
+    no_routes = np.zeros(inst.veh.shape[0] + 1, dtype=np.int64)
+    construct(inst, state, np.zeros(0, dtype=np.int64), no_routes)
     best = np.empty(6, dtype=np.int64)
     arrays = (inst.tt, inst.arc, inst.vn, inst.veh, inst.nd, inst.win, inst.cfg)
     parts = (inst.use, inst.stock)
@@ -232,6 +233,17 @@ def test_a_team_is_served_when_two_technicians_can_meet_and_not_by_one() -> None
     params = RoutingParams(time_limit_s=30, iterations=200)
     assert not set(team) & set(solve_engine(pair, params).unserved)
     assert set(team) <= set(solve_engine(alone, params).unserved)
+
+
+def test_a_warm_start_is_kept_when_it_still_fits() -> None:
+    data = random_day(8, jobs=20, techs=3)
+    first = solve_engine(data, RoutingParams(time_limit_s=30, seed=1, iterations=300))
+    routes = tuple(tuple(v.node for v in r) for r in first.routes)
+    params = RoutingParams(time_limit_s=30, seed=2, iterations=0, initial_routes=routes)
+    again = solve_engine(data, params)
+    assert tuple(tuple(v.node for v in r) for r in again.routes) == routes
+    cold = solve_engine(data, RoutingParams(time_limit_s=30, seed=2, iterations=0))
+    assert tuple(tuple(v.node for v in r) for r in cold.routes) != routes
 
 
 def test_same_seed_and_iterations_give_the_same_plan() -> None:

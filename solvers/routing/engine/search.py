@@ -19,7 +19,19 @@ from numba import njit
 
 from solvers.routing.engine.coupling import insert_team, rebalance, tentative_link, unlink
 from solvers.routing.engine.insertion import best_insertion, build_sequence
-from solvers.routing.engine.instance import BD, DDIST, DEM, DUE, NONE, PEN, PRIO, ROUTE
+from solvers.routing.engine.instance import (
+    ALLOWED,
+    BD,
+    DDIST,
+    DEM,
+    DUE,
+    LEN,
+    NO_BREAK,
+    NONE,
+    PEN,
+    PRIO,
+    ROUTE,
+)
 from solvers.routing.engine.ruin import ruin_random, ruin_strings
 from solvers.routing.engine.state import (
     BEST_OBJ,
@@ -40,7 +52,7 @@ from solvers.routing.engine.state import (
     reject,
     save_best,
 )
-from solvers.routing.engine.timing import INF
+from solvers.routing.engine.timing import INF, route_cost
 
 ORDERS = np.array([4, 4, 2, 1, 2], dtype=np.float64)
 """Weights of the recreate orders: random, demand, far, close, due (SISR's, plus due)."""
@@ -151,12 +163,44 @@ def recreate(inst: Any, st: Any, todo: Any, count: int, kind: int, blink: float)
 
 
 @njit(cache=True)
-def construct(inst: Any, st: Any) -> None:
-    """A first plan: every visit inserted, most important first, earliest due first."""
+def construct(inst: Any, st: Any, start_nodes: Any, start_ptr: Any) -> None:
+    """A first plan: the given routes kept in order as far as they fit (vehicle ``v``'s
+    are ``start_nodes[start_ptr[v]:start_ptr[v + 1]]``; team members are left to the
+    insertion), then every other visit inserted, most important first, earliest due
+    first."""
     begin(st)
+    for v in range(start_ptr.size - 1):
+        for k in range(start_ptr[v], start_ptr[v + 1]):
+            _append(inst, st, v, start_nodes[k])
     todo = inst.visits.copy()
     recreate(inst, st, todo, todo.size, 4, 0.0)
     save_best(st)
+
+
+@njit(cache=True)
+def _append(inst: Any, st: Any, v: int, u: int) -> None:
+    """Put ``u`` at the end of route ``v`` if it fits there, with the break wherever the
+    route costs least."""
+    if st.ns[u, ROUTE] >= 0 or inst.team_of[u] >= 0 or not inst.vn[v, u, ALLOWED]:
+        return
+    tentative_link(inst, st, u)
+    p = st.rt[v, LEN]
+    m = build_sequence(st.stops, st.rt, st.scratch, v, u, p, -1, -1)
+    best, brk = INF, NO_BREAK
+    for b in range(NO_BREAK, m if inst.veh[v, BD] > 0 else NO_BREAK + 1):
+        cost = route_cost(
+            inst.tt, inst.arc, inst.vn, inst.veh, inst.nd, inst.win, inst.cfg, st.ns,
+            inst.use, inst.stock, v, st.scratch, m, b,
+        )[0]  # fmt: skip
+        if cost < best:
+            best, brk = cost, b
+    fits = best < INF and insert(
+        inst.tt, inst.arc, inst.vn, inst.veh, inst.nd, inst.win, inst.cfg, inst.use,
+        inst.stock, st.stops, st.rt, st.ns, st.vused, st.bk_stops, st.bk_rt, st.vbook,
+        st.nbook, st.lists, st.counts, v, p, u, -1, brk,
+    )  # fmt: skip
+    if not fits:
+        unlink(inst, st, u)
 
 
 @njit(cache=True)

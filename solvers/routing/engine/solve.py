@@ -62,13 +62,22 @@ def solve_engine(
     st = new_state(inst)
     seed_rng(params.seed)
     build_s = time.perf_counter() - t0
-    construct(inst, st)
+    construct(inst, st, *_start_routes(params, inst.veh.shape[0]))
     first_s = time.perf_counter() - t0
     if progress is not None:
         progress(Progress(first_s, objective=float(st.counts[BEST_OBJ])))
     stats = _search(inst, st, params, t0, progress, should_stop)
     load_best(inst, st)
     return _result(data, inst, st, params, time.perf_counter() - t0, build_s, first_s, stats)
+
+
+def _start_routes(params: RoutingParams, vehicles: int) -> tuple[np.ndarray, np.ndarray]:
+    """``params.initial_routes`` (a warm start) flattened: nodes and per-vehicle offsets."""
+    routes = params.initial_routes or ()
+    sizes = [len(routes[v]) if v < len(routes) else 0 for v in range(vehicles)]
+    nodes = [int(i) for r in routes[:vehicles] for i in r]
+    ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    return np.array(nodes, dtype=np.int64), ptr
 
 
 def _temperatures(inst: Instance) -> tuple[float, float]:
