@@ -9,6 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,pg,dask,forecast,bench]'
+	$(BIN)/python -m solvers.routing.engine.warmup
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 demo: $(STAMP)

@@ -113,11 +113,12 @@ def bench_vrptw(
     engine: Annotated[
         str | None,
         typer.Option(
-            help="day (default: solve_routing on OR-Tools, what dispatch uses), pyvrp or vroom."
+            help="day (default: solve_routing on OR-Tools, what dispatch uses), sisr (the "
+            "compiled engine that is to replace it), pyvrp or vroom."
         ),
     ] = None,
     compare: Annotated[
-        str, typer.Option(help="Also run these, comma-separated: day, pyvrp, vroom.")
+        str, typer.Option(help="Also run these, comma-separated: day, sisr, pyvrp, vroom.")
     ] = "",
     backend: Annotated[
         str | None,
@@ -185,8 +186,9 @@ def bench_trsp(
     engine: Annotated[
         str | None,
         typer.Option(
-            help="day (default: solve_routing on OR-Tools, guided by duration + travel) or "
-            "ruin_recreate (SISR on the exact objective)."
+            help="day (default: solve_routing on OR-Tools, guided by duration + travel), "
+            "sisr (the compiled engine that is to replace it) or ruin_recreate (the numpy "
+            "SISR back-end for TRSP)."
         ),
     ] = None,
     backend: Annotated[

@@ -16,8 +16,10 @@ from solvers.routing.solve import solve_routing
 
 TRSP_SCALE = 1000  # TRSP times are real numbers: the solver sees thousandths
 TRSP_UNSERVED_PENALTY = 10**10  # ≫ any total duration (≤ 25 × 3390 × 1000)
-VRPTW_ENGINES = ("day", "pyvrp", "vroom")
-TRSP_ENGINES = ("day", "ruin_recreate")
+VRPTW_ENGINES = ("day", "sisr", "pyvrp", "vroom")
+TRSP_ENGINES = ("day", "sisr", "ruin_recreate")
+"""``sisr``: the compiled engine of :mod:`solvers.routing.engine`, which is to replace the
+OR-Tools path as the day engine (issue 21); measured here before plan_routes uses it."""
 
 
 def vrptw_data(inst: VrptwInstance) -> RoutingData:
@@ -240,6 +242,10 @@ def solve_vrptw(
         res = solve_pyvrp(vrptw_data(inst), params)
     elif engine == "day":
         res = solve_routing(vrptw_data(inst), params)
+    elif engine == "sisr":
+        from solvers.routing.engine.solve import solve_engine
+
+        res = solve_engine(vrptw_data(inst), params)
     else:
         raise ValueError(f"VRPTW engine {engine!r}: expected one of {', '.join(VRPTW_ENGINES)}")
     return [[v.node for v in r] for r in res.routes if r], res.report.runtime_s
@@ -260,7 +266,12 @@ def solve_trsp(
     params = RoutingParams(
         time_limit_s=time_limit_s, seed=seed, backend="ortools" if day else "ruin_recreate"
     )
-    res = solve_routing(trsp_data(inst, travel_cost=day), params)
+    if engine == "sisr":
+        from solvers.routing.engine.solve import solve_engine
+
+        res = solve_engine(trsp_data(inst, travel_cost=False), params)
+    else:
+        res = solve_routing(trsp_data(inst, travel_cost=day), params)
     k_n = inst.num_technicians
     routes = [[-1 if v.node < 2 * k_n else v.node - 2 * k_n for v in r] for r in res.routes]
     return routes, res.report.runtime_s
