@@ -172,6 +172,12 @@ def _result(
         departs.append(depart)
         breaks.append(None if brk == NO_BREAK or not m else int(st.rt[v, BSTART]))
     served = {v.node for r in routes for v in r}
+    # A team served in part is not a plan (a removal the travel matrix refused can leave
+    # one): its members go, the rest of each route keeps its times.
+    partial = {i for t in data.teams if not set(t) <= served for i in t}
+    if partial & served:
+        routes = [tuple(x for x in r if x.node not in partial) for r in routes]
+        served -= partial
     unserved = tuple(i for i in data.visit_nodes if i not in served)
     left_out = any(inst.nd[i, PEN] >= MANDATORY for i in unserved)
     report = SolveReport(
