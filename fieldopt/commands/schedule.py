@@ -14,6 +14,7 @@ from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as ProgressBar
 from rich.table import Table
 
+from fieldopt.commands.interrupt import interruptible
 from fieldopt.demo import DemoContext
 from fieldopt.errors import InputError, NoPlanError
 from fieldopt.options import cli_options
@@ -102,23 +103,23 @@ def schedule_command(
     prev = RepairSchedule.load(previous) if previous else None
     progress, update = _progress(console, time_limit)
     options = solve_options(time_limit, workers, seed, update)
-    with progress:
-        sched = schedule_repairs(
-            scen, first, days, objective, options=options, outsource_budget=budget, previous=prev
-        )
-    if not sched.status.has_solution:
-        raise NoPlanError(f"no schedule: {sched.report.status} ({sched.report.raw_status})")
-    _print_summary(console, sched.summary())  # checked by schedule_repairs: no violation
-    if out:
-        sched.save(out)
-        console.print(f"schedule → {out}")
-    if report:
-        sched.to_html(report)
-        console.print(f"report → {report}")
-    if db:
-        from fieldopt.schedule.store import save_schedule
+    with interruptible("schedule") as outputs:
+        with progress:
+            sched = schedule_repairs(
+                scen, first, days, objective, options=options, outsource_budget=budget,
+                previous=prev,
+            )
+        if not sched.status.has_solution:
+            raise NoPlanError(f"no schedule: {sched.report.status} ({sched.report.raw_status})")
+        _print_summary(console, sched.summary())  # checked by schedule_repairs: no violation
+        if out:
+            console.print(f"schedule → {outputs.add(sched.save(out))}")
+        if report:
+            console.print(f"report → {outputs.add(sched.to_html(report))}")
+        if db:
+            from fieldopt.schedule.store import save_schedule
 
-        console.print(f"plan {save_schedule(sched, db)} → {db}")
+            console.print(f"plan {save_schedule(sched, db)} → {db}")
 
 
 def _print_summary(console: Console, summary: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from fieldopt.domain.tables import SCENARIO_TABLES, TableSpec
 from fieldopt.errors import InputError, Problem
+from fieldopt.io.files import writable_folder, write_text_atomic
 
 _KNOWN = {spec.name for spec in SCENARIO_TABLES}
 
@@ -95,6 +96,7 @@ def write_csv_folder(tables: Mapping[str, pd.DataFrame], folder: Path) -> list[P
     Required tables are always written; optional ones only when they have rows.
     Returns the paths written.
     """
+    writable_folder(folder, str(folder))
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for spec in SCENARIO_TABLES:
@@ -102,8 +104,7 @@ def write_csv_folder(tables: Mapping[str, pd.DataFrame], folder: Path) -> list[P
         if frame.empty and not spec.required_file:
             continue
         path = folder / spec.file
-        path.write_text(frame_to_csv_text(spec, frame), encoding="utf-8")
-        written.append(path)
+        written.append(write_text_atomic(path, frame_to_csv_text(spec, frame), str(folder)))
     return written
 
 

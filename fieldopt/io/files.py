@@ -73,6 +73,22 @@ def writable_file(path: str | Path, what: str = "--out") -> Path:
     return p
 
 
+def writable_folder(path: str | Path, what: str = "--out") -> Path:
+    """``path`` if a folder of files can be written there (made later, by the writer); an
+    :class:`InputError` naming ``what`` otherwise. Nothing is created."""
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise InputError(f"{what}: {p} is a file; give a folder")
+    existing = p
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError(f"{what}: cannot create the folder {p}: {existing} is a file")
+    if not os.access(existing, os.W_OK):
+        raise InputError(f"{what}: {p} is not writable")
+    return p
+
+
 def write_text_atomic(path: str | Path, text: str, what: str = "--out") -> Path:
     """Write ``text`` to ``path`` atomically (UTF-8)."""
     p = writable_file(path, what)

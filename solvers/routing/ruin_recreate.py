@@ -51,6 +51,7 @@ import numpy as np
 from solvers.result import SolveReport, Status
 from solvers.routing.data import NO_VALUE, RoutingData, RoutingParams
 from solvers.routing.result import RoutingResult, Visit
+from solvers.stop import stop_requested
 
 BIG = 1 << 60  # "no candidate" cost
 MANDATORY_PENALTY = 10**13  # unserved mandatory node: any plan serving it is better
@@ -497,7 +498,7 @@ def _search_routes(
     avg_len = max(1.0, jobs.size / max(1, used))
     limit, iters = params.time_limit_s, params.iterations
     done = 0
-    while True:
+    while not stop_requested():
         if iters is not None:
             if done >= iters:
                 break
