@@ -25,6 +25,7 @@ from fieldopt.errors import (
     Problem,
 )
 from fieldopt.io.files import writable_folder
+from fieldopt.options import MAX_HORIZON_DAYS, MAX_SEED
 
 app = typer.Typer(
     name="fieldopt",
@@ -102,13 +103,15 @@ def validate(
 @app.command()
 def generate(
     out: Annotated[Path, typer.Argument(help="Folder to write the scenario's CSV files into.")],
-    technicians: Annotated[int, typer.Option(min=1)] = 50,
-    jobs: Annotated[int, typer.Option(min=1)] = 400,
-    parts: Annotated[int, typer.Option(min=1)] = 200,
-    depots: Annotated[int, typer.Option(min=1)] = 4,
-    seed: int = 7,
+    technicians: Annotated[int, typer.Option(min=1, max=100_000)] = 50,
+    jobs: Annotated[int, typer.Option(min=1, max=1_000_000)] = 400,
+    parts: Annotated[int, typer.Option(min=1, max=1_000_000)] = 200,
+    depots: Annotated[int, typer.Option(min=1, max=10_000)] = 4,
+    seed: Annotated[int, typer.Option(min=0, max=MAX_SEED)] = 7,
     start: Annotated[str, typer.Option(help="First day, YYYY-MM-DD.")] = "2026-11-24",
-    days: Annotated[int, typer.Option(min=1, help="Calendar days of shifts and jobs.")] = 5,
+    days: Annotated[
+        int, typer.Option(min=1, max=MAX_HORIZON_DAYS, help="Calendar days of shifts and jobs.")
+    ] = 5,
 ) -> None:
     """Generate a realistic, seeded scenario (same seed, same files)."""
     import datetime as dt
@@ -280,8 +283,7 @@ def main() -> None:
     """
     # until a solve takes them over (fieldopt.commands.interrupt) SIGINT and SIGTERM end the
     # command (click turns KeyboardInterrupt into exit 130)
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, _interrupt)
+    previous = {s: signal.signal(s, _interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         app()
     except InputError as exc:
@@ -301,3 +303,6 @@ def main() -> None:
         err_console.print_exception()
         err_console.print("[red]internal error[/] (please report it with the trace above)")
         sys.exit(EXIT_INTERNAL)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

@@ -12,10 +12,12 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from rich.table import Table
 
 from fieldopt.demo import DemoContext
+from fieldopt.options import MAX_TIME_LIMIT_S, MAX_WORKERS, option_number
 
 DEMO_STEPS: list[Callable[[DemoContext], None]] = []
 DbOpt = Annotated[str, typer.Option("--db", help="Database URL of the batch runs.")]
 DEFAULT_DB = "sqlite:///runs.db"
+MIN_LEASE_S = 10.0
 
 batch_app = typer.Typer(
     help="Nightly runs and what-if sweeps: persisted, resumable.", no_args_is_help=True
@@ -28,17 +30,26 @@ def run_command(
     spec: Annotated[Path, typer.Argument(help="Batch spec (YAML).")],
     db: DbOpt = DEFAULT_DB,
     executor: Annotated[str, typer.Option(help="local (process pool) or dask.")] = "local",
-    jobs: Annotated[int, typer.Option(min=1, help="Runs in flight at once.")] = 2,
+    jobs: Annotated[
+        int, typer.Option(min=1, max=MAX_WORKERS, help="Runs in flight at once.")
+    ] = 2,
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786.")
     ] = None,
     resume: Annotated[bool, typer.Option(help="Continue the last unfinished batch.")] = False,
     lease: Annotated[
-        float, typer.Option(help="Seconds without heartbeat before a run is taken over.")
+        float,
+        typer.Option(
+            help=f"Seconds without heartbeat before a run is taken over, {MIN_LEASE_S:g} to "
+            f"{MAX_TIME_LIMIT_S:g}."
+        ),
     ] = 120.0,
 ) -> None:
     """Run every run of SPEC not yet done with the same inputs; exit 1 if any failed."""
     from fieldopt.batch import BatchStatus, load_spec, run
+
+    # a lease shorter than a few heartbeats (every lease / 4, at least 1 s) hands live runs over
+    option_number(lease, "--lease", MIN_LEASE_S, MAX_TIME_LIMIT_S)
 
     parsed = load_spec(spec)
     pool = None

@@ -42,7 +42,7 @@ class Outputs:
 
 
 def _say(text: str) -> None:
-    os.write(sys.stderr.fileno(), f"{text}\n".encode())
+    print(text, file=sys.stderr, flush=True)
 
 
 def _watch(read_fd: int) -> None:

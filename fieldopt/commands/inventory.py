@@ -15,7 +15,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from fieldopt.io.files import writable_file, write_json_atomic
-from fieldopt.options import cli_options
+from fieldopt.options import MAX_MONEY, MAX_QUANTITY, cli_options, option_number
 
 if TYPE_CHECKING:
     from fieldopt import Progress as SolveProgress
@@ -135,7 +135,9 @@ def _report(result: Any, path: Path | None) -> None:
 def forecast_cmd(
     scenario: ScenarioArg,
     name: NameOpt = None,
-    holdout: Annotated[int, typer.Option(min=1, help="Months of rolling backtest.")] = 6,
+    holdout: Annotated[
+        int, typer.Option(min=1, max=120, help="Months of rolling backtest.")
+    ] = 6,
     out: JsonOpt = None,
     report: ReportOpt = None,
 ) -> None:
@@ -191,7 +193,7 @@ def frontier_cmd(
 def optimise_cmd(
     scenario: ScenarioArg,
     name: NameOpt = None,
-    budget: Annotated[float | None, typer.Option(min=0, help="Investment budget.")] = None,
+    budget: Annotated[float | None, typer.Option(help="Investment budget, >= 0.")] = None,
     target_fill_rate: Annotated[
         float | None, typer.Option(help="Fill rate to reach, (0, 1).")
     ] = None,
@@ -227,6 +229,14 @@ def optimise_cmd(
 
     _writable(out, report)
     options = solve_options(time_limit, seed, workers)
+    for value, option, high_open in (
+        (budget, "--budget", False),
+        (waiting_cost_per_day, "--waiting-cost-per-day", False),
+    ):
+        if value is not None:
+            option_number(value, option, 0, MAX_MONEY, high_open=high_open)
+    if target_fill_rate is not None:
+        option_number(target_fill_rate, "--target-fill-rate", 0, 1, low_open=True, high_open=True)
     s = _load(scenario, name)
     rates = _rates(s)
     with progress_bar("marginal analysis: parts") as update:
@@ -255,7 +265,9 @@ def optimise_cmd(
 def rebalance_cmd(
     scenario: ScenarioArg,
     name: NameOpt = None,
-    min_quantity: Annotated[int, typer.Option(min=1, help="Smallest transfer worth making.")] = 1,
+    min_quantity: Annotated[
+        int, typer.Option(min=1, max=MAX_QUANTITY, help="Smallest transfer worth making.")
+    ] = 1,
     time_limit: TimeOpt = 30.0,
     seed: SeedOpt = 0,
     workers: WorkersOpt = 1,

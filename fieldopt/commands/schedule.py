@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -17,7 +16,7 @@ from rich.table import Table
 from fieldopt.commands.interrupt import interruptible
 from fieldopt.demo import DemoContext
 from fieldopt.errors import InputError, NoPlanError
-from fieldopt.options import cli_options
+from fieldopt.options import MAX_HORIZON_DAYS, MAX_MONEY, cli_options, option_number
 
 if TYPE_CHECKING:
     from fieldopt.schedule.api import Progress, SolveOptions
@@ -61,7 +60,9 @@ def _progress(
 
 def schedule_command(
     scenario: Annotated[str, typer.Argument(help="Scenario: a CSV folder or a database URL.")],
-    days: Annotated[int, typer.Option(min=1, help="Days of the horizon.")] = 10,
+    days: Annotated[
+        int, typer.Option(min=1, max=MAX_HORIZON_DAYS, help="Days of the horizon.")
+    ] = 10,
     start: Annotated[
         str | None, typer.Option(help="First day YYYY-MM-DD (default: setting horizon_start).")
     ] = None,
@@ -94,8 +95,8 @@ def schedule_command(
         except ValueError:
             raise InputError(f"--start: expected YYYY-MM-DD, got {start!r}") from None
     solve_options(time_limit, workers, seed)  # bad flags fail before the scenario is read
-    if budget is not None and not (math.isfinite(budget) and budget >= 0):
-        raise InputError(f"--budget: a finite amount >= 0, got {budget}")
+    if budget is not None:
+        option_number(budget, "--budget", 0, MAX_MONEY)
     for path, flag in ((out, "--out"), (report, "--report")):
         if path is not None:
             writable_file(path, flag)
