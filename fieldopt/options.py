@@ -17,15 +17,15 @@ from solvers.options import (
 )
 
 __all__ = [
+    "MAX_HORIZON_DAYS",
+    "MAX_MONEY",
+    "MAX_QUANTITY",
     "MAX_SEED",
     "MAX_TIME_LIMIT_S",
     "MAX_WORKERS",
     "Progress",
     "ProgressFn",
     "SolveOptions",
-    "MAX_HORIZON_DAYS",
-    "MAX_MONEY",
-    "MAX_QUANTITY",
     "cli_options",
     "option_number",
 ]

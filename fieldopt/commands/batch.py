@@ -12,6 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from rich.table import Table
 
 from fieldopt.demo import DemoContext
+from fieldopt.io.files import writable_file
 from fieldopt.options import MAX_TIME_LIMIT_S, MAX_WORKERS, option_number
 
 DEMO_STEPS: list[Callable[[DemoContext], None]] = []
@@ -30,9 +31,7 @@ def run_command(
     spec: Annotated[Path, typer.Argument(help="Batch spec (YAML).")],
     db: DbOpt = DEFAULT_DB,
     executor: Annotated[str, typer.Option(help="local (process pool) or dask.")] = "local",
-    jobs: Annotated[
-        int, typer.Option(min=1, max=MAX_WORKERS, help="Runs in flight at once.")
-    ] = 2,
+    jobs: Annotated[int, typer.Option(min=1, max=MAX_WORKERS, help="Runs in flight at once.")] = 2,
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786.")
     ] = None,
@@ -151,7 +150,7 @@ def results_command(
 
     if fmt not in ("csv", "parquet"):
         raise typer.BadParameter("--format must be csv or parquet")
-    path = out or Path(f"{batch_id}.{fmt}")
+    path = writable_file(out or Path(f"{batch_id}.{fmt}"), "--out")
     frame = results_frame(db, batch_id)
     write_results(frame, path, fmt)
     console.print(f"wrote {len(frame)} runs to {path}")
@@ -166,6 +165,7 @@ def report_command(
     """HTML report: KPIs per run, variants side by side."""
     from fieldopt.batch.results import batch_report
 
+    writable_file(out, "--out")
     console.print(f"wrote {batch_report(db, batch_id, out)}")
 
 

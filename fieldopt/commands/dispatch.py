@@ -13,10 +13,10 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from fieldopt.commands.interrupt import interruptible
 from fieldopt.demo import DemoContext
 from fieldopt.dispatch.report import write_report
 from fieldopt.errors import InputError
-from fieldopt.commands.interrupt import interruptible
 from fieldopt.io.files import writable_file, writable_folder, write_json_atomic
 from fieldopt.options import Progress as SolveProgress
 from fieldopt.options import SolveOptions, cli_options

@@ -114,8 +114,7 @@ def interruptible(what: str = "plan") -> Iterator[Outputs]:
                 if outputs.written:
                     files = ", ".join(str(p) for p in outputs.written)
                     raise Interrupted(
-                        f"interrupted: wrote the best {what} found so far, checker-clean "
-                        f"({files})"
+                        f"interrupted: wrote the best {what} found so far, checker-clean ({files})"
                     )
                 raise Interrupted("interrupted: nothing written")
     finally:

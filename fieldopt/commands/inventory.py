@@ -135,9 +135,7 @@ def _report(result: Any, path: Path | None) -> None:
 def forecast_cmd(
     scenario: ScenarioArg,
     name: NameOpt = None,
-    holdout: Annotated[
-        int, typer.Option(min=1, max=120, help="Months of rolling backtest.")
-    ] = 6,
+    holdout: Annotated[int, typer.Option(min=1, max=120, help="Months of rolling backtest.")] = 6,
     out: JsonOpt = None,
     report: ReportOpt = None,
 ) -> None:

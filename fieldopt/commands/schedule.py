@@ -107,7 +107,12 @@ def schedule_command(
     with interruptible("schedule") as outputs:
         with progress:
             sched = schedule_repairs(
-                scen, first, days, objective, options=options, outsource_budget=budget,
+                scen,
+                first,
+                days,
+                objective,
+                options=options,
+                outsource_budget=budget,
                 previous=prev,
             )
         if not sched.status.has_solution:

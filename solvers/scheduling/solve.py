@@ -12,11 +12,11 @@ from ortools.sat.python import cp_model
 from solvers.arrays import BoolArray, IntArray
 from solvers.options import Progress, ProgressFn
 from solvers.result import SolveReport, Status
-from solvers.stop import on_stop, stop_requested
 from solvers.scheduling.data import SchedulingData, SchedulingParams
 from solvers.scheduling.greedy import greedy_schedule
 from solvers.scheduling.lower_bound import compatible_set_bound, energy_bound
 from solvers.scheduling.model import Variables, assign_members, build_model
+from solvers.stop import on_stop, stop_requested
 
 _STATUS = {
     cp_model.OPTIMAL: Status.OPTIMAL,

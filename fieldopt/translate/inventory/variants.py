@@ -14,7 +14,6 @@ from fieldopt.scenario import Scenario
 from fieldopt.translate.inventory.network import Network, floats, network, with_policy
 from fieldopt.translate.stockout import POLICIES
 
-
 MAX_FACTOR = 100.0
 """A what-if scales demand or times by at most this much."""
 
