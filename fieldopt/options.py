@@ -14,6 +14,10 @@ from solvers.options import (
     Progress,
     ProgressFn,
     SolveOptions,
+    clear_stop,
+    on_stop,
+    request_stop,
+    stop_requested,
 )
 
 __all__ = [
@@ -26,8 +30,12 @@ __all__ = [
     "Progress",
     "ProgressFn",
     "SolveOptions",
+    "clear_stop",
     "cli_options",
+    "on_stop",
     "option_number",
+    "request_stop",
+    "stop_requested",
 ]
 
 MAX_HORIZON_DAYS = 366

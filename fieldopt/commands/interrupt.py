@@ -1,6 +1,6 @@
 """SIGINT / SIGTERM for the commands that solve: stop the search, keep only a checked plan.
 
-The first signal asks every solve to stop (:func:`solvers.stop.request_stop`); the search ends
+The first signal asks every solve to stop (:func:`fieldopt.options.request_stop`); the search ends
 with the best it has, which the model's API checks with the independent checker as usual. The
 command then writes what it has only if that passed, says so on stderr and exits 130. A second
 signal ends the process at once (exit 130): output files are written atomically, so an
@@ -25,7 +25,7 @@ from pathlib import Path
 from types import FrameType
 
 from fieldopt.errors import EXIT_INTERRUPTED, Interrupted, NoPlanError
-from solvers.stop import clear_stop, request_stop, stop_requested
+from fieldopt.options import clear_stop, request_stop, stop_requested
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 

@@ -29,8 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from solvers.arrays import IntArray
+from solvers.options import stop_requested
 from solvers.routing.data import NO_VALUE, RoutingData
-from solvers.stop import stop_requested
 
 MAX_EXACT_TRIES = 40  # exact route simulations per job before it is left out
 

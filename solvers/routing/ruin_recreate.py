@@ -48,10 +48,10 @@ from typing import Any
 
 import numpy as np
 
+from solvers.options import stop_requested
 from solvers.result import SolveReport, Status
 from solvers.routing.data import NO_VALUE, RoutingData, RoutingParams
 from solvers.routing.result import RoutingResult, Visit
-from solvers.stop import stop_requested
 
 BIG = 1 << 60  # "no candidate" cost
 MANDATORY_PENALTY = 10**13  # unserved mandatory node: any plan serving it is better

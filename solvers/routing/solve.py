@@ -8,13 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from solvers.options import Progress, ProgressFn
+from solvers.options import Progress, ProgressFn, stop_requested
 from solvers.result import SolveReport, Status
 from solvers.routing.construct import Construction, construct
 from solvers.routing.data import NO_VALUE, RoutingData, RoutingParams, plain_vrptw_unsupported
 from solvers.routing.model import Model, build_model
 from solvers.routing.result import RoutingResult, Visit
-from solvers.stop import stop_requested
 
 __all__ = ["RoutingResult", "Visit", "permuted", "solve_routing"]
 

@@ -10,13 +10,12 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from solvers.arrays import BoolArray, IntArray
-from solvers.options import Progress, ProgressFn
+from solvers.options import Progress, ProgressFn, on_stop, stop_requested
 from solvers.result import SolveReport, Status
 from solvers.scheduling.data import SchedulingData, SchedulingParams
 from solvers.scheduling.greedy import greedy_schedule
 from solvers.scheduling.lower_bound import compatible_set_bound, energy_bound
 from solvers.scheduling.model import Variables, assign_members, build_model
-from solvers.stop import on_stop, stop_requested
 
 _STATUS = {
     cp_model.OPTIMAL: Status.OPTIMAL,
@@ -258,7 +257,7 @@ def _solver(
     solver.parameters.num_workers = params.workers
     solver.parameters.random_seed = params.seed
     solver.parameters.log_search_progress = params.log
-    # CP-SAT would take SIGINT for itself; the caller's stop flag (solvers.stop) stops it
+    # CP-SAT would take SIGINT for itself; the stop flag (solvers.options.request_stop) stops it
     solver.parameters.catch_sigint_signal = False
     if not params.probing:
         solver.parameters.cp_model_probing_level = 0

@@ -1,4 +1,4 @@
-"""A stop request (solvers.stop) ends each search with the best it has, checked as usual."""
+"""A stop request (solvers.options.request_stop) ends each search with the best it has, checked as usual."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from fieldopt.dispatch import plan_routes
 from fieldopt.errors import NoPlanError
 from fieldopt.options import Progress, SolveOptions
 from fieldopt.schedule.api import schedule_repairs
-from solvers.stop import clear_stop, on_stop, request_stop, stop_requested
+from solvers.options import clear_stop, on_stop, request_stop, stop_requested
 
 DAY = dt.date(2026, 11, 24)
 LONG = 600.0  # a limit no test waits for: only the stop request can end these searches
