@@ -23,7 +23,7 @@ from rich.table import Table
 from fieldopt.commands.progress import counted_progress
 from fieldopt.errors import EXIT_NO_PLAN, InputError
 from fieldopt.io.files import dumps_strict, writable_file, write_text_atomic
-from fieldopt.options import MAX_TIME_LIMIT_S, cli_options, option_number
+from fieldopt.options import MAX_TIME_LIMIT_S, cli_options, option_date, option_number
 
 if TYPE_CHECKING:
     from solvers.scheduling.data import Search
@@ -307,13 +307,12 @@ def bench_replan(
     wall time against the limit, checker violations, and what changed."""
     _check(json_out, time_limit, seed)
     option_number(plan_time_limit, "--plan-time-limit", 0, MAX_TIME_LIMIT_S, low_open=True)
-    import datetime as dt
 
     from benchmarks.dispatch_scale import generated_day
     from benchmarks.replan import replan_rows
     from fieldopt.scenario import read_scenario
 
-    day = dt.date.fromisoformat(date)
+    day = option_date(date, "--date")
     data = read_scenario(scenario) if scenario is not None else generated_day(jobs, seed, day)
     rows = replan_rows(data, day, now, plan_time_limit, time_limit, seed)
     table = Table(*rows[0].keys(), title="re-planning")

@@ -25,7 +25,7 @@ from fieldopt.errors import (
     Problem,
 )
 from fieldopt.io.files import writable_folder
-from fieldopt.options import MAX_HORIZON_DAYS, MAX_SEED
+from fieldopt.options import MAX_HORIZON_DAYS, MAX_SEED, option_date
 
 app = typer.Typer(
     name="fieldopt",
@@ -114,14 +114,10 @@ def generate(
     ] = 5,
 ) -> None:
     """Generate a realistic, seeded scenario (same seed, same files)."""
-    import datetime as dt
 
     from fieldopt.generate import generate_scenario
 
-    try:
-        first = dt.date.fromisoformat(start)
-    except ValueError as exc:
-        raise InputError(f"--start: expected YYYY-MM-DD, got {start!r}") from exc
+    first = option_date(start, "--start")
     writable_folder(out, "OUT")
     scenario = generate_scenario(
         technicians=technicians,

@@ -4,6 +4,7 @@ Re-exported from :mod:`solvers.options` so callers need not know the solver laye
 :func:`cli_options` turns command-line values into options or a clean error.
 """
 
+import datetime as dt
 import math
 
 from fieldopt.errors import InputError, Problem
@@ -33,6 +34,7 @@ __all__ = [
     "clear_stop",
     "cli_options",
     "on_stop",
+    "option_date",
     "option_number",
     "request_stop",
     "stop_requested",
@@ -86,3 +88,11 @@ def option_number(
     if not in_range:
         raise bad_option(option, f"a finite number in {lo}{low:g}, {high:g}{hi}, got {value}")
     return value
+
+
+def option_date(value: str, option: str) -> dt.date:
+    """``value`` as a YYYY-MM-DD date; an :class:`InputError` naming ``option`` otherwise."""
+    try:
+        return dt.date.fromisoformat(value) if len(value) == 10 else dt.date.fromisoformat("")
+    except ValueError:
+        raise bad_option(option, f"expected a date YYYY-MM-DD, got {value!r}") from None

@@ -19,7 +19,7 @@ from fieldopt.dispatch.report import write_report
 from fieldopt.errors import InputError
 from fieldopt.io.files import writable_file, writable_folder, write_json_atomic
 from fieldopt.options import Progress as SolveProgress
-from fieldopt.options import SolveOptions, cli_options
+from fieldopt.options import SolveOptions, cli_options, option_date
 
 console = Console()
 DIFF_FORMAT = "fieldopt.replan-diff/1"
@@ -69,11 +69,10 @@ def plan_cmd(
 ) -> None:
     """Plan a day's technician routes."""
     from fieldopt.dispatch import plan_routes
-    from fieldopt.dispatch.api import as_day
     from fieldopt.scenario import read_scenario
 
     options = cli_options(time_limit, seed, workers)  # bad options fail before any reading
-    the_day = as_day(date)
+    the_day = option_date(date, "--date")
     _writable((out, "--out"), (report, "--report"))
     data = read_scenario(scenario, name)
     if schedule is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -15,8 +14,14 @@ from rich.table import Table
 
 from fieldopt.commands.interrupt import interruptible
 from fieldopt.demo import DemoContext
-from fieldopt.errors import InputError, NoPlanError
-from fieldopt.options import MAX_HORIZON_DAYS, MAX_MONEY, cli_options, option_number
+from fieldopt.errors import NoPlanError
+from fieldopt.options import (
+    MAX_HORIZON_DAYS,
+    MAX_MONEY,
+    cli_options,
+    option_date,
+    option_number,
+)
 
 if TYPE_CHECKING:
     from fieldopt.schedule.api import Progress, SolveOptions
@@ -88,12 +93,7 @@ def schedule_command(
     from fieldopt.schedule.result import RepairSchedule
 
     console = Console()
-    first = None
-    if start is not None:
-        try:
-            first = dt.date.fromisoformat(start)
-        except ValueError:
-            raise InputError(f"--start: expected YYYY-MM-DD, got {start!r}") from None
+    first = None if start is None else option_date(start, "--start")
     solve_options(time_limit, workers, seed)  # bad flags fail before the scenario is read
     if budget is not None:
         option_number(budget, "--budget", 0, MAX_MONEY)

@@ -1,4 +1,5 @@
-"""A stop request (solvers.options.request_stop) ends each search with the best it has, checked as usual."""
+"""A stop request (solvers.options.request_stop) ends each search with the best it has,
+checked as usual."""
 
 from __future__ import annotations
 
