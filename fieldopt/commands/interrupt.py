@@ -15,19 +15,22 @@ and the watcher raises the stop flag whatever the main thread is doing.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
+from typing import ParamSpec
 
 from fieldopt.errors import EXIT_INTERRUPTED, Interrupted, NoPlanError
 from fieldopt.options import clear_stop, request_stop, stop_requested
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+P = ParamSpec("P")
 
 
 @dataclass
@@ -91,19 +94,23 @@ def _signals_to_stop() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def interruptible(what: str = "plan") -> Iterator[Outputs]:
+def interruptible(what: str = "plan", keeps: bool = True) -> Iterator[Outputs]:
     """Run a command's solve and writes so that SIGINT / SIGTERM stop the search.
 
     On a stop request the block still runs to its end (the search returns early, then the
     command writes what passed the checker and records it in the yielded :class:`Outputs`);
     then :class:`Interrupted` (exit 130) says what was written. A solve that ends without a
     plan, or whose plan failed the checker, after a stop request is an interruption too.
+    ``keeps=False``: the command writes nothing once stopped (:func:`stopped_before_writing`).
     """
     outputs = Outputs()
     clear_stop()
     try:
         with _signals_to_stop():
-            _say(f"searching; Ctrl-C stops and keeps the best {what} if it passes the checker")
+            if keeps:
+                _say(f"searching; Ctrl-C stops and keeps the best {what} if it passes the checker")
+            else:
+                _say(f"searching; Ctrl-C stops the {what} and writes nothing")
             try:
                 yield outputs
             except NoPlanError as exc:
@@ -126,3 +133,17 @@ def stopped_before_writing() -> None:
     after a stop request, write nothing."""
     if stop_requested():
         raise Interrupted("interrupted: nothing written")
+
+
+def interruptible_command(what: str) -> Callable[[Callable[P, None]], Callable[P, None]]:
+    """A command run under :func:`interruptible` with ``keeps=False``."""
+
+    def decorate(command: Callable[P, None]) -> Callable[P, None]:
+        @functools.wraps(command)
+        def run(*args: P.args, **kwargs: P.kwargs) -> None:
+            with interruptible(what, keeps=False):
+                command(*args, **kwargs)
+
+        return run
+
+    return decorate

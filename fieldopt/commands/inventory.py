@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from fieldopt.commands.interrupt import interruptible_command, stopped_before_writing
 from fieldopt.io.files import writable_file, write_json_atomic
 from fieldopt.options import MAX_MONEY, MAX_QUANTITY, cli_options, option_number
 
@@ -112,6 +113,7 @@ def _kv_table(title: str, values: dict[str, Any]) -> Table:
 
 def _dump(path: Path | None, payload: Any) -> None:
     """Write ``payload`` as strict JSON (NaN -> ``null``), atomically."""
+    stopped_before_writing()
     if path is not None:
         write_json_atomic(path, payload, "--json")
         console.print(f"wrote {path}")
@@ -126,12 +128,14 @@ def _writable(out: Path | None, report: Path | None) -> None:
 
 
 def _report(result: Any, path: Path | None) -> None:
+    stopped_before_writing()
     if path is not None:
         result.to_html(str(path))
         console.print(f"wrote {path}")
 
 
 @inventory_app.command("forecast")
+@interruptible_command("forecast")
 def forecast_cmd(
     scenario: ScenarioArg,
     name: NameOpt = None,
@@ -152,6 +156,7 @@ def forecast_cmd(
 
 
 @inventory_app.command("frontier")
+@interruptible_command("frontier")
 def frontier_cmd(
     scenario: ScenarioArg,
     name: NameOpt = None,
@@ -188,6 +193,7 @@ def frontier_cmd(
 
 
 @inventory_app.command("optimise")
+@interruptible_command("optimisation")
 def optimise_cmd(
     scenario: ScenarioArg,
     name: NameOpt = None,
@@ -260,6 +266,7 @@ def optimise_cmd(
 
 
 @inventory_app.command("rebalance")
+@interruptible_command("rebalancing")
 def rebalance_cmd(
     scenario: ScenarioArg,
     name: NameOpt = None,
@@ -301,6 +308,7 @@ def rebalance_cmd(
 
 
 @inventory_app.command("whatif")
+@interruptible_command("what-if")
 def whatif_cmd(
     scenario: ScenarioArg,
     variant: Annotated[
