@@ -172,3 +172,43 @@ def test_an_atomic_write_keeps_the_mode_of_the_file_it_replaces(tmp_path: Path) 
     target.chmod(0o644)
     write_text_atomic(target, "new")
     assert target.read_text() == "new" and target.stat().st_mode & 0o777 == 0o644
+
+
+@pytest.mark.parametrize("command", ["forecast", "frontier", "optimise"])
+def test_an_inventory_command_stopped_mid_solve_exits_130_and_writes_nothing(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    command: str,
+) -> None:
+    """The stop request arrives as the forecast (or the marginal analysis) is under way, as
+    a signal would set it."""
+    import importlib
+
+    import solvers.inventory.solve as solve
+    from fieldopt.errors import EXIT_INTERRUPTED
+    from fieldopt.options import request_stop
+
+    forecast = importlib.import_module("fieldopt.inventory.forecast")  # the module, not the API
+    if command == "forecast":
+        choose = forecast.choose_method
+
+        def choose_then_stop(*args: object, **kwargs: object) -> object:
+            request_stop()
+            return choose(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(forecast, "choose_method", choose_then_stop)
+    else:
+        curves = solve.part_curves
+
+        def curves_then_stop(*args: object, **kwargs: object) -> object:
+            request_stop()
+            return curves(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(solve, "part_curves", curves_then_stop)
+    out = tmp_path / "result.json"
+    extra = ["--budget", "1000", "--no-side"] if command == "optimise" else []
+    code, err = run(capsys, monkeypatch, "inventory", command, TINY, *extra, "--json", str(out))
+    assert code == EXIT_INTERRUPTED, err
+    assert "interrupted: nothing written" in err
+    assert not out.exists()
