@@ -8,7 +8,6 @@ solver (scenario loading, translation, plan building, database commits, scheduli
 
 from __future__ import annotations
 
-import json
 import tempfile
 import time
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from typing import Any
 from fieldopt.batch.runner import Progress, run_batch
 from fieldopt.batch.spec import parse_spec
 from fieldopt.io.database import dispose_all
+from fieldopt.io.files import write_json_atomic
 
 
 def _executors(workers: int) -> dict[str, Callable[[], tuple[Executor | None, Callable[[], None]]]]:
@@ -112,4 +112,4 @@ def bench_batch(
 
 
 def write_json(results: list[dict[str, Any]], out: Path) -> None:
-    out.write_text(json.dumps(results, indent=2) + "\n")
+    write_json_atomic(out, results, "--json")

@@ -9,7 +9,6 @@ whose solver is not installed), 3 a solution failed the independent evaluation.
 from __future__ import annotations
 
 import importlib.util
-import json
 import statistics
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,6 +22,8 @@ from rich.table import Table
 
 from fieldopt.commands.progress import counted_progress
 from fieldopt.errors import EXIT_NO_PLAN, InputError
+from fieldopt.io.files import dumps_strict, writable_file, write_text_atomic
+from fieldopt.options import MAX_TIME_LIMIT_S, cli_options, option_date, option_number
 
 if TYPE_CHECKING:
     from solvers.scheduling.data import Search
@@ -87,6 +88,19 @@ def _engines(
     return names
 
 
+def _check(
+    json_out: Path | None,
+    time_limit: float,
+    seed: int = 0,
+    workers: int = 1,
+    json_option: str = "--json",
+) -> None:
+    """Bad options and an output that cannot be written fail before any instance is solved."""
+    cli_options(time_limit, seed, workers)
+    if json_out is not None:
+        writable_file(json_out, json_option)
+
+
 def _finish(rows: list[dict[str, Any]], json_out: Path | None, label: str = "") -> None:
     gaps = [r["gap_pct"] for r in rows if r.get("gap_pct") is not None]
     if gaps:
@@ -98,8 +112,7 @@ def _finish(rows: list[dict[str, Any]], json_out: Path | None, label: str = "") 
             f"median runtime {statistics.median(runtimes):.2f} s"
         )
     if json_out:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
+        write_text_atomic(json_out, _json(rows, indent=1), "--json")
 
 
 # ------------------------------------------------------------------------------- dispatch
@@ -133,6 +146,7 @@ def bench_vrptw(
     Every solution is evaluated independently (capacity, windows, each customer once); with
     --compare, OUT.<engine>.json holds the other engines' results in the same shape.
     """
+    _check(json_out, time_limit, seed)
     from benchmarks.loaders.vrptw import read_bks, read_vrptw
     from benchmarks.routing import VRPTW_ENGINES, solve_vrptw, vrptw_distance
 
@@ -197,6 +211,7 @@ def bench_trsp(
     ] = None,
 ) -> None:
     """Pillac TRSP: every request served, objective total duration, gap to the thesis BKS."""
+    _check(json_out, time_limit, seed)
     from benchmarks.loaders.trsp import read_pillac, read_pillac_bks
     from benchmarks.routing import TRSP_ENGINES, solve_trsp, trsp_evaluate
 
@@ -247,6 +262,7 @@ def bench_scale(
     json_out: JsonOpt = None,
 ) -> None:
     """Generated scenarios (technicians = jobs / 10): first feasible plan, objective, memory."""
+    _check(json_out, time_limit, seed)
     from benchmarks.dispatch_scale import medians, run_isolated
 
     rows: list[dict[str, Any]] = []
@@ -291,13 +307,14 @@ def bench_replan(
 ) -> None:
     """Plan a day, re-plan it at each --now with no event, a cancellation and a mix of events;
     wall time against the limit, checker violations, and what changed."""
-    import datetime as dt
+    _check(json_out, time_limit, seed)
+    option_number(plan_time_limit, "--plan-time-limit", 0, MAX_TIME_LIMIT_S, low_open=True)
 
     from benchmarks.dispatch_scale import generated_day
     from benchmarks.replan import replan_rows
     from fieldopt.scenario import read_scenario
 
-    day = dt.date.fromisoformat(date)
+    day = option_date(date, "--date")
     data = read_scenario(scenario) if scenario is not None else generated_day(jobs, seed, day)
     rows = replan_rows(data, day, now, plan_time_limit, time_limit, seed)
     table = Table(*rows[0].keys(), title="re-planning")
@@ -350,6 +367,7 @@ def bench_mspsp(
     ] = "auto",
 ) -> None:
     """MSPSP-InstLib, makespan: gap to the published best, proofs of optimality."""
+    _check(json_out, time_limit, seed, workers)
     from benchmarks.loaders.mspsp import read_mspsp_bks
     from benchmarks.scheduling.mspsp import (
         ROW_KEYS,
@@ -425,6 +443,7 @@ def bench_imopse(
     ] = False,
 ) -> None:
     """iMOPSE MS-RCPSP, makespan: a scale test, gap to CP-SAT's own bound."""
+    _check(json_out, time_limit, seed, workers)
     from benchmarks.scheduling.imopse import (
         ROW_KEYS,
         expand,
@@ -466,6 +485,7 @@ def bench_schedule_scale(
     json_out: JsonOpt = None,
 ) -> None:
     """Generated repair scheduling: first schedule, time to within 5 % of the bound, memory."""
+    _check(json_out, time_limit, 0, workers)
     from benchmarks.scheduling.scale import medians, run_scale
 
     rows: list[dict[str, Any]] = []
@@ -478,8 +498,7 @@ def bench_schedule_scale(
     result = {"runs": rows, "median": medians(rows)}
     console.print({"median": result["median"]})
     if json_out:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+        write_text_atomic(json_out, _json(result, indent=1), "--json")
     if any(r["violations"] for r in rows):
         console.print("[red]a schedule failed the independent checker")
         raise typer.Exit(1)
@@ -488,8 +507,13 @@ def bench_schedule_scale(
 # ------------------------------------------------------------------------------ inventory
 def _dump(path: Path | None, payload: Any) -> None:
     if path is not None:
-        path.write_text(json.dumps(payload, indent=2, default=_json_default))
+        write_text_atomic(path, _json(payload, indent=2), "--json")
         console.print(f"wrote {path}")
+
+
+def _json(payload: Any, indent: int) -> str:
+    """Strict JSON (NaN as null) of benchmark rows."""
+    return dumps_strict(payload, indent=indent, default=_json_default)
 
 
 def _json_default(value: Any) -> Any:
@@ -517,6 +541,7 @@ def bench_inventory(
 ) -> None:
     """Answer every query of reference cases (computed next to expected); scale and forecasting
     runs with medians over seeds."""
+    _check(out, time_limit, json_option="--json")
     from benchmarks.inventory.cases import comparison_rows, run_case
     from benchmarks.inventory.runs import bench_carparts, bench_scale
     from solvers.inventory.lp import LpParams
@@ -559,6 +584,7 @@ def bench_batch_command(
     json_out: JsonOpt = None,
 ) -> None:
     """Runner overhead: RUNS dispatch runs on the local pool and on a Dask LocalCluster."""
+    _check(json_out, time_limit, 0, workers)
     from benchmarks.batch import bench_batch, write_json
     from fieldopt.batch import BatchStatus
 

@@ -22,10 +22,12 @@ from fieldopt.dispatch.store import save_plan
 from fieldopt.errors import (
     EXIT_BAD_INPUT,
     EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
     EXIT_NO_PLAN,
     EXIT_OK,
     FieldoptError,
     InputError,
+    Interrupted,
     NoPlanError,
     Problem,
     StorageError,
@@ -56,6 +58,7 @@ __version__ = "0.1.0"
 __all__ = [
     "EXIT_BAD_INPUT",
     "EXIT_INTERNAL",
+    "EXIT_INTERRUPTED",
     "EXIT_NO_PLAN",
     "EXIT_OK",
     "DispatchPlan",
@@ -63,6 +66,7 @@ __all__ = [
     "FieldoptError",
     "Haversine",
     "InputError",
+    "Interrupted",
     "MatrixTravel",
     "NoPlanError",
     "Problem",

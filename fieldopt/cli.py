@@ -1,10 +1,13 @@
-"""The ``fieldopt`` command line. Exit codes: 0 ok, 1 internal error, 2 bad input, 3 no plan."""
+"""The ``fieldopt`` command line. Exit codes: 0 ok, 1 internal error, 2 bad input, 3 no plan,
+130 interrupted (SIGINT / SIGTERM)."""
 
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -12,7 +15,17 @@ from rich.console import Console, Group, RenderableType
 from rich.markup import escape
 from rich.table import Table
 
-from fieldopt.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, FieldoptError, InputError, Problem
+from fieldopt.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    FieldoptError,
+    InputError,
+    Interrupted,
+    Problem,
+)
+from fieldopt.io.files import writable_folder
+from fieldopt.options import MAX_HORIZON_DAYS, MAX_SEED, option_date
 
 app = typer.Typer(
     name="fieldopt",
@@ -90,23 +103,22 @@ def validate(
 @app.command()
 def generate(
     out: Annotated[Path, typer.Argument(help="Folder to write the scenario's CSV files into.")],
-    technicians: Annotated[int, typer.Option(min=1)] = 50,
-    jobs: Annotated[int, typer.Option(min=1)] = 400,
-    parts: Annotated[int, typer.Option(min=1)] = 200,
-    depots: Annotated[int, typer.Option(min=1)] = 4,
-    seed: int = 7,
+    technicians: Annotated[int, typer.Option(min=1, max=100_000)] = 50,
+    jobs: Annotated[int, typer.Option(min=1, max=1_000_000)] = 400,
+    parts: Annotated[int, typer.Option(min=1, max=1_000_000)] = 200,
+    depots: Annotated[int, typer.Option(min=1, max=10_000)] = 4,
+    seed: Annotated[int, typer.Option(min=0, max=MAX_SEED)] = 7,
     start: Annotated[str, typer.Option(help="First day, YYYY-MM-DD.")] = "2026-11-24",
-    days: Annotated[int, typer.Option(min=1, help="Calendar days of shifts and jobs.")] = 5,
+    days: Annotated[
+        int, typer.Option(min=1, max=MAX_HORIZON_DAYS, help="Calendar days of shifts and jobs.")
+    ] = 5,
 ) -> None:
     """Generate a realistic, seeded scenario (same seed, same files)."""
-    import datetime as dt
 
     from fieldopt.generate import generate_scenario
 
-    try:
-        first = dt.date.fromisoformat(start)
-    except ValueError as exc:
-        raise InputError(f"--start: expected YYYY-MM-DD, got {start!r}") from exc
+    first = option_date(start, "--start")
+    writable_folder(out, "OUT")
     scenario = generate_scenario(
         technicians=technicians,
         jobs=jobs,
@@ -149,6 +161,7 @@ def export(
     """Write a scenario stored in a database back to a folder of CSV files."""
     from fieldopt.scenario import read_scenario
 
+    writable_folder(out, "OUT")
     written = read_scenario(db, name).to_csv(out)
     console.print(f"wrote {len(written)} files to {out}")
 
@@ -253,11 +266,20 @@ _register_models()
 _register_bench()
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    # files are written atomically: none is left half-written
+    print("interrupted: stopped before the end; no file was left half-written", file=sys.stderr)
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     """Entry point: run the app, mapping fieldopt errors to exit codes.
 
     Click itself exits 2 on usage errors (unknown command, bad option value).
     """
+    # until a solve takes them over (fieldopt.commands.interrupt) SIGINT and SIGTERM end the
+    # command (click turns KeyboardInterrupt into exit 130)
+    previous = {s: signal.signal(s, _interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         app()
     except InputError as exc:
@@ -265,10 +287,18 @@ def main() -> None:
             err_console.print(problems_table(exc.problems, limit=50))
         err_console.print(f"[red]bad input:[/] {escape(str(exc))}")
         sys.exit(exc.exit_code)
+    except Interrupted as exc:
+        err_console.print(escape(str(exc)))
+        sys.exit(exc.exit_code)
     except FieldoptError as exc:
         err_console.print(f"[red]error:[/] {escape(str(exc))}")
         sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(EXIT_INTERRUPTED)
     except Exception:
         err_console.print_exception()
         err_console.print("[red]internal error[/] (please report it with the trace above)")
         sys.exit(EXIT_INTERNAL)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

@@ -6,7 +6,8 @@
     ├── InputError      bad input: carries every Problem found (exit code 2)
     ├── NoPlanError     the solver found no plan within its limits (exit code 3)
     │   └── InvalidPlanError  its plan failed the independent checker: not handed out
-    └── StorageError    the database refused a read or write (exit code 1)
+    ├── StorageError    the database refused a read or write (exit code 1)
+    └── Interrupted     SIGINT / SIGTERM stopped the command (exit code 130)
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
 EXIT_NO_PLAN = 3
+EXIT_INTERRUPTED = 130
 
 Severity = Literal["error", "warning"]
 
@@ -115,6 +117,12 @@ class StorageError(FieldoptError):
     """A database read or write failed; nothing was written."""
 
     exit_code = EXIT_INTERNAL
+
+
+class Interrupted(FieldoptError):
+    """A signal (SIGINT, SIGTERM) stopped the command; the message says what was written."""
+
+    exit_code = EXIT_INTERRUPTED
 
 
 def raise_on_errors(problems: Sequence[Problem]) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import statistics
 from collections import defaultdict
@@ -14,6 +13,7 @@ from typing import Any
 from benchmarks.loaders.mspsp import MspspBks, read_mspsp
 from benchmarks.scheduling.mspsp_data import from_mspsp, mspsp_violations
 from fieldopt.errors import InputError
+from fieldopt.io.files import write_text_atomic
 from solvers.scheduling.data import SchedulingParams, Search
 from solvers.scheduling.solve import solve_scheduling
 
@@ -135,10 +135,7 @@ def load_rows(path: Path, keys: tuple[str, ...] = ROW_KEYS) -> list[dict[str, An
 def write_rows(path: Path, rows: list[dict[str, Any]]) -> None:
     """Write the rows through a temporary file: a run killed mid-write keeps the last good
     file (``--resume`` starts from it)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(rows, indent=1) + "\n", "--json")
 
 
 def merge_rows(files: list[Path]) -> list[dict[str, Any]]:

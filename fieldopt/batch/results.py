@@ -9,6 +9,7 @@ import pandas as pd
 
 from fieldopt.batch.store import BatchStore
 from fieldopt.io.database import connect
+from fieldopt.io.files import write_bytes_atomic, write_text_atomic
 
 _FIXED = ["label", "kind", "scenario_id", "status", "solver_status", "runtime_s", "attempts"]
 
@@ -29,13 +30,13 @@ def results_frame(db: str, batch_id: str) -> pd.DataFrame:
 
 
 def write_results(frame: pd.DataFrame, out: Path, fmt: str) -> None:
+    """Write the results as CSV or parquet, atomically."""
     if fmt == "csv":
-        frame.to_csv(out, index=False)
+        write_text_atomic(out, frame.to_csv(index=False), "--out")
     else:
         # parameters and KPIs may mix types across kinds; parquet wants one type per column
-        frame.astype({c: "string" for c in frame.columns if frame[c].dtype == object}).to_parquet(
-            out, index=False
-        )
+        typed = frame.astype({c: "string" for c in frame.columns if frame[c].dtype == object})
+        write_bytes_atomic(out, lambda tmp: typed.to_parquet(tmp, index=False), "--out")
 
 
 def batch_report(db: str, batch_id: str, out: Path) -> Path:
@@ -78,9 +79,9 @@ def batch_report(db: str, batch_id: str, out: Path) -> Path:
                 fig.to_html(full_html=False, include_plotlyjs="cdn" if first_plot else False)
             )
             first_plot = False
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(
+    return write_text_atomic(
+        out,
         "<!doctype html><meta charset='utf-8'><title>fieldopt batch</title>"
-        "<body style='font-family:sans-serif'>" + "\n".join(parts) + "</body>"
+        "<body style='font-family:sans-serif'>" + "\n".join(parts) + "</body>",
+        "--out",
     )
-    return out

@@ -12,10 +12,13 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from rich.table import Table
 
 from fieldopt.demo import DemoContext
+from fieldopt.io.files import writable_file
+from fieldopt.options import MAX_WORKERS
 
 DEMO_STEPS: list[Callable[[DemoContext], None]] = []
 DbOpt = Annotated[str, typer.Option("--db", help="Database URL of the batch runs.")]
 DEFAULT_DB = "sqlite:///runs.db"
+MIN_LEASE_S = 10.0
 
 batch_app = typer.Typer(
     help="Nightly runs and what-if sweeps: persisted, resumable.", no_args_is_help=True
@@ -28,7 +31,7 @@ def run_command(
     spec: Annotated[Path, typer.Argument(help="Batch spec (YAML).")],
     db: DbOpt = DEFAULT_DB,
     executor: Annotated[str, typer.Option(help="local (process pool) or dask.")] = "local",
-    jobs: Annotated[int, typer.Option(min=1, help="Runs in flight at once.")] = 2,
+    jobs: Annotated[int, typer.Option(min=1, max=MAX_WORKERS, help="Runs in flight at once.")] = 2,
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786.")
     ] = None,
@@ -145,7 +148,7 @@ def results_command(
 
     if fmt not in ("csv", "parquet"):
         raise typer.BadParameter("--format must be csv or parquet")
-    path = out or Path(f"{batch_id}.{fmt}")
+    path = writable_file(out or Path(f"{batch_id}.{fmt}"), "--out")
     frame = results_frame(db, batch_id)
     write_results(frame, path, fmt)
     console.print(f"wrote {len(frame)} runs to {path}")
@@ -160,6 +163,7 @@ def report_command(
     """HTML report: KPIs per run, variants side by side."""
     from fieldopt.batch.results import batch_report
 
+    writable_file(out, "--out")
     console.print(f"wrote {batch_report(db, batch_id, out)}")
 
 

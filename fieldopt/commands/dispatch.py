@@ -13,12 +13,13 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from fieldopt.commands.interrupt import interruptible
 from fieldopt.demo import DemoContext
 from fieldopt.dispatch.report import write_report
 from fieldopt.errors import InputError
-from fieldopt.io.files import write_json_atomic
+from fieldopt.io.files import writable_file, writable_folder, write_json_atomic
 from fieldopt.options import Progress as SolveProgress
-from fieldopt.options import SolveOptions, cli_options
+from fieldopt.options import SolveOptions, cli_options, option_date
 
 console = Console()
 DIFF_FORMAT = "fieldopt.replan-diff/1"
@@ -68,30 +69,30 @@ def plan_cmd(
 ) -> None:
     """Plan a day's technician routes."""
     from fieldopt.dispatch import plan_routes
-    from fieldopt.dispatch.api import as_day
     from fieldopt.scenario import read_scenario
 
+    options = cli_options(time_limit, seed, workers)  # bad options fail before any reading
+    the_day = option_date(date, "--date")
+    _writable((out, "--out"), (report, "--report"))
     data = read_scenario(scenario, name)
     if schedule is not None:
         from fieldopt.schedule.handoff import day_scenario
         from fieldopt.schedule.result import RepairSchedule
 
-        data = day_scenario(data, RepairSchedule.load(schedule), as_day(date))
+        data = day_scenario(data, RepairSchedule.load(schedule), the_day)
     bar, update = _progress_bar(time_limit)
-    options = cli_options(time_limit, seed, workers, update)
-    with bar:
-        plan = plan_routes(data, date, options=options)
-    console.print(_summary_table(plan))
-    if out:
-        plan.save(out)
-        console.print(f"plan written to {out}")
-    if report:
-        write_report(plan, report, data)
-        console.print(f"report written to {report}")
-    if db:
-        from fieldopt.dispatch.store import save_plan
+    with interruptible("plan") as outputs:
+        with bar:
+            plan = plan_routes(data, the_day, options=replace(options, progress=update))
+        console.print(_summary_table(plan))  # checked by plan_routes: no violation
+        if out:
+            console.print(f"plan written to {outputs.add(plan.save(out))}")
+        if report:
+            console.print(f"report written to {outputs.add(write_report(plan, report, data))}")
+        if db:
+            from fieldopt.dispatch.store import save_plan
 
-        console.print(f"plan stored as {save_plan(plan, db)!r} in {db}")
+            console.print(f"plan stored as {save_plan(plan, db)!r} in {db}")
 
 
 def replan_cmd(
@@ -108,6 +109,11 @@ def replan_cmd(
     from fieldopt.dispatch import DispatchPlan, replan
     from fieldopt.scenario import read_scenario
 
+    options = cli_options(time_limit, seed, 1)
+    _writable((out, "--out"), (report, "--report"))
+    if out:
+        _writable((out.with_suffix(".diff.json"), "--out (its .diff.json)"))
+        writable_folder(out.with_suffix(".scenario"), "--out (its .scenario folder)")
     plan = DispatchPlan.load(plan_file)
     evs: list[dict[str, Any]] = []
     if events:
@@ -118,15 +124,33 @@ def replan_cmd(
         if not isinstance(evs, list):
             raise InputError(f"{events}: expected a JSON list of events")
     data = read_scenario(scenario) if scenario else None
-    try:
-        result = replan(plan, now, evs, data, options=cli_options(time_limit, seed, 1))
-    except InputError as exc:
-        if events is None:
-            raise
-        # the events' problems name the file they came from
-        raise InputError(
-            [replace(p, table=str(events)) if p.table == "events" else p for p in exc.problems]
-        ) from exc
+    with interruptible("plan") as outputs:
+        try:
+            result = replan(plan, now, evs, data, options=options)
+        except InputError as exc:
+            if events is None:
+                raise
+            # the events' problems name the file they came from
+            raise InputError(
+                [replace(p, table=str(events)) if p.table == "events" else p for p in exc.problems]
+            ) from exc
+        _show_replan(result)
+        if out:
+            outputs.add(result.plan.save(out))
+            head = {"format": DIFF_FORMAT, "plan_id": result.plan.plan_id, "now": now}
+            diff_path = out.with_suffix(".diff.json")
+            outputs.add(write_json_atomic(diff_path, {**head, "changes": result.diff}))
+            # the plan is checked against the scenario with the events applied
+            result.scenario.to_csv(outputs.add(out.with_suffix(".scenario")))
+            console.print(
+                f"plan written to {out}, diff to {diff_path}, scenario with the events to "
+                f"{out.with_suffix('.scenario')}"
+            )
+        if report:
+            outputs.add(write_report(result.plan, report, result.scenario))
+
+
+def _show_replan(result: Any) -> None:
     console.print(_summary_table(result.plan))
     diff = Table(
         "job", "change", "from", "to", "from start", "to start", "min later", title="Changes"
@@ -142,18 +166,13 @@ def replan_cmd(
             str(row["minutes_later"]),
         )
     console.print(diff)
-    if out:
-        result.plan.save(out)
-        head = {"format": DIFF_FORMAT, "plan_id": result.plan.plan_id, "now": now}
-        write_json_atomic(out.with_suffix(".diff.json"), {**head, "changes": result.diff})
-        # the plan is checked against the scenario with the events applied
-        result.scenario.to_csv(out.with_suffix(".scenario"))
-        console.print(
-            f"plan written to {out}, diff to {out.with_suffix('.diff.json')}, scenario with "
-            f"the events to {out.with_suffix('.scenario')}"
-        )
-    if report:
-        write_report(result.plan, report, result.scenario)
+
+
+def _writable(*paths: tuple[Path | None, str]) -> None:
+    """Fail on an output that cannot be written before any work is done."""
+    for path, option in paths:
+        if path is not None:
+            writable_file(path, option)
 
 
 def register(app: typer.Typer) -> None:

@@ -14,8 +14,9 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from fieldopt.commands.interrupt import interruptible_command, stopped_before_writing
 from fieldopt.io.files import writable_file, write_json_atomic
-from fieldopt.options import cli_options
+from fieldopt.options import MAX_MONEY, MAX_QUANTITY, cli_options, option_number
 
 if TYPE_CHECKING:
     from fieldopt import Progress as SolveProgress
@@ -112,6 +113,7 @@ def _kv_table(title: str, values: dict[str, Any]) -> Table:
 
 def _dump(path: Path | None, payload: Any) -> None:
     """Write ``payload`` as strict JSON (NaN -> ``null``), atomically."""
+    stopped_before_writing()
     if path is not None:
         write_json_atomic(path, payload, "--json")
         console.print(f"wrote {path}")
@@ -126,16 +128,18 @@ def _writable(out: Path | None, report: Path | None) -> None:
 
 
 def _report(result: Any, path: Path | None) -> None:
+    stopped_before_writing()
     if path is not None:
         result.to_html(str(path))
         console.print(f"wrote {path}")
 
 
 @inventory_app.command("forecast")
+@interruptible_command("forecast")
 def forecast_cmd(
     scenario: ScenarioArg,
     name: NameOpt = None,
-    holdout: Annotated[int, typer.Option(min=1, help="Months of rolling backtest.")] = 6,
+    holdout: Annotated[int, typer.Option(min=1, max=120, help="Months of rolling backtest.")] = 6,
     out: JsonOpt = None,
     report: ReportOpt = None,
 ) -> None:
@@ -152,6 +156,7 @@ def forecast_cmd(
 
 
 @inventory_app.command("frontier")
+@interruptible_command("frontier")
 def frontier_cmd(
     scenario: ScenarioArg,
     name: NameOpt = None,
@@ -188,10 +193,11 @@ def frontier_cmd(
 
 
 @inventory_app.command("optimise")
+@interruptible_command("optimisation")
 def optimise_cmd(
     scenario: ScenarioArg,
     name: NameOpt = None,
-    budget: Annotated[float | None, typer.Option(min=0, help="Investment budget.")] = None,
+    budget: Annotated[float | None, typer.Option(help="Investment budget, >= 0.")] = None,
     target_fill_rate: Annotated[
         float | None, typer.Option(help="Fill rate to reach, (0, 1).")
     ] = None,
@@ -227,6 +233,14 @@ def optimise_cmd(
 
     _writable(out, report)
     options = solve_options(time_limit, seed, workers)
+    for value, option, high_open in (
+        (budget, "--budget", False),
+        (waiting_cost_per_day, "--waiting-cost-per-day", False),
+    ):
+        if value is not None:
+            option_number(value, option, 0, MAX_MONEY, high_open=high_open)
+    if target_fill_rate is not None:
+        option_number(target_fill_rate, "--target-fill-rate", 0, 1, low_open=True, high_open=True)
     s = _load(scenario, name)
     rates = _rates(s)
     with progress_bar("marginal analysis: parts") as update:
@@ -252,10 +266,13 @@ def optimise_cmd(
 
 
 @inventory_app.command("rebalance")
+@interruptible_command("rebalancing")
 def rebalance_cmd(
     scenario: ScenarioArg,
     name: NameOpt = None,
-    min_quantity: Annotated[int, typer.Option(min=1, help="Smallest transfer worth making.")] = 1,
+    min_quantity: Annotated[
+        int, typer.Option(min=1, max=MAX_QUANTITY, help="Smallest transfer worth making.")
+    ] = 1,
     time_limit: TimeOpt = 30.0,
     seed: SeedOpt = 0,
     workers: WorkersOpt = 1,
@@ -291,6 +308,7 @@ def rebalance_cmd(
 
 
 @inventory_app.command("whatif")
+@interruptible_command("what-if")
 def whatif_cmd(
     scenario: ScenarioArg,
     variant: Annotated[

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -14,9 +12,16 @@ from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as ProgressBar
 from rich.table import Table
 
+from fieldopt.commands.interrupt import interruptible
 from fieldopt.demo import DemoContext
-from fieldopt.errors import InputError, NoPlanError
-from fieldopt.options import cli_options
+from fieldopt.errors import NoPlanError
+from fieldopt.options import (
+    MAX_HORIZON_DAYS,
+    MAX_MONEY,
+    cli_options,
+    option_date,
+    option_number,
+)
 
 if TYPE_CHECKING:
     from fieldopt.schedule.api import Progress, SolveOptions
@@ -60,7 +65,9 @@ def _progress(
 
 def schedule_command(
     scenario: Annotated[str, typer.Argument(help="Scenario: a CSV folder or a database URL.")],
-    days: Annotated[int, typer.Option(min=1, help="Days of the horizon.")] = 10,
+    days: Annotated[
+        int, typer.Option(min=1, max=MAX_HORIZON_DAYS, help="Days of the horizon.")
+    ] = 10,
     start: Annotated[
         str | None, typer.Option(help="First day YYYY-MM-DD (default: setting horizon_start).")
     ] = None,
@@ -86,15 +93,10 @@ def schedule_command(
     from fieldopt.schedule.result import RepairSchedule
 
     console = Console()
-    first = None
-    if start is not None:
-        try:
-            first = dt.date.fromisoformat(start)
-        except ValueError:
-            raise InputError(f"--start: expected YYYY-MM-DD, got {start!r}") from None
+    first = None if start is None else option_date(start, "--start")
     solve_options(time_limit, workers, seed)  # bad flags fail before the scenario is read
-    if budget is not None and not (math.isfinite(budget) and budget >= 0):
-        raise InputError(f"--budget: a finite amount >= 0, got {budget}")
+    if budget is not None:
+        option_number(budget, "--budget", 0, MAX_MONEY)
     for path, flag in ((out, "--out"), (report, "--report")):
         if path is not None:
             writable_file(path, flag)
@@ -102,23 +104,28 @@ def schedule_command(
     prev = RepairSchedule.load(previous) if previous else None
     progress, update = _progress(console, time_limit)
     options = solve_options(time_limit, workers, seed, update)
-    with progress:
-        sched = schedule_repairs(
-            scen, first, days, objective, options=options, outsource_budget=budget, previous=prev
-        )
-    if not sched.status.has_solution:
-        raise NoPlanError(f"no schedule: {sched.report.status} ({sched.report.raw_status})")
-    _print_summary(console, sched.summary())  # checked by schedule_repairs: no violation
-    if out:
-        sched.save(out)
-        console.print(f"schedule → {out}")
-    if report:
-        sched.to_html(report)
-        console.print(f"report → {report}")
-    if db:
-        from fieldopt.schedule.store import save_schedule
+    with interruptible("schedule") as outputs:
+        with progress:
+            sched = schedule_repairs(
+                scen,
+                first,
+                days,
+                objective,
+                options=options,
+                outsource_budget=budget,
+                previous=prev,
+            )
+        if not sched.status.has_solution:
+            raise NoPlanError(f"no schedule: {sched.report.status} ({sched.report.raw_status})")
+        _print_summary(console, sched.summary())  # checked by schedule_repairs: no violation
+        if out:
+            console.print(f"schedule → {outputs.add(sched.save(out))}")
+        if report:
+            console.print(f"report → {outputs.add(sched.to_html(report))}")
+        if db:
+            from fieldopt.schedule.store import save_schedule
 
-        console.print(f"plan {save_schedule(sched, db)} → {db}")
+            console.print(f"plan {save_schedule(sched, db)} → {db}")
 
 
 def _print_summary(console: Console, summary: dict[str, Any]) -> None:

@@ -51,7 +51,7 @@ from solvers.inventory.solve import (
     solve_rebalancing,
     solve_stocking,
 )
-from solvers.options import Progress, ProgressFn, SolveOptions
+from solvers.options import Progress, ProgressFn, SolveOptions, stop_requested
 
 __all__ = ["forecast", "frontier", "optimise", "parse_variant", "rebalance", "whatif"]
 
@@ -226,6 +226,8 @@ def whatif(
     frontiers = {"base": base_points}
     rows = []
     for text, key, value in parsed:
+        if stop_requested():  # the variants done so far; the command writes none of them
+            break
         _, pts = frontier_of(apply_variant(scenario, base, r, key, value))
         frontiers[text] = pts
         rows.append(whatif_row(text, pts, rec))

@@ -10,8 +10,10 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from fieldopt.errors import Interrupted
 from fieldopt.inventory.methods import METHOD_NAMES, backtest, canonical_method, one_step
 from fieldopt.io.files import strict, write_text_atomic
+from fieldopt.options import stop_requested
 
 PERIODS_PER_YEAR = 12  # demand_history is monthly
 
@@ -94,6 +96,8 @@ def forecast_frame(
         rows.append((loc, part, max(f, 0.0) * PERIODS_PER_YEAR, method, mae, len(y), "history"))
         if progress is not None:
             progress(1)
+        if stop_requested():  # a forecast is only of use whole
+            raise Interrupted("interrupted: nothing written")
     return pd.DataFrame(
         rows,
         columns=["location_id", "part_id", "rate_per_year", "method", "mae", "periods", "source"],

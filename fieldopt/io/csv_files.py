@@ -17,6 +17,7 @@ import pandas as pd
 
 from fieldopt.domain.tables import SCENARIO_TABLES, TableSpec, table_spec
 from fieldopt.errors import InputError, Problem
+from fieldopt.io.files import writable_folder, write_text_atomic
 
 _KNOWN = {spec.name for spec in SCENARIO_TABLES}
 
@@ -162,6 +163,7 @@ def write_csv_folder(tables: Mapping[str, pd.DataFrame], folder: Path) -> list[P
     Required tables are always written; optional ones only when they have rows.
     Returns the paths written.
     """
+    writable_folder(folder, str(folder))
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for spec in SCENARIO_TABLES:
@@ -169,8 +171,7 @@ def write_csv_folder(tables: Mapping[str, pd.DataFrame], folder: Path) -> list[P
         if frame.empty and not spec.required_file:
             continue
         path = folder / spec.file
-        path.write_text(frame_to_csv_text(spec, frame), encoding="utf-8")
-        written.append(path)
+        written.append(write_text_atomic(path, frame_to_csv_text(spec, frame), str(folder)))
     return written
 
 

@@ -73,20 +73,65 @@ def writable_file(path: str | Path, what: str = "--out") -> Path:
     return p
 
 
+def writable_folder(path: str | Path, what: str = "--out") -> Path:
+    """``path`` if a folder of files can be written there (made later, by the writer); an
+    :class:`InputError` naming ``what`` otherwise. Nothing is created."""
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise InputError(f"{what}: {p} is a file; give a folder")
+    existing = p
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError(f"{what}: cannot create the folder {p}: {existing} is a file")
+    if not os.access(existing, os.W_OK):
+        raise InputError(f"{what}: {p} is not writable")
+    return p
+
+
 def write_text_atomic(path: str | Path, text: str, what: str = "--out") -> Path:
     """Write ``text`` to ``path`` atomically (UTF-8)."""
     p = writable_file(path, what)
+    mode = _mode_for(p)
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
+            os.fchmod(fh.fileno(), mode)
             os.fsync(fh.fileno())
         os.replace(tmp, p)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return p
+
+
+def write_bytes_atomic(path: str | Path, write: Callable[[Path], object], what: str) -> Path:
+    """Write ``path`` atomically with ``write(temporary_path)`` (for writers that want a path,
+    such as pandas' ``to_parquet``)."""
+    p = writable_file(path, what)
+    mode = _mode_for(p)
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.chmod(tmp, mode)
+        os.replace(tmp, p)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return p
+
+
+def _mode_for(path: Path) -> int:
+    """The permissions a new file gets (a temporary file would be private): the replaced
+    file's, else those the umask allows."""
+    if path.exists():
+        return path.stat().st_mode & 0o7777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def write_json_atomic(path: str | Path, obj: Any, what: str = "--out") -> Path:

@@ -14,6 +14,7 @@ import pulp
 from numpy.typing import NDArray
 
 from solvers.inventory.rebalance_model import ArrayModel
+from solvers.options import on_stop
 from solvers.quiet import quiet_stdout
 from solvers.result import SolveReport, Status
 
@@ -179,7 +180,9 @@ def _solve_highs(
         h.setSolution(
             model.n_cols, np.arange(model.n_cols, dtype=np.int32), start.astype(np.float64)
         )
-    h.run()
+    h.HandleUserInterrupt = True  # HiGHS polls cancelSolve from its own callbacks
+    with on_stop(h.cancelSolve):
+        h.run()
     runtime = time.perf_counter() - t0
     ms = h.getModelStatus()
     info = h.getInfo()

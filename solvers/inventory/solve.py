@@ -43,7 +43,7 @@ from solvers.inventory.rebalance import (
     largest_excess_to_largest_shortage,
     solve_rebalance,
 )
-from solvers.options import Progress, SolveOptions
+from solvers.options import Progress, SolveOptions, stop_requested
 from solvers.result import SolveReport, Status
 
 Array = NDArray[np.float64]
@@ -153,7 +153,7 @@ class _Clock:
     def tick(self, n: int) -> None:
         self.done += n
         self.options.report(Progress(self.elapsed, done=self.done, total=self.total))
-        if self.done < self.total and self.left <= 0:
+        if self.done < self.total and (self.left <= 0 or stop_requested()):
             raise _OutOfTime
 
     def report(self, status: Status, raw: str, objective: float | None = None) -> SolveReport:

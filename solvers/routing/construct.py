@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from solvers.arrays import IntArray
+from solvers.options import stop_requested
 from solvers.routing.data import NO_VALUE, RoutingData
 
 MAX_EXACT_TRIES = 40  # exact route simulations per job before it is left out
@@ -286,6 +287,8 @@ def construct(
 
     arrays = flat()
     for i in _job_order(d, [j for j in jobs if j not in used]):
+        if stop_requested():  # the caller discards a construction cut short
+            break
         prev, nxt, ready, latest, veh, pos = arrays
         ok = d.allowed[veh, i]
         if not ok.any():

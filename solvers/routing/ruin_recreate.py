@@ -48,6 +48,7 @@ from typing import Any
 
 import numpy as np
 
+from solvers.options import stop_requested
 from solvers.result import SolveReport, Status
 from solvers.routing.data import NO_VALUE, RoutingData, RoutingParams
 from solvers.routing.result import RoutingResult, Visit
@@ -497,7 +498,7 @@ def _search_routes(
     avg_len = max(1.0, jobs.size / max(1, used))
     limit, iters = params.time_limit_s, params.iterations
     done = 0
-    while True:
+    while not stop_requested():
         if iters is not None:
             if done >= iters:
                 break

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from solvers.options import Progress, ProgressFn
+from solvers.options import Progress, ProgressFn, stop_requested
 from solvers.result import SolveReport, Status
 from solvers.routing.construct import Construction, construct
 from solvers.routing.data import NO_VALUE, RoutingData, RoutingParams, plain_vrptw_unsupported
@@ -129,6 +129,9 @@ def solve_routing(
                 progress(Progress(elapsed, objective=float(obj)))
 
     m.routing.AddAtSolutionCallback(on_solution)
+    # Polled at every search node: a stop request ends the search with its best solution.
+    # A Python callable (not a builtin) so the main thread runs its pending signal handlers.
+    m.routing.AddSearchMonitor(m.solver.CustomLimit(lambda: stop_requested()))
     sp = _search_parameters(params)
     cons: Construction | None = None
     start_routes = params.initial_routes
@@ -139,6 +142,8 @@ def solve_routing(
         start_routes = cons.routes
         kind = "CONSTRUCTION" if params.initial_routes is None else "WARM_START+CONSTRUCTION"
     cons_at = time.perf_counter() - t0
+    if stop_requested():  # a construction cut short is no plan
+        return _no_solution(data, "INTERRUPTED", _base(params, "INTERRUPTED", cons_at), build_s)
     solution = None
     if start_routes is not None and any(start_routes):
         solution = _search_from(m, sp, params, [[int(inv[i]) for i in r] for r in start_routes], t0)
@@ -146,7 +151,7 @@ def solve_routing(
     if solution is None:
         kind = params.first_solution
         left = _remaining(params, t0)
-        if cons is None or left > 0.05:
+        if (cons is None or left > 0.05) and not stop_requested():
             _limit_search(sp, left)
             solution = m.routing.SolveWithParameters(sp)
     runtime = time.perf_counter() - t0
@@ -158,13 +163,9 @@ def solve_routing(
         and (solution is None or (not restored and solution.ObjectiveValue() > cons.objective))
     ):
         return _constructed(data, cons, params, runtime, build_s, cons_at)
-    base = dict(
-        raw_status=raw,
-        runtime_s=runtime,
-        seed=params.seed,
-        workers=params.workers,
-        time_limit_s=params.time_limit_s,
-    )
+    if stop_requested():
+        raw = f"INTERRUPTED ({raw})"
+    base = _base(params, raw, runtime)
     if solution is None:
         return _no_solution(data, raw, base, build_s)
     first_s = first[0] if first else runtime
@@ -174,6 +175,16 @@ def solve_routing(
         _extract(m, solution, perm, data, base, build_s, first_s),
         first_solution=kind,
         construct_s=None if cons is None else cons.seconds,
+    )
+
+
+def _base(params: RoutingParams, raw: str, runtime: float) -> dict[str, Any]:
+    return dict(
+        raw_status=raw,
+        runtime_s=runtime,
+        seed=params.seed,
+        workers=params.workers,
+        time_limit_s=params.time_limit_s,
     )
 
 
@@ -212,7 +223,7 @@ def _search_from(
         sp.lns_time_limit.FromMilliseconds(max(1, round(attempt * 1000)))
         _limit_search(sp, _remaining(params, t0))
         solution = m.routing.SolveFromAssignmentWithParameters(initial, sp)
-        if solution is not None or params.lns_time_limit_s is not None:
+        if solution is not None or params.lns_time_limit_s is not None or stop_requested():
             break
     return solution
 

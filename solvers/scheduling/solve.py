@@ -10,7 +10,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from solvers.arrays import BoolArray, IntArray
-from solvers.options import Progress, ProgressFn
+from solvers.options import Progress, ProgressFn, on_stop, stop_requested
 from solvers.result import SolveReport, Status
 from solvers.scheduling.data import SchedulingData, SchedulingParams
 from solvers.scheduling.greedy import greedy_schedule
@@ -196,7 +196,10 @@ def solve_scheduling(
     _add_makespan_bounds(data, params, v, model)
     _add_hints(data, params, v, model)
     solver = _solver(data, params, v, model, t0)
-    raw = solver.solve(model, _progress_callbacks(solver, on_progress, t0))
+    if stop_requested():  # asked to stop while the model was built: no search
+        solver.parameters.max_time_in_seconds = 0.0
+    with on_stop(solver.stop_search):  # CP-SAT's search is C++: it is told, not polled
+        raw = solver.solve(model, _progress_callbacks(solver, on_progress, t0))
     status = _STATUS.get(raw, Status.ERROR)
     objective = bound = None
     if status.has_solution:
@@ -254,6 +257,8 @@ def _solver(
     solver.parameters.num_workers = params.workers
     solver.parameters.random_seed = params.seed
     solver.parameters.log_search_progress = params.log
+    # CP-SAT would take SIGINT for itself; the stop flag (solvers.options.request_stop) stops it
+    solver.parameters.catch_sigint_signal = False
     if not params.probing:
         solver.parameters.cp_model_probing_level = 0
     if uses_fixed_search(data, params):

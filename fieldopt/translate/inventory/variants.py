@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -12,6 +13,9 @@ from fieldopt.errors import InputError, Problem
 from fieldopt.scenario import Scenario
 from fieldopt.translate.inventory.network import Network, floats, network, with_policy
 from fieldopt.translate.stockout import POLICIES
+
+MAX_FACTOR = 100.0
+"""A what-if scales demand or times by at most this much."""
 
 
 def parse_variant(text: str) -> tuple[str, str, float | str]:
@@ -67,14 +71,15 @@ def parse_variant(text: str) -> tuple[str, str, float | str]:
                 )
             ]
         ) from exc
-    if factor < 0:
+    if not (math.isfinite(factor) and 0 <= factor <= MAX_FACTOR):
         raise InputError(
             [
                 Problem(
                     "error",
                     "bad_variant",
                     "options",
-                    f"variant {text!r}: factor below 0",
+                    f"variant {text!r}: the factor must be from 0 to {MAX_FACTOR:g} "
+                    f"(-100% to +{100 * (MAX_FACTOR - 1):g}%), got {factor}",
                     field="variant",
                 )
             ]
