@@ -37,7 +37,11 @@ def fuzz_settings(examples: int) -> settings:
         deadline=None,
         derandomize=FACTOR == 1,
         database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.filter_too_much,
+        ],
     )
 
 

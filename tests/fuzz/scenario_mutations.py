@@ -130,7 +130,9 @@ class Mutation:
             write_rows(path, [r[:i] + r[i + 1 :] for r in rows])
         elif self.kind == "extra_column":
             rows = read_rows(path)
-            write_rows(path, [rows[0] + [self.field or ""]] + [r + [self.value or ""] for r in rows[1:]])
+            write_rows(
+                path, [rows[0] + [self.field or ""]] + [r + [self.value or ""] for r in rows[1:]]
+            )
         elif self.kind == "setting":
             rows = [r for r in read_rows(path) if r and r[0] != self.field]
             if self.value is not None:
@@ -224,7 +226,10 @@ NUMERIC_SETTINGS = {
     "dispatch.pickup_min",
     "dispatch.replan_move_slack_min",
 }
-CHOICES = {"travel.provider": {"haversine"}, "inventory.stockout_policy": {"backorder", "emergency"}}
+CHOICES = {
+    "travel.provider": {"haversine"},
+    "inventory.stockout_policy": {"backorder", "emergency"},
+}
 
 
 def setting_is_wrong(key: str, value: str | None) -> bool:
@@ -252,5 +257,3 @@ def settings_mutation(draw: st.DrawFn) -> Mutation:
     value = draw(st.none() | st.sampled_from(SETTINGS_VALUES))
     wrong = setting_is_wrong(key, value)
     return Mutation("setting", "settings.csv", field=key, value=value, must_fail=wrong)
-
-
