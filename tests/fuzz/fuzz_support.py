@@ -92,7 +92,7 @@ def fieldopt(*args: str | Path) -> Outcome:
 def assert_clean(outcome: Outcome, allowed: tuple[int, ...] = (0, 2), what: object = "") -> None:
     """Exit code in ``allowed`` (0 ok, 2 bad input; 3 "no plan" where a solve may time out),
     and no Python traceback or internal error. ``what``: the input, for the failure message."""
-    shown = f"{what}\n{outcome}"
+    shown = f"{str(what)[:500]}\n{outcome}"
     assert outcome.code in allowed, shown
     assert "Traceback" not in outcome.stdout + outcome.stderr, shown
     assert "internal error" not in outcome.text, shown
