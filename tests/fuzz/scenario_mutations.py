@@ -131,7 +131,7 @@ class Mutation:
         elif self.kind == "extra_column":
             rows = read_rows(path)
             write_rows(
-                path, [rows[0] + [self.field or ""]] + [r + [self.value or ""] for r in rows[1:]]
+                path, [[*rows[0], self.field or ""]] + [[*r, self.value or ""] for r in rows[1:]]
             )
         elif self.kind == "setting":
             rows = [r for r in read_rows(path) if r and r[0] != self.field]

@@ -11,10 +11,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from fuzz_support import REPO, TINY, TINY_DAY, assert_clean, fieldopt, fuzz_settings
 import pytest
+from fuzz_support import REPO, TINY, TINY_DAY, assert_clean, fieldopt, fuzz_settings
 from hypothesis import event, given
 from hypothesis import strategies as st
+
+pytestmark = pytest.mark.fuzz
 
 SCHEMA = json.loads((REPO / "docs/examples/dispatch-events.schema.json").read_text())
 

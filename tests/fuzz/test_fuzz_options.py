@@ -14,6 +14,8 @@ from fuzz_support import TINY, TINY_DAY, Outcome, assert_clean, fieldopt, fuzz_s
 from hypothesis import event, given
 from hypothesis import strategies as st
 
+pytestmark = pytest.mark.fuzz
+
 Value = tuple[str, bool]
 """An option value and whether it is wrong."""
 

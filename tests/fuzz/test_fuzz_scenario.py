@@ -25,6 +25,8 @@ from scenario_mutations import (
     structure_mutation,
 )
 
+pytestmark = pytest.mark.fuzz
+
 
 def known(what: str) -> pytest.MarkDecorator:
     """A class of issue 20 that main does not handle yet; remove after merging r20-inputs."""

@@ -15,6 +15,8 @@ from fuzz_support import TINY, TINY_DAY, assert_clean, fieldopt, fuzz_settings
 from hypothesis import event, given
 from hypothesis import strategies as st
 
+pytestmark = pytest.mark.fuzz
+
 BASE: dict[str, Any] = {
     "name": "fuzz",
     "defaults": {"time_limit": 0.3, "seed": 0, "workers": 1},
