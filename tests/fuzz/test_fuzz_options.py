@@ -82,13 +82,16 @@ def check(outcome: Outcome, options: dict[str, Value], out: Path | None, solves:
 
 
 def run(command: list[str], options: dict[str, Value], solves: bool = True) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        (tmp / "report").mkdir()
         args = list(command)
         out = None
         for flag, (value, _) in options.items():
-            if flag in ("--out", "--json"):
-                out = out_path(value, Path(tmp))
-                value = str(out)
+            if flag in ("--out", "--json", "--report"):
+                path = out_path(value, tmp / "report" if flag == "--report" else tmp)
+                out = path if flag != "--report" else out
+                value = str(path)
             args += [flag, value] if not value.startswith("-") else [f"{flag}={value}"]
         check(fieldopt(*args), options, out, solves)
 
@@ -127,7 +130,11 @@ PLAN_WORKERS = values(["1"], WORKERS[1])
 
 
 @fuzz_settings(20)
-@given(option_sets(*COMMON[:2], ("--workers", PLAN_WORKERS), ("--out", OUT_KINDS)))
+@given(
+    option_sets(
+        *COMMON[:2], ("--workers", PLAN_WORKERS), ("--out", OUT_KINDS), ("--report", OUT_KINDS)
+    )
+)
 def test_plan_options(options: dict[str, Value]) -> None:
     run(["plan", str(TINY)], {"--date": GOOD_DAY, **options})
 
@@ -164,7 +171,7 @@ def test_schedule_options(options: dict[str, Value]) -> None:
 @fuzz_settings(15)
 @given(
     st.sampled_from(["optimise", "rebalance"]),
-    option_sets(*COMMON, ("--json", OUT_KINDS)),
+    option_sets(*COMMON, ("--json", OUT_KINDS), ("--report", OUT_KINDS)),
 )
 def test_inventory_options(command: str, options: dict[str, Value]) -> None:
     if command == "optimise":

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from fuzz_support import SAMPLE, TINY, TINY_DAY, Outcome, assert_clean, fieldopt, fuzz_settings
-from hypothesis import given
+from hypothesis import event, given
 from hypothesis import strategies as st
 from scenario_mutations import (
     HUGE_CELLS,
@@ -84,6 +84,7 @@ def validate_mutated(base: Path, mutation: Mutation, folder: Path) -> Outcome:
     scenario = copy_scenario(base, folder / "scenario")
     mutation.apply(scenario)
     outcome = fieldopt("validate", scenario, "--json")
+    event(f"{mutation.kind}: validate exit {outcome.code}")
     check_validate(outcome, mutation)
     return outcome
 
@@ -105,6 +106,7 @@ def run_consumer(scenario: Path, command: tuple[str, ...], mutation: Mutation, o
     args = [str(scenario) if a == "{s}" else a for a in command]
     flag = "--out" if command[0] in ("plan", "schedule") else "--json"
     outcome = fieldopt(*args, flag, out / "result.json")
+    event(f"{' '.join(a for a in command[:2] if a != '{s}')} exit {outcome.code}")
     assert_clean(outcome, allowed=(0, 2, 3), what=mutation)
     if outcome.code == 2:
         assert mutation.file in outcome.text, f"{mutation}\n{outcome}"
