@@ -77,7 +77,8 @@ def check_validate(outcome: Outcome, mutation: Mutation) -> None:
         # other tables' references dangling
         assert in_file or mutation.kind in ("empty", "header_only"), f"{mutation}\n{outcome}"
         if mutation.kind == "drop_column":
-            assert any(p["field"] == mutation.field for p in in_file), f"{mutation}\n{outcome}"
+            named = [p for p in in_file if mutation.field in f"{p['field']} {p['message']}"]
+            assert named, f"{mutation}\n{outcome}"
 
 
 def validate_mutated(base: Path, mutation: Mutation, folder: Path) -> Outcome:
