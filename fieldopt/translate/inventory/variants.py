@@ -13,6 +13,10 @@ from fieldopt.scenario import Scenario
 from fieldopt.translate.inventory.network import Network, floats, network, with_policy
 from fieldopt.translate.stockout import POLICIES
 
+MAX_VARIANT_FACTOR = 10.0
+"""The largest factor of a what-if (``x10``, ``+900%``): more is a typo, and demand or lead
+times 10^16 times larger make the evaluators allocate terabytes."""
+
 
 def parse_variant(text: str) -> tuple[str, str, float | str]:
     """``demand=+20%``, ``lead_time=x1.5``, ``repair_time=-10%``, ``close_depot=D3``,
@@ -67,14 +71,15 @@ def parse_variant(text: str) -> tuple[str, str, float | str]:
                 )
             ]
         ) from exc
-    if factor < 0:
+    if not 0 <= factor <= MAX_VARIANT_FACTOR:  # also NaN
         raise InputError(
             [
                 Problem(
                     "error",
                     "bad_variant",
                     "options",
-                    f"variant {text!r}: factor below 0",
+                    f"variant {text!r}: the factor must be between 0 and "
+                    f"{MAX_VARIANT_FACTOR:g}, got {factor:g}",
                     field="variant",
                 )
             ]
