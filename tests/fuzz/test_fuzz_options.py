@@ -63,6 +63,10 @@ def out_path(kind: str, tmp: Path) -> Path:
     }[kind]
 
 
+ALSO_NAMED = {"--variant": ["--variant", "field variant"]}
+"""How a message may name an option: a variant as the field ``variant`` of the options."""
+
+
 def check(outcome: Outcome, options: dict[str, Value], out: Path | None, solves: bool) -> None:
     """Exit 2 naming a wrong option if there is one; else exit 0 (or 3) and ``--out`` written."""
     wrong = [flag for flag, (_, bad) in options.items() if bad]
@@ -72,7 +76,7 @@ def check(outcome: Outcome, options: dict[str, Value], out: Path | None, solves:
     assert_clean(outcome, allowed=(0, 2, 3) if solves else (0, 2), what=options)
     if wrong:
         assert outcome.code == 2, f"wrong {wrong} accepted\n{outcome}"
-        named = [flag for flag in wrong if flag in outcome.text]
+        named = [f for f in wrong if any(n in outcome.text for n in ALSO_NAMED.get(f, [f]))]
         assert named, f"none of {wrong} named\n{outcome}"
         if out is not None:
             assert not (out.is_file() and out.stat().st_size), f"--out written\n{outcome}"
@@ -213,3 +217,34 @@ def test_dates_and_times(command: str, date: Value, now: Value) -> None:
         run(["schedule", str(TINY)], {"--start": date, "--days": ("1", False), **fast})
     else:
         run(["replan", str(tiny_plan()), "--scenario", str(TINY)], {"--now": now, **fast})
+
+
+VARIANTS = values(
+    [
+        "demand=+20%",
+        "lead_time=x1.5",
+        "repair_time=-10%",
+        "stockout_policy=emergency",
+        "demand=x10",
+    ],
+    [
+        "demand=abc",
+        "demand=+1e16%",
+        "demand=-200%",
+        "lead_time=xnan",
+        "lead_time=xinf",
+        "repair_time=x1e300",
+        "close_depot=D404",
+        "stockout_policy=teleport",
+        "colour=red",
+        "",
+        "demand",
+    ],
+)
+
+
+@fuzz_settings(12)
+@given(option_sets(("--variant", VARIANTS), ("--json", OUT_KINDS)))
+def test_inventory_whatif_variants(options: dict[str, Value]) -> None:
+    options.setdefault("--variant", ("demand=+20%", False))
+    run(["inventory", "whatif", str(TINY)], options)
