@@ -75,7 +75,7 @@ def run_on(doc: dict[str, Any], what: str, *commands: tuple[str, ...]) -> None:
             assert_clean(outcome, allowed=(0, 2, 3), what=what)
 
 
-@fuzz_settings(30)
+@fuzz_settings(20)
 @given(edited(PLAN))
 def test_edited_dispatch_plan(case: tuple[dict[str, Any], str]) -> None:
     doc, what = case
@@ -83,7 +83,7 @@ def test_edited_dispatch_plan(case: tuple[dict[str, Any], str]) -> None:
     run_on(doc, what, ("check", "{f}", str(TINY)), replan)
 
 
-@fuzz_settings(20)
+@fuzz_settings(15)
 @given(edited(SCHEDULE))
 def test_edited_repair_schedule(case: tuple[dict[str, Any], str]) -> None:
     doc, what = case
