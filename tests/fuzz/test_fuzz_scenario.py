@@ -189,7 +189,10 @@ def test_tiny_huge_numbers(data: st.DataObject, command: tuple[str, ...]) -> Non
     check_mutation_end_to_end(TINY, mutation, command)
 
 
-@known("an extra column ' id' or 'id ': AttributeError 'DataFrame' object has no attribute 'dtype'")
+@known(
+    "an extra column ' id' or 'id ': AttributeError 'DataFrame' object has no attribute 'dtype' "
+    "(still failing on r20-inputs at 28e207e)"
+)
 @fuzz_settings(5)
 @given(
     st.sampled_from(sorted(p.name for p in TINY.glob("*.csv"))), st.sampled_from(RENAMED_COLUMNS)
