@@ -28,9 +28,9 @@ from scenario_mutations import (
 pytestmark = pytest.mark.fuzz
 
 
-def known(what: str) -> pytest.MarkDecorator:
+def known(what: str, where: str = "fixed on branch r20-inputs") -> pytest.MarkDecorator:
     """A class of issue 20 that main does not handle yet; remove after merging r20-inputs."""
-    return pytest.mark.xfail(strict=False, reason=f"issue 20: {what}, fixed on branch r20-inputs")
+    return pytest.mark.xfail(strict=False, reason=f"issue 20: {what}, {where}")
 
 
 def error_problems(outcome: Outcome) -> list[dict[str, object]] | None:
@@ -190,8 +190,8 @@ def test_tiny_huge_numbers(data: st.DataObject, command: tuple[str, ...]) -> Non
 
 
 @known(
-    "an extra column ' id' or 'id ': AttributeError 'DataFrame' object has no attribute 'dtype' "
-    "(still failing on r20-inputs at 28e207e)"
+    "an extra column ' id' or 'id ': AttributeError 'DataFrame' object has no attribute 'dtype'",
+    "a scenario-file case for r20-inputs, still failing there at 28e207e",
 )
 @fuzz_settings(5)
 @given(
