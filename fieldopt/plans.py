@@ -95,7 +95,8 @@ class TaggedJson:
             return cls._from_json(obj)
         except KeyError as exc:
             raise InputError(f"{what}: missing field {exc}") from exc
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, AttributeError) as exc:
+            # AttributeError: a nested object is of the wrong JSON type (a string for a stop)
             raise InputError(f"{what}: {exc}") from exc
 
     def save(self, path: str | Path) -> Path:

@@ -8,8 +8,7 @@ checks plans edited by hand. Travel times come from the scenario's travel provid
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 from fieldopt.checks.violation import Violation
 from fieldopt.dispatch.kpis import compute_kpis
@@ -315,7 +314,10 @@ class _Check:
         """The plan's summary KPIs are those recomputed from its stops."""
         if not self.plan.kpis:
             return
-        told: dict[str, Any] = self.plan.kpis.get("summary", {})
+        told = self.plan.kpis.get("summary", {})
+        if not isinstance(told, Mapping):  # a hand-edited file
+            self.bad("kpi", "summary", f"must be an object of KPIs, got {told!r}")
+            return
         for key, value in compute_kpis(self.plan, self.scenario)["summary"].items():
             if told.get(key) != value:
                 self.bad("kpi", key, f"plan says {told.get(key)!r}, recomputed {value!r}")

@@ -288,8 +288,10 @@ def _outsourcing(schedule: RepairSchedule, tables: _Tables) -> Iterator[Violatio
 
 
 def _kpis(schedule: RepairSchedule, scenario: Scenario) -> Iterator[Violation]:
-    """The reported KPIs are the ones recomputed from the assignments."""
-    if not schedule.kpis:
+    """The reported KPIs are the ones recomputed from the assignments (not recomputable when
+    a job is not in the scenario: that is reported as ``unknown`` already)."""
+    jobs = set(scenario.jobs["id"])
+    if not schedule.kpis or any(j not in jobs for j in schedule.jobs()):
         return
     for key, value in schedule_kpis(schedule, scenario).items():
         if key in schedule.kpis and schedule.kpis[key] != value:

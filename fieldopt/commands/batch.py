@@ -18,7 +18,7 @@ from fieldopt.options import MAX_WORKERS
 DEMO_STEPS: list[Callable[[DemoContext], None]] = []
 DbOpt = Annotated[str, typer.Option("--db", help="Database URL of the batch runs.")]
 DEFAULT_DB = "sqlite:///runs.db"
-MIN_LEASE_S = 10.0
+
 
 batch_app = typer.Typer(
     help="Nightly runs and what-if sweeps: persisted, resumable.", no_args_is_help=True

@@ -59,7 +59,39 @@ class Stop:
                 raise ValueError(f"{where}: missing field {key}") from None
             except ValueError:
                 raise ValueError(f"{where}: {key}: not a date-time: {kw[key]!r}") from None
+            if kw[key].tzinfo is not None:
+                raise ValueError(
+                    f"{where}: {key}: local wall-clock time without a time zone, got {obj[key]!r}"
+                )
+        _check_types(where, kw)
         return cls(**kw)
+
+
+_STOP_TYPES: dict[str, tuple[type, ...]] = {
+    "technician_id": (str,),
+    "seq": (int,),
+    "kind": (str,),
+    "location_id": (str,),
+    "job_id": (str, type(None)),
+    "travel_s": (int,),
+    "distance_m": (int,),
+    "wait_s": (int,),
+    "picks": (dict,),
+    "fixed": (bool,),
+}
+
+
+def _check_types(where: str, kw: Mapping[str, Any]) -> None:
+    """A hand-edited stop fails here, naming the field, not later in the checker's sums."""
+    for key, types in _STOP_TYPES.items():
+        if key not in kw:
+            continue  # the dataclass names a missing field
+        value = kw[key]
+        if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
+            raise ValueError(f"{where}: {key}: expected {types[0].__name__}, got {value!r}")
+    picks = kw.get("picks", {})
+    if not all(isinstance(k, str) and type(v) is int for k, v in picks.items()):
+        raise ValueError(f"{where}: picks: expected part ids and integer units, got {picks!r}")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -141,3 +141,21 @@ def test_installed_base_with_no_rows_gives_an_empty_table_with_columns() -> None
     out = installed_base_rates(ib, known)
     assert out.empty
     assert {"location_id", "part_id", "rate_per_year", "source"} <= set(out.columns)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["demand=+1e16%", "lead_time=xnan", "lead_time=xinf", "repair_time=x1e300", "demand=x11"],
+)
+def test_whatif_factor_beyond_ten_or_not_finite_is_bad_input(text: str) -> None:
+    """Found by fuzzing: +1e16% tried to allocate 215 TiB, nan and inf crashed the network."""
+    from fieldopt.inventory.api import parse_variant
+
+    with pytest.raises(InputError, match="the factor must be from 0 to 10 "):
+        parse_variant(text)
+
+
+def test_whatif_factor_of_ten_is_accepted() -> None:
+    from fieldopt.inventory.api import parse_variant
+
+    assert parse_variant("demand=+900%") == ("demand=+900%", "demand", 10.0)

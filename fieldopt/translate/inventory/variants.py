@@ -14,8 +14,9 @@ from fieldopt.scenario import Scenario
 from fieldopt.translate.inventory.network import Network, floats, network, with_policy
 from fieldopt.translate.stockout import POLICIES
 
-MAX_FACTOR = 100.0
-"""A what-if scales demand or times by at most this much."""
+MAX_FACTOR = 10.0
+"""The largest factor of a what-if (``x10``, ``+900%``): more is a typo, and demand or lead
+times 10^16 times larger made the evaluators allocate terabytes."""
 
 
 def parse_variant(text: str) -> tuple[str, str, float | str]:
