@@ -16,6 +16,22 @@ REPO = Path(__file__).parents[1]
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
+@pytest.fixture(autouse=True)
+def no_stop_request() -> Iterator[None]:
+    """Each test starts and ends without a stop request (tests that raise one, or interrupt
+    a command in-process, must not stop the solves of the next)."""
+    import signal
+
+    from solvers.options import clear_stop
+
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    clear_stop()
+    yield
+    clear_stop()
+    for s, handler in handlers.items():  # an interrupted in-process command ignores signals
+        signal.signal(s, handler)
+
+
 @pytest.fixture
 def tiny_dir(tmp_path: Path) -> Path:
     """A writable copy of ``docs/examples/tiny`` (2 technicians, 4 jobs, 2 parts)."""

@@ -100,6 +100,8 @@ def test_a_second_sigint_aborts_and_keeps_the_previous_file(day_dir: Path, tmp_p
     out.write_text("previous\n")
     proc = start("plan", str(day_dir), "--date", str(DAY), "--time-limit", "60", "--out", str(out))
     err = signal_during_search(proc, signal.SIGINT, signal.SIGINT)
-    assert proc.returncode == EXIT_INTERRUPTED, err
+    # a second signal that lands while the process is already exiting may end it by the
+    # signal itself, which a shell reports as 130 too; the files are whole either way
+    assert proc.returncode in (EXIT_INTERRUPTED, -signal.SIGINT), err
     if "interrupted again" in err:  # else the first stop had already written and ended
         assert out.read_text() == "previous\n"

@@ -86,8 +86,11 @@ def _signals_to_stop() -> Iterator[None]:
         yield
     finally:
         signal.set_wakeup_fd(old_fd)
+        # once stopped, the command only ends (exit 130): a later signal must not kill it
+        # half-way through saying what it wrote
+        stopping = stop_requested()
         for s, handler in previous.items():
-            signal.signal(s, handler)
+            signal.signal(s, signal.SIG_IGN if stopping else handler)
         os.close(write_fd)  # the watcher reads end-of-file and returns
         watcher.join(timeout=1.0)
         os.close(read_fd)
@@ -110,7 +113,8 @@ def interruptible(what: str = "plan", keeps: bool = True) -> Iterator[Outputs]:
             if keeps:
                 _say(f"searching; Ctrl-C stops and keeps the best {what} if it passes the checker")
             else:
-                _say(f"searching; Ctrl-C stops the {what} and writes nothing")
+                # said before the command checks its outputs: a hint, not news of a search
+                _say(f"Ctrl-C stops the {what} and writes nothing")
             try:
                 yield outputs
             except NoPlanError as exc:
