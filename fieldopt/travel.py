@@ -574,6 +574,8 @@ class MatrixTravel:
                     data = json.load(fh)
             except json.JSONDecodeError as exc:
                 raise ValueError(f"{name}: not valid JSON ({exc})") from None
+            except RecursionError:
+                raise ValueError(f"{name}: JSON nested too deeply") from None
             if not isinstance(data, Mapping):
                 raise ValueError(f"{name}: expected a JSON object, got {type(data).__name__}")
         id_t = _check_ids(ids, f"{name}: ids")

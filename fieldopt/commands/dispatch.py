@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -16,8 +16,8 @@ from rich.table import Table
 from fieldopt.commands.interrupt import interruptible
 from fieldopt.demo import DemoContext
 from fieldopt.dispatch.report import write_report
-from fieldopt.errors import InputError
-from fieldopt.io.files import writable_file, writable_folder, write_json_atomic
+from fieldopt.errors import InputError, Problem
+from fieldopt.io.files import read_json, writable_file, writable_folder, write_json_atomic
 from fieldopt.options import Progress as SolveProgress
 from fieldopt.options import SolveOptions, cli_options, option_date
 
@@ -72,6 +72,12 @@ def plan_cmd(
     from fieldopt.scenario import read_scenario
 
     options = cli_options(time_limit, seed, workers)  # bad options fail before any reading
+    if workers != 1:
+        raise InputError(
+            [Problem("error", "bad_option", "options",
+                     f"--workers: dispatch plans on one thread (routing search is "
+                     f"single-threaded), got {workers}", field="--workers")]
+        )  # fmt: skip
     the_day = option_date(date, "--date")
     _writable((out, "--out"), (report, "--report"))
     data = read_scenario(scenario, name)
@@ -110,6 +116,7 @@ def replan_cmd(
     from fieldopt.scenario import read_scenario
 
     options = cli_options(time_limit, seed, 1)
+    _check_now(now)
     _writable((out, "--out"), (report, "--report"))
     if out:
         _writable((out.with_suffix(".diff.json"), "--out (its .diff.json)"))
@@ -117,10 +124,7 @@ def replan_cmd(
     plan = DispatchPlan.load(plan_file)
     evs: list[dict[str, Any]] = []
     if events:
-        try:
-            evs = json.loads(events.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InputError(f"{events}: cannot read events JSON ({exc})") from exc
+        evs = read_json(events, "--events")
         if not isinstance(evs, list):
             raise InputError(f"{events}: expected a JSON list of events")
     data = read_scenario(scenario) if scenario else None
@@ -166,6 +170,24 @@ def _show_replan(result: Any) -> None:
             str(row["minutes_later"]),
         )
     console.print(diff)
+
+
+def _check_now(now: str) -> None:
+    """``--now`` is HH:MM or YYYY-MM-DD HH:MM, local wall-clock time (no time zone)."""
+    try:
+        moment = (
+            dt.datetime.combine(dt.date.min, dt.time.fromisoformat(now))
+            if len(now.strip()) <= 5
+            else dt.datetime.fromisoformat(now)
+        )
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is not None:
+        raise InputError(
+            [Problem("error", "bad_option", "options",
+                     f"--now: expected HH:MM or YYYY-MM-DD HH:MM, local time without a time "
+                     f"zone, got {now!r}", field="--now")]
+        )  # fmt: skip
 
 
 def _writable(*paths: tuple[Path | None, str]) -> None:

@@ -66,7 +66,23 @@ def read_csv_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], list[Problem
                 Problem("error", "unreadable_file", name, f"cannot read {path.name}: {exc}")
             )
             continue
-        frame.columns = [str(c).strip() for c in frame.columns]
+        names = [str(c).strip() for c in frame.columns]
+        twice = sorted({c for c in names if names.count(c) > 1})
+        if twice:  # "id" and " id" would make one column of two
+            problems += [
+                Problem(
+                    "error",
+                    "duplicate_column",
+                    name,
+                    f"{path.name}: column {c!r} appears {names.count(c)} times (spaces around "
+                    "a column name are ignored)",
+                    field=c,
+                    line=1,
+                )
+                for c in twice
+            ]
+            continue
+        frame.columns = names
         frames[name] = frame
     return frames, problems
 

@@ -150,3 +150,5 @@ def read_json(path: str | Path, what: str) -> Any:
         raise InputError(f"{what}: cannot read {p} ({exc})") from exc
     except json.JSONDecodeError as exc:
         raise InputError(f"{what}: {p} line {exc.lineno}: not JSON ({exc.msg})") from exc
+    except RecursionError:  # thousands of nested lists: not a file anyone meant
+        raise InputError(f"{what}: {p}: JSON nested too deeply") from None

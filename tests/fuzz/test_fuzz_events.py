@@ -165,12 +165,6 @@ def test_files_that_are_not_a_list_of_events(text: str | bytes | None) -> None:
     assert "events" in outcome.text, outcome
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 20: an events file that is not UTF-8 (UnicodeDecodeError) or nests 5,000 "
-    "lists (RecursionError) gives a traceback, fixed on branch r20-specs (the RecursionError "
-    "still fails there at b72101b)",
-)
 @fuzz_settings(4)
 @given(
     st.sampled_from(

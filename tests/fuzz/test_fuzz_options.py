@@ -144,11 +144,6 @@ def test_plan_options(options: dict[str, Value]) -> None:
     run(["plan", str(TINY)], {"--date": GOOD_DAY, **options})
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 20: plan --workers 2 is accepted, then ValueError in RoutingParams (exit 1), "
-    "fixed on branch r20-runctl (still failing there at fa50fa9)",
-)
 @fuzz_settings(3)
 @given(st.sampled_from(["2", "4", "256"]))
 def test_plan_workers_above_one(workers: str) -> None:
@@ -184,11 +179,6 @@ def test_inventory_options(command: str, options: dict[str, Value]) -> None:
     run(["inventory", command, str(TINY)], options)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 20: plan and replan check --report only after writing --out (exit 2, plan "
-    "written anyway), fixed on branch r20-runctl",
-)
 @fuzz_settings(6)
 @given(st.sampled_from(["plan", "replan"]), st.sampled_from(OUT_KINDS[1]))
 def test_unwritable_report_of_plan_and_replan(command: str, report: str) -> None:
@@ -202,11 +192,6 @@ def test_unwritable_report_of_plan_and_replan(command: str, report: str) -> None
         )
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 20: a wrong --date or --now says 'day:' / 'now:' (not the option), fixed on "
-    "branch r20-runctl (--now still not named there at fa50fa9)",
-)
 @fuzz_settings(15)
 @given(st.sampled_from(["plan", "schedule", "replan"]), either(DATE), either(NOW))
 def test_dates_and_times(command: str, date: Value, now: Value) -> None:

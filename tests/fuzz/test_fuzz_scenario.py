@@ -28,11 +28,6 @@ from scenario_mutations import (
 pytestmark = pytest.mark.fuzz
 
 
-def known(what: str, where: str = "fixed on branch r20-inputs") -> pytest.MarkDecorator:
-    """A class of issue 20 that main does not handle yet; remove after merging r20-inputs."""
-    return pytest.mark.xfail(strict=False, reason=f"issue 20: {what}, {where}")
-
-
 def error_problems(outcome: Outcome) -> list[dict[str, object]] | None:
     """The errors ``validate --json`` listed, or None when it printed no JSON list."""
     try:
@@ -142,7 +137,6 @@ def test_sample_records_columns_and_files(mutation: Mutation) -> None:
         validate_mutated(SAMPLE, mutation, Path(tmp))
 
 
-@known("validate does not check settings.csv (provider, numbers, horizon start)")
 @fuzz_settings(20)
 @given(settings_mutation())
 def test_sample_settings(mutation: Mutation) -> None:
@@ -157,7 +151,6 @@ def test_tiny_mutations_then_every_model(mutation: Mutation, command: tuple[str,
     check_mutation_end_to_end(TINY, mutation, command)
 
 
-@known("validate does not check settings.csv (provider, numbers, horizon start)")
 @fuzz_settings(20)
 @given(settings_mutation(), consumers)
 def test_tiny_settings_then_every_model(mutation: Mutation, command: tuple[str, ...]) -> None:
@@ -165,7 +158,6 @@ def test_tiny_settings_then_every_model(mutation: Mutation, command: tuple[str, 
 
 
 # ------------------------------------- the classes of issue 20 that main does not handle yet
-@known("a folder or a broken link in place of a CSV file: IsADirectoryError/FileNotFoundError")
 @fuzz_settings(10)
 @given(structure_mutation(SAMPLE, UNREADABLE_REPLACEMENTS))
 def test_sample_unreadable_file(mutation: Mutation) -> None:
@@ -173,7 +165,6 @@ def test_sample_unreadable_file(mutation: Mutation) -> None:
         validate_mutated(SAMPLE, mutation, Path(tmp))
 
 
-@known("a date-time with a time zone: TypeError in astype")
 @fuzz_settings(15)
 @given(st.data(), consumers)
 def test_tiny_zoned_datetimes(data: st.DataObject, command: tuple[str, ...]) -> None:
@@ -181,7 +172,6 @@ def test_tiny_zoned_datetimes(data: st.DataObject, command: tuple[str, ...]) -> 
     check_mutation_end_to_end(TINY, mutation, command)
 
 
-@known("no upper bounds: TypeError casting 1e20 to int64, OverflowError in plan")
 @fuzz_settings(20)
 @given(st.data(), consumers)
 def test_tiny_huge_numbers(data: st.DataObject, command: tuple[str, ...]) -> None:
@@ -189,10 +179,6 @@ def test_tiny_huge_numbers(data: st.DataObject, command: tuple[str, ...]) -> Non
     check_mutation_end_to_end(TINY, mutation, command)
 
 
-@known(
-    "an extra column ' id' or 'id ': AttributeError 'DataFrame' object has no attribute 'dtype'",
-    "a scenario-file case for r20-inputs, still failing there at 28e207e",
-)
 @fuzz_settings(5)
 @given(
     st.sampled_from(sorted(p.name for p in TINY.glob("*.csv"))), st.sampled_from(RENAMED_COLUMNS)

@@ -123,13 +123,6 @@ def test_wrong_spec_structure(case: Case) -> None:
     check_wrong_spec(case)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 20: misspelt keys (time_limt, colour) are accepted; seed: banana, bad "
-    "dates fail only when the run starts (exit 1); an unknown kind's message names neither the "
-    "spec nor the run, fixed on branch r20-specs (at b72101b 'kind: os:system' is still "
-    "accepted and run: exit 1)",
-)
 @fuzz_settings(20)
 @given(parameter_cases())
 def test_wrong_spec_parameters(case: Case) -> None:
