@@ -44,7 +44,13 @@ def read_csv_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], list[Problem
             text = read_table_text(path)
         except UnreadableFile as exc:
             problems.append(
-                Problem("error", "unreadable_file", name, f"cannot read {path.name}: {exc}")
+                Problem(
+                    "error",
+                    "unreadable_file",
+                    name,
+                    f"cannot read {path.name}: {exc}",
+                    line=exc.line,
+                )
             )
             continue
         try:
@@ -88,7 +94,12 @@ def read_csv_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], list[Problem
 
 
 class UnreadableFile(Exception):
-    """A table file that is not a readable regular text file; the message says why."""
+    """A table file that is not a readable regular text file; the message says why, and
+    ``line`` where in the file, when one line is to blame."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
 
 
 def read_table_text(path: Path) -> str:
@@ -118,13 +129,16 @@ def read_table_text(path: Path) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise UnreadableFile("it is UTF-16 text; save it as UTF-8")
     if b"\x00" in data:
-        raise UnreadableFile("it is binary data, not CSV text (it contains NUL bytes)")
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise UnreadableFile(f"it is binary data, not CSV text (a NUL byte on line {line})", line)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
         raise UnreadableFile(
-            f"it is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-            "save it as UTF-8"
+            f"it is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}, "
+            f"line {line}); save it as UTF-8",
+            line,
         ) from None
 
 
