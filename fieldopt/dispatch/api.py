@@ -45,15 +45,13 @@ def plan_routes(
     depot_stock: Mapping[str, Mapping[str, int]] | None = None,
     warm_start: DispatchPlan | None = None,
     fixed_stops: Sequence[Stop] = (),
-    solution_limit: int | None = None,
-    construct: bool = True,
+    iterations: int | None = None,
 ) -> DispatchPlan:
-    """Plan ``day``'s routes of ``scenario`` within ``options.time_limit_s`` seconds.
+    """Plan ``day``'s routes of ``scenario`` within ``options.time_limit_s`` seconds with the
+    day engine (:mod:`solvers.routing.engine`).
 
-    The same ``options.seed`` with ``workers=1`` gives the same plan when the search ends by
-    convergence or by ``solution_limit`` (improving solutions) rather than by the clock.
-    ``construct=False`` starts OR-Tools from its own first-solution strategy instead of the
-    priority-ordered insertion (:mod:`solvers.routing.construct`).
+    The same ``options.seed`` with ``workers=1`` gives the same plan when the search ends
+    after ``iterations`` iterations rather than by the clock.
 
     The plan is checked by the independent checker before it is returned.
     Raises :class:`~fieldopt.errors.NoPlanError` when the solver finds no plan at all, and
@@ -72,15 +70,13 @@ def plan_routes(
     limit = opts.time_limit_s
     params = RoutingParams(
         # The limit covers the whole call: translation is taken from it, and so is what comes
-        # after the search: OR-Tools' overrun, timing the routes, the checker and the KPIs
-        # (about 1.5 s at 1,000 jobs, measured with `fieldopt bench replan`).
+        # after the search: timing the routes, the checker and the KPIs.
         time_limit_s=max(0.1, limit - _after_search(limit, problem) - (time.perf_counter() - t0)),
         seed=opts.seed,
         workers=opts.workers,
         initial_routes=initial,
-        solution_limit=solution_limit,
-        backend="ortools",
-        construct=construct,
+        iterations=iterations,
+        backend="engine",
     )
     result = solve_routing(problem.data, params, opts.progress)
     if not result.status.has_solution:

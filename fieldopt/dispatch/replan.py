@@ -95,11 +95,11 @@ def replan(
     scenario: Scenario | None = None,
     *,
     options: SolveOptions | None = None,
-    solution_limit: int | None = None,
+    iterations: int | None = None,
 ) -> ReplanResult:
     """Re-plan the rest of ``plan``'s day at ``now`` after ``events``, warm-started from
-    ``plan`` (``solution_limit``: stop after that many improving solutions); ``options``
-    default to a 10 s limit."""
+    ``plan`` (``iterations``: stop the search after so many, for a reproducible plan);
+    ``options`` default to a 10 s limit."""
     t0 = time.perf_counter()
     opts = options or DEFAULT_REPLAN_OPTIONS
     if scenario is None:
@@ -130,7 +130,7 @@ def replan(
         depot_stock=state.depot_stock,
         warm_start=plan,
         fixed_stops=state.fixed,
-        solution_limit=solution_limit,
+        iterations=iterations,
     )
     diff = plan_diff(plan, new_plan, evs.cancelled, evs.gone, {e.job.id for e in evs.new_jobs})
     return ReplanResult(new_plan, new_scenario, diff)

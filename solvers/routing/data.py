@@ -312,17 +312,22 @@ def plain_vrptw_unsupported(data: RoutingData) -> str | None:
     return None
 
 
+BACKENDS = ("engine", "ortools", "ruin_recreate")
+"""``engine``: the day engine (:mod:`solvers.routing.engine`), what dispatch uses;
+``ortools``: OR-Tools guided local search after :mod:`solvers.routing.construct`;
+``ruin_recreate``: SISR in numpy for span-cost routing (:mod:`solvers.routing.ruin_recreate`)."""
+
+
 @dataclass(frozen=True)
 class RoutingParams:
-    """How to search: explicit time limit, seed and workers (OR-Tools routing uses one thread).
+    """How to search: explicit time limit, seed and workers (every back-end uses one thread).
 
-    ``seed`` relabels the visit nodes by a seeded permutation before the search, so different
-    seeds explore differently while one seed always gives the same plan. ``initial_routes``
-    (node lists per vehicle, terminals excluded) warm-start the search. ``backend``:
-    ``"ortools"`` or ``"ruin_recreate"`` (SISR in numpy, :mod:`solvers.routing.ruin_recreate`:
-    span-cost routing such as Pillac's TRSP). ``iterations`` (ruin and recreate only) stops
-    that search after so many iterations instead of at the time limit, which makes it
-    reproducible. ``construct``: OR-Tools starts from
+    ``seed`` seeds the search (OR-Tools: relabels the visit nodes by a seeded permutation), so
+    different seeds explore differently while one seed always gives the same plan.
+    ``initial_routes`` (node lists per vehicle, terminals excluded) warm-start the search.
+    ``backend``: one of :data:`BACKENDS`. ``iterations`` (day engine and ruin and recreate)
+    stops that search after so many iterations instead of at the time limit, which makes it
+    reproducible. ``construct`` (OR-Tools only): OR-Tools starts from
     :func:`solvers.routing.construct.construct` (priority-ordered cheapest insertion, extending
     ``initial_routes`` when given) instead of ``first_solution``, on instances with a warm
     start or features beyond plain VRPTW (breaks, eligibility, parts, pins, SLAs...:
@@ -340,7 +345,7 @@ class RoutingParams:
     initial_routes: tuple[tuple[int, ...], ...] | None = None
     solution_limit: int | None = None
     log_search: bool = False
-    backend: str = "ortools"
+    backend: str = "engine"
     construct: bool = True
     lns_time_limit_s: float | None = None
     iterations: int | None = None
@@ -353,10 +358,11 @@ class RoutingParams:
                 f"routing params: workers must be 1 (OR-Tools routing is single-threaded), "
                 f"got {self.workers}"
             )
-        if self.backend not in ("ortools", "ruin_recreate"):
+        if self.backend not in BACKENDS:
             # PyVRP is a comparison of the benchmarks (fieldopt bench vrptw --engine pyvrp)
             raise ValueError(
-                f"routing params: backend must be ortools or ruin_recreate, got {self.backend!r}"
+                f"routing params: backend must be one of {', '.join(BACKENDS)}, "
+                f"got {self.backend!r}"
             )
         if self.iterations is not None and self.iterations < 0:
             raise ValueError(f"routing params: iterations must be >= 0, got {self.iterations}")

@@ -65,14 +65,19 @@ def simulate_route(
     k: int,
     visits: Sequence[int],
     not_before: Sequence[int] | None = None,
+    break_after: int | None = None,
 ) -> RouteTimes:
     """Time vehicle ``k``'s ``visits`` in order, each starting no earlier than
     ``not_before[j]`` (the times a search agreed with teams and precedences).
 
-    The break goes where the rule of this module puts it; if the route then fails, every
-    other stop is tried for the break and the route that is back first is kept.
+    The break goes after visit ``break_after`` when given (where the search put it), else
+    where the rule of this module puts it; if the route then fails, every other stop is tried
+    for the break and the route that is back first is kept.
     """
-    first = _simulate(data, k, visits, not_before, None)
+    hint = None if break_after is None or break_after < -1 else break_after
+    first = _simulate(data, k, visits, not_before, hint)
+    if hint is not None and first.failed is not None:
+        first = _simulate(data, k, visits, not_before, None)
     veh = data.vehicles[k]
     if first.failed is None or veh.break_duration == 0 or not visits:
         return first
@@ -174,11 +179,14 @@ def time_routes(
     data: RoutingData,
     routes: Sequence[Sequence[int]],
     floors: Sequence[Sequence[int]] | None = None,
+    breaks: Sequence[int] | None = None,
 ) -> TimedRoutes:
     """Time every route with :func:`simulate_route`; team members start together and
     precedences hold (a visit waits for its team and its predecessors), and a visit that does
-    not fit is dropped with its team and everything that must follow it."""
+    not fit is dropped with its team and everything that must follow it. ``breaks``: per
+    route, where the search put the break (``break_after``), kept while the route is whole."""
     work = [list(r) for r in routes]
+    hints = _BreakHints(work, breaks)
     floor: dict[int, int] = {}
     if floors is not None:
         for r, f in zip(routes, floors, strict=True):
@@ -188,7 +196,7 @@ def time_routes(
     after: dict[int, list[int]] = {}
     for a, b, _ in data.precedences:
         after.setdefault(a, []).append(b)
-    times = _simulate_all(data, work, floor)
+    times = _simulate_all(data, work, floor, hints)
     for _ in range(MAX_ROUNDS):
         bad = [
             r[min(t.failed, len(r) - 1)]
@@ -199,20 +207,34 @@ def time_routes(
             _drop(work, bad, team_of, after, dropped)
         elif not _raise_floors(data, work, times, floor):
             break
-        times = _simulate_all(data, work, floor)
+        times = _simulate_all(data, work, floor, hints)
     else:  # no agreement within the rounds: drop the teams and successors still waiting
         start, _ = _start_end(work, times)
         late = [m for t in data.teams for m in t if len({start.get(x) for x in t}) > 1]
         late += [b for a, b, _ in data.precedences if a in start and b in start]
         _drop(work, late, team_of, after, dropped)
-        times = _simulate_all(data, work, floor)
+        times = _simulate_all(data, work, floor, hints)
     return TimedRoutes(tuple(tuple(r) for r in work), tuple(times), tuple(sorted(dropped)))
 
 
+class _BreakHints:
+    """The search's break position per route, for as long as the route is the one it timed."""
+
+    def __init__(self, work: list[list[int]], breaks: Sequence[int] | None) -> None:
+        self.routes = [tuple(r) for r in work]
+        self.breaks: list[int | None] = [None] * len(work) if breaks is None else list(breaks)
+
+    def get(self, k: int, route: Sequence[int]) -> int | None:
+        return self.breaks[k] if tuple(route) == self.routes[k] else None
+
+
 def _simulate_all(
-    data: RoutingData, work: list[list[int]], floor: dict[int, int]
+    data: RoutingData, work: list[list[int]], floor: dict[int, int], hints: _BreakHints
 ) -> list[RouteTimes]:
-    return [simulate_route(data, k, r, [floor.get(i, 0) for i in r]) for k, r in enumerate(work)]
+    return [
+        simulate_route(data, k, r, [floor.get(i, 0) for i in r], hints.get(k, r))
+        for k, r in enumerate(work)
+    ]
 
 
 def _start_end(

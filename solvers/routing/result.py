@@ -18,7 +18,11 @@ class Visit:
 @dataclass(frozen=True)
 class RoutingResult:
     """Routes per vehicle (visits in order, terminals excluded), their start and end times,
-    the break start per vehicle (``None`` without a break), and the unserved nodes."""
+    the break start per vehicle (``None`` without a break), and the unserved nodes.
+
+    ``break_after`` (when the back-end knows it): per vehicle, the position in its route
+    after which the break is taken (``-1``: before the first visit; ``-2``: no break), so the
+    read-back times the route with the break where the search put it."""
 
     report: SolveReport
     routes: tuple[tuple[Visit, ...], ...]
@@ -30,6 +34,7 @@ class RoutingResult:
     first_solution_s: float | None = None
     first_solution: str = ""
     construct_s: float | None = None
+    break_after: tuple[int, ...] | None = None
 
     @property
     def status(self) -> Status:

@@ -1,4 +1,8 @@
-"""``solve_routing(data, params) -> RoutingResult``: a pure function around OR-Tools routing."""
+"""``solve_routing(data, params) -> RoutingResult``: one entry to the routing back-ends.
+
+``params.backend`` picks the day engine (:mod:`solvers.routing.engine`, the default and what
+dispatch uses), OR-Tools routing after our construction (this module), or the numpy ruin and
+recreate for span-cost routing."""
 
 from __future__ import annotations
 
@@ -109,6 +113,10 @@ def solve_routing(
 
     if params.backend == "ruin_recreate":
         return solve_ruin_recreate(data, params)
+    if params.backend == "engine":
+        from solvers.routing.engine.solve import solve_engine
+
+        return solve_engine(data, params, progress, stop_requested)
     t0 = time.perf_counter()
     perm, inv, inner = _seeded_order(data, params.seed)
     m = build_model(inner)

@@ -16,7 +16,7 @@ from fieldopt.scenario import Scenario
 from fieldopt.translate.routing.problem import DispatchProblem
 from fieldopt.translate.routing.screen import covers
 from solvers.result import SolveReport
-from solvers.routing.evaluate import RouteTimes, simulate_route, time_routes
+from solvers.routing.evaluate import NO_BREAK, RouteTimes, simulate_route, time_routes
 from solvers.routing.result import RoutingResult, Visit
 
 LEFT_OUT = reason(ReasonCode.LEFT_OUT_BY_OPTIMISATION)
@@ -75,6 +75,7 @@ def result_to_stops(
         data,
         [[v.node for v in r] for r in result.routes],
         [[v.start for v in r] for r in result.routes],
+        result.break_after,
     )
     dropped: dict[str, Reason] = {}
     for i in timed.dropped:
@@ -97,8 +98,12 @@ def result_to_stops(
         _drop_successors(short, view.successors)
         dropped |= short
         keep = [[v for v in r if problem.node_job[v.node] not in short] for r in visits]
+        whole = [len(a) == len(b) for a, b in zip(keep, visits, strict=True)]
         timed = time_routes(
-            data, [[v.node for v in r] for r in keep], [[v.start for v in r] for r in keep]
+            data,
+            [[v.node for v in r] for r in keep],
+            [[v.start for v in r] for r in keep],
+            [b if w else NO_BREAK for b, w in zip(_breaks(result), whole, strict=True)],
         )
         for i in timed.dropped:
             job = problem.node_job[i]
@@ -111,6 +116,11 @@ def result_to_stops(
             t = simulate_route(data, k, used, [dict(zip(r, t.start, strict=True))[i] for i in used])
         stops.extend(_route_stops(problem, k, used, t, picks))
     return stops, dropped
+
+
+def _breaks(result: RoutingResult) -> tuple[int, ...]:
+    """Where the search put each route's break (``NO_BREAK``: left to the evaluator)."""
+    return result.break_after or (NO_BREAK,) * len(result.routes)
 
 
 def _allocate_parts(

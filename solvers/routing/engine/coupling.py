@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from solvers.routing.engine.insertion import break_after, candidates
+from solvers.routing.engine.insertion import candidates, parts_ok
 from solvers.routing.engine.instance import (
     ALLOWED,
     ASSIGN,
@@ -44,6 +44,7 @@ from solvers.routing.engine.instance import (
     S0,
     S1,
     START,
+    SUP,
     SVC,
     VE,
     VS,
@@ -171,48 +172,85 @@ def remove_team(inst: Any, st: Any, t: int) -> None:
 def _member_options(inst: Any, st: Any, n: int, cands: Any, count: int, out: Any) -> int:
     """For member ``n``, each candidate (vehicle, position) and break side with the range of
     start times it allows: rows of ``out`` = (cost, vehicle, position, break, earliest,
-    latest); their number."""
-    tt, arc, vn, veh, nd, win = inst.tt, inst.arc, inst.vn, inst.veh, inst.nd, inst.win
-    stops, rt, ns = st.stops, st.rt, st.ns
+    latest, pick-up); their number. Where the member's parts are not on the van, the option
+    drives to a supplying depot right before it (the pick-up column, -1 without)."""
+    vn, veh, nd = inst.vn, inst.veh, inst.nd
+    stops, rt = st.stops, st.rt
     m = 0
     for i in range(count):
         v, p = cands[i, 0], cands[i, 1]
         length = rt[v, LEN]
-        if length + 2 >= stops.shape[1]:
+        if length + 3 >= stops.shape[1]:
             continue
         if vn[v, n, ALLOWED] == 0 or rt[v, LOAD] + nd[n, DEM] > veh[v, CAP]:
             continue
-        b = rt[v, BRK]
         if p == 0:
             t, prev = veh[v, S0], veh[v, VS]
         else:
             t, prev = stops[v, p - 1, FREE], stops[v, p - 1, NODE]
-        if p == length:
-            nxt, la_next = veh[v, VE], veh[v, S1] + veh[v, OTM]
-        else:
-            nxt, la_next = stops[v, p, NODE], stops[v, p, LA]
-        arcs = arc[prev, n] + arc[n, nxt] + vn[v, n, ASSIGN]
-        if length > 0:
-            arcs -= arc[prev, nxt]
-        split = b == p - 1 or (b == NO_BREAK and veh[v, BD] > 0)
-        for opt in range(2 if split else 1):
-            on_first = split and opt == 0
-            a = leg_arrival(veh, v, t, tt[prev, n], on_first)
-            if a == NONE:
-                continue
-            s = earliest_start(nd, win, n, max(a, ns[n, LO]))
-            lf = latest_leg_start(veh, v, la_next, tt[n, nxt], split and opt == 1)
-            if s == NONE or lf == NONE:
-                continue
-            latest = min(lf, ns[n, EHI]) - vn[v, n, SVC]
-            latest = min(latest, ns[n, HI])
-            if s > latest or m >= out.shape[0]:
-                continue
-            brk = break_after(split, on_first, b, p)
-            out[m, 0], out[m, 1], out[m, 2], out[m, 3] = arcs, v, p, brk
-            out[m, 4], out[m, 5] = s, latest
-            m += 1
+        if parts_ok(vn, nd, inst.use, inst.stock, stops, rt, st.vused, v, n, p):
+            m = _options_at(inst, st, n, v, p, t, prev, -1, out, m)
+            continue
+        for d in range(inst.pick.shape[1]):
+            pk = inst.pick[v, d]
+            if pk >= 0 and (nd[n, SUP] >> d) & 1 and st.ns[pk, ROUTE] < 0:
+                m = _options_at(inst, st, n, v, p, t, prev, pk, out, m)
     return m
+
+
+@njit(cache=True)
+def _options_at(
+    inst: Any, st: Any, n: int, v: int, p: int, t: int, prev: int, pk: int, out: Any, m: int
+) -> int:
+    """:func:`_member_options` at one position: ``n`` before stop ``p`` of route ``v``
+    (leaving ``prev`` at ``t``), after pick-up ``pk`` when ``pk >= 0``; the new count."""
+    tt, arc, vn, veh, nd, win = inst.tt, inst.arc, inst.vn, inst.veh, inst.nd, inst.win
+    stops, rt, ns = st.stops, st.rt, st.ns
+    length, b = rt[v, LEN], rt[v, BRK]
+    if p == length:
+        nxt, la_next = veh[v, VE], veh[v, S1] + veh[v, OTM]
+    else:
+        nxt, la_next = stops[v, p, NODE], stops[v, p, LA]
+    first = n if pk < 0 else pk  # the stop the leg from ``prev`` goes to
+    arcs = arc[prev, first] + arc[n, nxt] + vn[v, n, ASSIGN]
+    if pk >= 0:
+        arcs += arc[pk, n]
+    if length > 0:
+        arcs -= arc[prev, nxt]
+    added = 1 if pk < 0 else 2
+    split = b == p - 1 or (b == NO_BREAK and veh[v, BD] > 0)
+    for opt in range(2 if split else 1):
+        on_first = split and opt == 0
+        a = leg_arrival(veh, v, t, tt[prev, first], on_first)
+        if a == NONE:
+            continue
+        if pk >= 0:
+            s_pk = earliest_start(nd, win, pk, a)
+            if s_pk == NONE:
+                continue
+            a = s_pk + vn[v, pk, SVC] + tt[pk, n]
+        s = earliest_start(nd, win, n, max(a, ns[n, LO]))
+        lf = latest_leg_start(veh, v, la_next, tt[n, nxt], split and opt == 1)
+        if s == NONE or lf == NONE:
+            continue
+        latest = min(lf, ns[n, EHI]) - vn[v, n, SVC]
+        latest = min(latest, ns[n, HI])
+        if s > latest or m >= out.shape[0]:
+            continue
+        brk = _break_after(split, on_first, b, p, added)
+        out[m, 0], out[m, 1], out[m, 2], out[m, 3] = arcs, v, p, brk
+        out[m, 4], out[m, 5], out[m, 6] = s, latest, pk
+        m += 1
+    return m
+
+
+@njit(cache=True)
+def _break_after(split: bool, on_first: bool, b: int, p: int, added: int) -> int:
+    """Where the break goes once ``added`` stops go in before stop ``p`` (``b`` before):
+    on the new first leg, on the leg after the new stops, or where it was."""
+    if split:
+        return p - 1 if on_first else p + added - 1
+    return b + added if b >= p else b
 
 
 @njit(cache=True)
@@ -294,9 +332,9 @@ def insert_team(inst: Any, st: Any, t: int, blink: float) -> bool:
     while k < width and inst.team_nodes[t, k] >= 0:
         k += 1
     members = inst.team_nodes[t, :k].copy()
-    options = np.zeros((k, TEAM_CHOICES, 6), dtype=np.int64)
+    options = np.zeros((k, TEAM_CHOICES, 7), dtype=np.int64)
     sizes = np.zeros(k, dtype=np.int64)
-    scratch = np.zeros((st.cand.shape[0] * 2, 6), dtype=np.int64)
+    scratch = np.zeros((st.cand.shape[0] * 2 * (1 + inst.pick.shape[1]), 7), dtype=np.int64)
     penalty = 0
     for j in range(k):
         n = members[j]
@@ -329,7 +367,7 @@ def insert_team(inst: Any, st: Any, t: int, blink: float) -> bool:
         derive(inst, st, members[j])
     for j in range(k):
         row = options[j, chosen[j]]
-        if not _insert_member(inst, st, row[1], row[2], members[j], row[3]):
+        if not _insert_member(inst, st, row[1], row[2], members[j], row[6], row[3]):
             remove_team(inst, st, t)
             return False
     return True
@@ -342,10 +380,10 @@ def _release(inst: Any, st: Any, members: Any, count: int) -> None:
 
 
 @njit(cache=True)
-def _insert_member(inst: Any, st: Any, v: int, p: int, n: int, brk: int) -> bool:
+def _insert_member(inst: Any, st: Any, v: int, p: int, n: int, pk: int, brk: int) -> bool:
     inserted = insert(
         inst.tt, inst.arc, inst.vn, inst.veh, inst.nd, inst.win, inst.cfg, inst.use,
         inst.stock, st.stops, st.rt, st.ns, st.vused, st.bk_stops, st.bk_rt, st.vbook,
-        st.nbook, st.lists, st.counts, v, p, n, -1, brk,
+        st.nbook, st.lists, st.counts, v, p, n, pk, brk,
     )  # fmt: skip
     return bool(inserted)

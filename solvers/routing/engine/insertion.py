@@ -245,7 +245,7 @@ def best_insertion(
         if length >= room:
             continue
         b = rt[v, BRK]
-        if not _parts_ok(vn, nd, use, stock, stops, rt, vused, v, u, p):
+        if not parts_ok(vn, nd, use, stock, stops, rt, vused, v, u, p):
             _try_pickups(
                 tt, arc, vn, veh, nd, win, cfg, use, stock, pick, stops, rt, ns, scratch,
                 v, u, p, best,
@@ -294,7 +294,7 @@ def best_insertion(
 
 
 @njit(cache=True)
-def _parts_ok(
+def parts_ok(
     vn: Any, nd: Any, use: Any, stock: Any, stops: Any, rt: Any, vused: Any,
     v: int, u: int, p: int,
 ) -> bool:  # fmt: skip

@@ -160,7 +160,7 @@ def _result(
     first_s: float,
     stats: np.ndarray,
 ) -> RoutingResult:
-    routes, departs, breaks = [], [], []
+    routes, departs, breaks, after = [], [], [], []
     for v in range(inst.veh.shape[0]):
         m = int(st.rt[v, LEN])
         nodes, starts = st.stops[v, :m, NODE].tolist(), st.stops[v, :m, START].tolist()
@@ -171,11 +171,16 @@ def _result(
             depart = max(depart, starts[0] - int(inst.tt[inst.veh[v, VS], nodes[0]]))
         departs.append(depart)
         breaks.append(None if brk == NO_BREAK or not m else int(st.rt[v, BSTART]))
+        after.append(brk if m else NO_BREAK)
     served = {v.node for r in routes for v in r}
     # A team served in part is not a plan (a removal the travel matrix refused can leave
     # one): its members go, the rest of each route keeps its times.
     partial = {i for t in data.teams if not set(t) <= served for i in t}
     if partial & served:
+        after = [
+            b - sum(x.node in partial for x in r[: b + 1]) if b >= 0 else b
+            for r, b in zip(routes, after, strict=True)
+        ]
         routes = [tuple(x for x in r if x.node not in partial) for r in routes]
         served -= partial
     unserved = tuple(i for i in data.visit_nodes if i not in served)
@@ -204,4 +209,5 @@ def _result(
         build_s=build_s,
         first_solution_s=first_s,
         first_solution="ENGINE_CONSTRUCTION",
+        break_after=tuple(after),
     )
