@@ -278,14 +278,23 @@ def _committed(stops: Sequence[Stop], t_now: dt.datetime) -> list[Stop]:
     """The stops after the start that began before ``now``, and the one the technician is
     driving to (left for it before ``now``)."""
     out: list[Stop] = []
+    lunch: Stop | None = None  # a lunch not begun, on the leg to the next stop
     for s in stops[1:]:
         if s.kind == "end":
             break
-        left = s.arrival - dt.timedelta(seconds=s.travel_s)
-        if s.start < t_now or (s.kind in ("job", "pickup") and left < t_now):
+        if s.start < t_now:
             out.append(s)
-        else:
+            continue
+        if s.kind == "break" and lunch is None:
+            lunch = s
+            continue
+        # A lunch on the leg interrupts the drive: the technician left its length earlier.
+        on_leg = lunch.end - lunch.start if lunch is not None else dt.timedelta(0)
+        left = s.arrival - dt.timedelta(seconds=s.travel_s) - on_leg
+        if s.kind not in ("job", "pickup") or left >= t_now:
             break
+        out.extend([lunch, s] if lunch is not None else [s])
+        lunch = None
     return out
 
 

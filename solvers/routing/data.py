@@ -240,8 +240,13 @@ class RoutingData:
             set_(self, "part_stock", stock)
             if (use < 0).any() or (stock < 0).any():
                 raise ValueError(f"{own}: part_use, part_stock: must be >= 0")
-        if depots and np.asarray(self.pickup_supply).shape[1] != depots:
-            raise ValueError(f"{own}: pickup_supply: expected {depots} depot columns")
+        # Pick-up nodes may exist for some depots only (the others hold nothing needed today):
+        # the supply table has a column per depot, so it may be wider than the depots used.
+        if depots and np.asarray(self.pickup_supply).shape[1] < depots:
+            raise ValueError(
+                f"{own}: pickup_supply: expected at least {depots} depot columns (one per "
+                f"depot a pick-up node names)"
+            )
         if self.stability is not None:
             self._check_stability(n, v)
 

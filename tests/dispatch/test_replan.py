@@ -15,6 +15,7 @@ import pytest
 import fieldopt.dispatch.api as dispatch_api
 from fieldopt.check import check
 from fieldopt.dispatch import DispatchPlan, plan_routes, replan
+from fieldopt.dispatch.plan import Stop
 from fieldopt.errors import EXIT_BAD_INPUT, EXIT_NO_PLAN, InputError, InvalidPlanError
 from fieldopt.options import SolveOptions
 from fieldopt.scenario import Scenario, read_scenario, scenario_from_frames
@@ -47,27 +48,49 @@ def test_parts_picked_in_the_morning_are_on_the_van_not_picked_again(tiny: Scena
     s = scenario_from_frames(frames, name="tiny")
     plan = morning(s)
     assert picks(plan, "D1") == 1
-    result = replan(plan, "11:00", [], s, options=OPTS)
+    (pickup,) = [x for x in plan.stops if x.kind == "pickup"]
+    after = pickup.end + dt.timedelta(minutes=1)  # the part is on the van now
+    result = replan(plan, after, [], s, options=OPTS)
     assert check(result.plan, result.scenario) == []
     assert picks(result.plan, "D1") == 1
     assert all(s.fixed for s in result.plan.stops if s.kind == "pickup")
 
 
+def set_off(route: list[Stop], job: str) -> dt.datetime:
+    """When the technician of ``route`` leaves for ``job`` (a lunch on the way included), less
+    a minute; the end of the day when the route does not do it."""
+    for i, stop in enumerate(route):
+        if stop.job_id == job:
+            lunch = route[i - 1].end - route[i - 1].start if route[i - 1].kind == "break" else 0
+            return (
+                stop.arrival - dt.timedelta(seconds=stop.travel_s + 60) - (lunch or dt.timedelta(0))
+            )
+    return dt.datetime.max
+
+
 def test_a_technician_on_the_road_goes_on_to_the_next_stop(tiny: Scenario) -> None:
     plan = morning(tiny)
-    t2 = plan.routes()["T2"]
-    pickup, nxt = t2[1], t2[2]
-    assert pickup.kind == "pickup" and nxt.job_id == "J2"
-    left = nxt.arrival - dt.timedelta(seconds=nxt.travel_s)
-    on_the_road = left + (nxt.arrival - left) / 2
+    # a member of the team job J2 who drives to it from a stop (not from a lunch on the road)
+    driving = [
+        (route[i - 1], stop)
+        for route in plan.routes().values()
+        for i, stop in enumerate(route)
+        if stop.job_id == "J2" and route[i - 1].kind != "break"
+    ]
+    prev, nxt = driving[0]
+    tech = nxt.technician_id
+    (partner,) = {"T1", "T2"} - {tech}
+    on_the_road = prev.end + (nxt.arrival - prev.end) / 2
     result = replan(plan, on_the_road, [], tiny, options=OPTS)
     assert check(result.plan, result.scenario) == []
     fixed_jobs = {(s.technician_id, s.job_id) for s in result.plan.stops if s.fixed and s.job_id}
-    assert ("T2", "J2") in fixed_jobs  # driving there: the visit is a fact
-    assert ("T1", "J2") in fixed_jobs  # and so is the team's other visit
-    # before the drive began, the same job was still open to re-planning
-    early = replan(plan, pickup.start.strftime("%H:%M"), [], tiny, options=OPTS)
-    assert ("T2", "J2") not in {
+    assert (tech, "J2") in fixed_jobs  # driving there: the visit is a fact
+    assert (partner, "J2") in fixed_jobs  # and so is the team's other visit
+    # before either member set off, the same job was still open to re-planning
+    early = replan(
+        plan, min(set_off(r, "J2") for r in plan.routes().values()), [], tiny, options=OPTS
+    )
+    assert (tech, "J2") not in {
         (s.technician_id, s.job_id) for s in early.plan.stops if s.fixed and s.job_id
     }
 
@@ -273,3 +296,38 @@ def test_cli_replan_writes_plan_diff_and_scenario(
     assert changes["J4"] == "cancelled"
     again = read_scenario(out.with_suffix(".scenario"))
     assert check(DispatchPlan.load(out), again) == []
+
+
+def test_a_drive_with_the_lunch_on_the_way_is_committed_from_when_it_began() -> None:
+    """Left the depot at 10:52, lunch on the road 11:30-12:00, at the job 12:11: at 11:20 the
+    technician is driving, so the lunch and the job are facts; a drive that starts after
+    11:20 is not (it was read as not begun, and the job re-timed from the depot missed its
+    window)."""
+    from fieldopt.dispatch.replan import _committed
+
+    def at(hh_mm_ss: str) -> dt.datetime:
+        return dt.datetime.combine(dt.date(2026, 11, 24), dt.time.fromisoformat(hh_mm_ss))
+
+    def route(travel_s: int) -> list[Stop]:
+        return [
+            Stop("T", 0, "start", "H", at("08:00"), at("08:00"), at("08:00")),
+            Stop("T", 1, "pickup", "C", at("10:42"), at("10:42"), at("10:52")),
+            Stop("T", 2, "break", "C", at("11:30"), at("11:30"), at("12:00")),
+            Stop(
+                "T",
+                3,
+                "job",
+                "S",
+                at("12:11:41"),
+                at("12:11:41"),
+                at("14:00"),
+                job_id="J",
+                travel_s=travel_s,
+            ),
+            Stop("T", 4, "end", "H", at("15:00"), at("15:00"), at("15:00")),
+        ]
+
+    long_drive = _committed(route(2964), at("11:20"))  # left at 10:52:17
+    assert [s.kind for s in long_drive] == ["pickup", "break", "job"]
+    short_drive = _committed(route(701), at("11:20"))  # leaves at 11:30, lunch first
+    assert [s.kind for s in short_drive] == ["pickup"]

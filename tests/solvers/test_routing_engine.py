@@ -268,6 +268,69 @@ def test_windows_bind_a_job_out_of_reach_and_not_when_reachable() -> None:
     assert job not in ok.unserved
 
 
+def one_job_day(drive_min: int, depots: int = 0) -> RoutingData:
+    """One technician with a lunch, one job ``drive_min`` away with a 2-hour window, and a
+    pick-up node at the last of ``depots`` depots (the van lacks the job's part; only that
+    depot holds it)."""
+    n = 3 + (1 if depots else 0)
+    tt = np.zeros((n, n), dtype=np.int64)
+    tt[0, 2] = tt[2, 0] = tt[2, 1] = tt[1, 2] = drive_min * 60
+    if depots:  # the depot sits next to home
+        tt[3, 2] = tt[2, 3] = drive_min * 60
+        tt[0, 3] = tt[3, 0] = tt[3, 1] = tt[1, 3] = 300
+    veh = Vehicle("t", 0, 1, 8 * HOUR, 17 * HOUR, 0, 0, 11 * HOUR + 1800, 13 * HOUR + 1800, 1800)
+    none = np.full(n, NO_VALUE, dtype=np.int64)
+    penalty = none.copy()
+    penalty[2] = 10**6
+    extra: dict[str, object] = {}
+    if depots:
+        pickup_depot = none.copy()
+        pickup_depot[3] = depots - 1
+        supply = np.zeros((n, depots), dtype=bool)
+        supply[2, depots - 1] = True
+        needed = np.zeros((1, n), dtype=bool)
+        needed[0, 2] = True
+        penalty[3] = 1
+        extra = {"pickup_depot": pickup_depot, "pickup_supply": supply, "pickup_needed": needed}
+    return RoutingData(
+        names=tuple(f"n{i}" for i in range(n)),
+        vehicles=(veh,),
+        travel_time=tt,
+        distance=tt,
+        arc_cost=tt,
+        service=np.full((1, n), HOUR, dtype=np.int64),
+        allowed=np.ones((1, n), dtype=bool),
+        windows=((), (), ((8 * HOUR + 1800, 10 * HOUR + 1800),)) + ((),) * (n - 3),
+        penalty=penalty,
+        sla_deadline=none,
+        sla_cost=np.zeros(n, dtype=np.int64),
+        demand=np.zeros(n, dtype=np.int64),
+        fixed_start=none,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def test_a_one_job_day_serves_the_job_when_it_fits_and_not_when_out_of_reach() -> None:
+    # once a route of one visit had no room left for the lunch on the way back
+    params = RoutingParams(time_limit_s=30, iterations=20)
+    near, far = solve_engine(one_job_day(100), params), solve_engine(one_job_day(200), params)
+    assert near.unserved == () and violations(one_job_day(100), near) == []
+    assert far.unserved == (2,)
+
+
+def test_a_pick_up_at_one_of_several_depots_serves_a_job_the_van_cannot() -> None:
+    # the supply table has a column per depot, the day's pick-up nodes name only some
+    data = one_job_day(60, depots=3)
+    res = solve_engine(data, RoutingParams(time_limit_s=30, iterations=20))
+    assert [v.node for v in res.routes[0]] == [3, 2]
+    assert violations(data, res) == []
+    without = _replace(data, pickup_needed=np.zeros((1, 4), dtype=bool))
+    assert [
+        v.node
+        for v in solve_engine(without, RoutingParams(time_limit_s=30, iterations=20)).routes[0]
+    ] == [2]
+
+
 def test_solomon_plan_is_valid_by_the_benchmark_evaluation() -> None:
     inst = read_vrptw(SOLOMON / "R101.txt")
     res = solve_engine(vrptw_data(inst), RoutingParams(time_limit_s=30, iterations=500))

@@ -76,11 +76,16 @@ class State(NamedTuple):
     best_prec_t: np.ndarray
 
 
+ROOM = 4
+
+
 def new_state(inst: Instance) -> State:
     """Every route empty, every visit unserved."""
     v = inst.veh.shape[0]
     n = inst.tt.shape[0]
-    m = int(inst.cfg[MAX_LEN]) + 2
+    # Room for the most visits a route can hold, a pick-up per depot, and the few spare
+    # places the insertion tests keep free (a visit, its pick-up and the one they displace).
+    m = int(inst.cfg[MAX_LEN]) + inst.pick.shape[1] + ROOM
     visits = inst.visits
     stops = np.zeros((v, m, 5), dtype=np.int64)
     stops[:, :, NODE] = -1
