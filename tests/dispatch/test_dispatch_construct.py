@@ -1,9 +1,11 @@
-"""The priority-ordered insertion that starts OR-Tools (``solvers/routing/construct.py``), its
-fallback, ``construct=False`` and the replanning warm start. Every plan goes through the
-independent checker."""
+"""First plans: the day engine's construction (teams and precedences as units, the re-planning
+warm start kept), and the OR-Tools back-end's (``solvers/routing/construct.py``, its fallback
+and ``construct=False``), kept as a comparison. Every plan goes through the independent
+checker."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -17,7 +19,8 @@ from fieldopt.scenario import Scenario, read_scenario
 from fieldopt.translate.routing import build_problem
 from solvers.routing import RoutingParams, solve_routing
 from solvers.routing.construct import construct
-from solvers.routing.data import NO_VALUE
+from solvers.routing.data import NO_VALUE, RoutingData
+from solvers.routing.result import RoutingResult
 
 DAY = "2026-11-24"
 
@@ -35,21 +38,31 @@ def six_techs_sixty_jobs() -> Scenario:
 
 
 def first_plan(s: Scenario, **kw: object) -> DispatchPlan:
-    """The start OR-Tools is given: the search stops at its first solution."""
-    plan = plan_routes(
-        s, DAY, options=SolveOptions(time_limit_s=30, seed=0), solution_limit=1, **kw
-    )  # type: ignore[arg-type]
+    """The day engine's first plan: no search iteration after its construction."""
+    plan = plan_routes(s, DAY, options=SolveOptions(time_limit_s=30, seed=0), iterations=0, **kw)  # type: ignore[arg-type]
     assert check(plan, s) == []
     return plan
 
 
-def test_construction_is_the_first_solution_and_checks_clean(
+def ortools_plan(s: Scenario, monkeypatch: pytest.MonkeyPatch, **params: object) -> DispatchPlan:
+    """A plan from the OR-Tools back-end (a comparison, not what ``plan_routes`` uses),
+    read back and checked as ``plan_routes`` does."""
+    import fieldopt.dispatch.api as api
+
+    def solve(data: RoutingData, given: RoutingParams, progress: object = None) -> RoutingResult:
+        return solve_routing(data, dataclasses.replace(given, backend="ortools", **params))  # type: ignore[arg-type]
+
+    monkeypatch.setattr(api, "solve_routing", solve)
+    return plan_routes(s, DAY, options=SolveOptions(time_limit_s=30, seed=0))
+
+
+def test_construction_is_the_first_plan_and_checks_clean(
     six_techs_sixty_jobs: Scenario,
 ) -> None:
     plan = first_plan(six_techs_sixty_jobs)
-    assert plan.details["first_solution"] == "CONSTRUCTION"
-    assert plan.details["construct_s"] is not None
-    assert len(plan.served_jobs()) >= 20
+    assert plan.details["first_solution"] == "ENGINE_CONSTRUCTION"
+    assert plan.report.raw_status.startswith("ENGINE_OK iterations=0 ")
+    assert len(plan.served_jobs()) >= 15  # of 59 jobs for 6 technicians; about 22 fit
     for tech, stops in plan.routes().items():  # lunch in every working day
         if any(s.kind == "job" for s in stops):
             assert [s.kind for s in stops].count("break") == 1, tech
@@ -78,35 +91,33 @@ def test_constructed_routes_respect_windows_skills_shift_and_break(
                 assert any(a <= s <= b for a, b in wins)
 
 
-def test_construction_leaves_teams_and_precedences_to_the_search(
-    two_techs_four_jobs: Scenario,
-) -> None:
+def test_construction_serves_teams_and_precedences(two_techs_four_jobs: Scenario) -> None:
     plan = first_plan(two_techs_four_jobs)
     assert plan.served_jobs()["J1"][0].technician_id == "T1"  # only T1 holds electrical
-    # J2 is a team job, J3 → J4 a precedence: not constructed, inserted by the search
-    assert {"J2", "J3", "J4"} <= set(plan.unassigned)
-    full = plan_routes(two_techs_four_jobs, DAY, options=SolveOptions(time_limit_s=1, seed=0))
-    assert check(full, two_techs_four_jobs) == []
-    assert set(full.served_jobs()) == {"J1", "J2", "J3", "J4"}
+    # J2 is a team job (with a part from a depot), J3 → J4 a precedence: inserted as units
+    assert set(plan.served_jobs()) == {"J1", "J2", "J3", "J4"}
 
 
-def test_construction_only_fallback_checks_clean(
+def test_ortools_construction_only_fallback_checks_clean(
     six_techs_sixty_jobs: Scenario, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from ortools.constraint_solver import pywrapcp
 
     # OR-Tools cannot restore the start and no time is left: the constructed plan is returned
     monkeypatch.setattr(pywrapcp.RoutingModel, "RoutesToAssignment", lambda *_a, **_k: False)
-    plan = plan_routes(six_techs_sixty_jobs, DAY, options=SolveOptions(time_limit_s=0.01, seed=0))
+    plan = ortools_plan(six_techs_sixty_jobs, monkeypatch, time_limit_s=0.01)
     assert plan.report.raw_status == "CONSTRUCTION_ONLY"
     assert len(plan.served_jobs()) >= 20
     assert check(plan, six_techs_sixty_jobs) == []
 
 
-def test_construct_false_uses_the_ortools_strategy(six_techs_sixty_jobs: Scenario) -> None:
-    plan = first_plan(six_techs_sixty_jobs, construct=False)
+def test_ortools_construct_false_uses_its_own_strategy(
+    six_techs_sixty_jobs: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = ortools_plan(six_techs_sixty_jobs, monkeypatch, construct=False, solution_limit=1)
     assert plan.details["first_solution"] == "PARALLEL_CHEAPEST_INSERTION"
     assert plan.details["construct_s"] is None
+    assert check(plan, six_techs_sixty_jobs) == []
 
 
 def test_same_seed_same_construction(six_techs_sixty_jobs: Scenario) -> None:
@@ -138,11 +149,11 @@ def test_replan_warm_starts_from_the_morning_plan(six_techs_sixty_jobs: Scenario
         [{"type": "cancel", "job_id": cancelled}],
         six_techs_sixty_jobs,
         options=SolveOptions(time_limit_s=30),
-        solution_limit=1,
+        iterations=0,
     )
     assert check(result.plan, result.scenario) == []
     assert result.plan.details["warm_start"] is True
-    assert result.plan.details["first_solution"] == "WARM_START+CONSTRUCTION"
+    assert result.plan.details["first_solution"] == "WARM_START+ENGINE_CONSTRUCTION"
     # the first solution keeps the morning's other jobs with their technician, in order
     before = {t: [s.job_id for s in r if s.kind == "job"] for t, r in morning.routes().items()}
     after = {t: [s.job_id for s in r if s.kind == "job"] for t, r in result.plan.routes().items()}

@@ -208,6 +208,6 @@ def _result(
         unserved=unserved,
         build_s=build_s,
         first_solution_s=first_s,
-        first_solution="ENGINE_CONSTRUCTION",
+        first_solution=("WARM_START+" if params.initial_routes else "") + "ENGINE_CONSTRUCTION",
         break_after=tuple(after),
     )
