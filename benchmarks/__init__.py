@@ -5,7 +5,10 @@ shipped ones and nothing in ``fieldopt/`` or ``solvers/`` imports it (``fieldopt
 the ``bench`` commands when it is importable: a checkout installed with
 ``pip install -e '.[bench]'``). Every row a benchmark writes names its ``engine``:
 
-- ``day`` -- :func:`solvers.routing.solve_routing` on OR-Tools, the path ``fieldopt plan`` takes;
+- ``day`` -- :func:`solvers.routing.solve_routing` with the day engine, the path ``fieldopt plan``
+  takes;
+- ``ortools`` -- the same function with ``backend="ortools"`` (the OR-Tools back-end that planned
+  days before the day engine), a comparison;
 - ``ruin_recreate`` -- the same function with ``backend="ruin_recreate"`` (span-cost routing);
 - ``pyvrp``, ``vroom`` -- other solvers on plain VRPTW (:mod:`benchmarks.compare`);
 - ``cpsat`` -- :func:`solvers.scheduling.solve.solve_scheduling`, as ``fieldopt schedule``;
@@ -17,6 +20,6 @@ routing data, independent evaluation, the routing engines), :mod:`benchmarks.sch
 published results under ``benchmarks/results/``.
 """
 
-ENGINES = ("day", "ruin_recreate", "pyvrp", "vroom", "cpsat", "inventory")
+ENGINES = ("day", "ortools", "ruin_recreate", "pyvrp", "vroom", "cpsat", "inventory")
 
 __all__ = ["ENGINES"]

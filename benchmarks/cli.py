@@ -37,8 +37,8 @@ DATA = Path(__file__).parents[1] / "data" / "benchmarks"
 DEFAULT_MSPSP_BKS = Path("data/benchmarks/mspsp/bks.csv")
 # engines of other solvers: the module to import and the extra that installs it
 _EXTRA = {"pyvrp": "pyvrp", "vroom": "vroom"}
-# earlier names: ortools was the OR-Tools path (engine day); backend auto gave PyVRP on VRPTW
-_ALIASES = {"ortools": "day"}
+# earlier names: sisr was the day engine before dispatch used it; backend auto gave PyVRP
+_ALIASES = {"sisr": "day"}
 
 JsonOpt = Annotated[Path | None, typer.Option("--json", help="Write results here.")]
 
@@ -126,17 +126,17 @@ def bench_vrptw(
     engine: Annotated[
         str | None,
         typer.Option(
-            help="day (default: solve_routing on OR-Tools, what dispatch uses), sisr (the "
-            "compiled engine that is to replace it), pyvrp or vroom."
+            help="day (default: the day engine, what dispatch uses), ortools (the OR-Tools "
+            "back-end it replaced), pyvrp or vroom (comparisons)."
         ),
     ] = None,
     compare: Annotated[
-        str, typer.Option(help="Also run these, comma-separated: day, sisr, pyvrp, vroom.")
+        str, typer.Option(help="Also run these, comma-separated: day, ortools, pyvrp, vroom.")
     ] = "",
     backend: Annotated[
         str | None,
         typer.Option(
-            hidden=True, help="Former name of --engine: ortools = day; auto and pyvrp = pyvrp."
+            hidden=True, help="Former name of --engine; auto and pyvrp = pyvrp."
         ),
     ] = None,
     bks: Annotated[Path, typer.Option(help="bks.csv")] = DATA / "vrptw" / "bks.csv",
@@ -200,14 +200,14 @@ def bench_trsp(
     engine: Annotated[
         str | None,
         typer.Option(
-            help="day (default: solve_routing on OR-Tools, guided by duration + travel), "
-            "sisr (the compiled engine that is to replace it) or ruin_recreate (the numpy "
+            help="day (default: the day engine, what dispatch uses), ortools (the OR-Tools "
+            "back-end it replaced, guided by duration + travel) or ruin_recreate (the numpy "
             "SISR back-end for TRSP)."
         ),
     ] = None,
     backend: Annotated[
         str | None,
-        typer.Option(hidden=True, help="Former name of --engine: ruin_recreate, ortools = day."),
+        typer.Option(hidden=True, help="Former name of --engine."),
     ] = None,
 ) -> None:
     """Pillac TRSP: every request served, objective total duration, gap to the thesis BKS."""

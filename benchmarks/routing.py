@@ -4,6 +4,7 @@ solve them (:func:`solve_vrptw`, :func:`solve_trsp`)."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 
@@ -16,8 +17,8 @@ from solvers.routing.solve import solve_routing
 
 TRSP_SCALE = 1000  # TRSP times are real numbers: the solver sees thousandths
 TRSP_UNSERVED_PENALTY = 10**10  # ≫ any total duration (≤ 25 × 3390 × 1000)
-VRPTW_ENGINES = ("day", "sisr", "pyvrp", "vroom")
-TRSP_ENGINES = ("day", "sisr", "ruin_recreate")
+VRPTW_ENGINES = ("day", "ortools", "pyvrp", "vroom")
+TRSP_ENGINES = ("day", "ortools", "ruin_recreate")
 """``sisr``: the compiled engine of :mod:`solvers.routing.engine`, which is to replace the
 OR-Tools path as the day engine (issue 21); measured here before plan_routes uses it."""
 
@@ -229,8 +230,9 @@ def solve_vrptw(
 ) -> tuple[list[list[int]], float]:
     """``engine`` on a DIMACS VRPTW instance: (routes as customer numbers, runtime seconds).
 
-    ``day``: :func:`solve_routing` as dispatch calls it (OR-Tools); ``pyvrp``, ``vroom``: the
-    comparisons (extra ``bench``), with the same time limit (and seed for PyVRP)."""
+    ``day``: :func:`solve_routing` as dispatch calls it (the day engine); ``ortools``: the
+    OR-Tools back-end that planned days before it; ``pyvrp``, ``vroom``: the comparisons
+    (extra ``bench``), with the same time limit (and seed for PyVRP)."""
     if engine == "vroom":
         from benchmarks.compare.vroom import solve_vroom
 
@@ -240,12 +242,9 @@ def solve_vrptw(
         from benchmarks.compare.pyvrp import solve_pyvrp
 
         res = solve_pyvrp(vrptw_data(inst), params)
-    elif engine == "day":
-        res = solve_routing(vrptw_data(inst), params)
-    elif engine == "sisr":
-        from solvers.routing.engine.solve import solve_engine
-
-        res = solve_engine(vrptw_data(inst), params)
+    elif engine in ("day", "ortools"):
+        backend = "engine" if engine == "day" else "ortools"
+        res = solve_routing(vrptw_data(inst), dataclasses.replace(params, backend=backend))
     else:
         raise ValueError(f"VRPTW engine {engine!r}: expected one of {', '.join(VRPTW_ENGINES)}")
     return [[v.node for v in r] for r in res.routes if r], res.report.runtime_s
@@ -257,21 +256,14 @@ def solve_trsp(
     """``engine`` on a Pillac TRSP instance: (per technician the request indices in order,
     ``-1`` for the depot visit; runtime seconds).
 
-    ``day``: :func:`solve_routing` on OR-Tools with travel added to the objective as a guide
-    (:func:`trsp_data`); ``ruin_recreate``: the ruin-and-recreate back-end on the exact
-    objective."""
+    ``day``: the day engine on the exact objective (span cost); ``ortools``: the OR-Tools
+    back-end with travel added to the objective as a guide (:func:`trsp_data`);
+    ``ruin_recreate``: the numpy ruin-and-recreate back-end on the exact objective."""
     if engine not in TRSP_ENGINES:
         raise ValueError(f"TRSP engine {engine!r}: expected one of {', '.join(TRSP_ENGINES)}")
-    day = engine == "day"
-    params = RoutingParams(
-        time_limit_s=time_limit_s, seed=seed, backend="ortools" if day else "ruin_recreate"
-    )
-    if engine == "sisr":
-        from solvers.routing.engine.solve import solve_engine
-
-        res = solve_engine(trsp_data(inst, travel_cost=False), params)
-    else:
-        res = solve_routing(trsp_data(inst, travel_cost=day), params)
+    backend = {"day": "engine"}.get(engine, engine)
+    params = RoutingParams(time_limit_s=time_limit_s, seed=seed, backend=backend)
+    res = solve_routing(trsp_data(inst, travel_cost=engine == "ortools"), params)
     k_n = inst.num_technicians
     routes = [[-1 if v.node < 2 * k_n else v.node - 2 * k_n for v in r] for r in res.routes]
     return routes, res.report.runtime_s

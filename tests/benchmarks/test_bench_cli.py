@@ -69,7 +69,12 @@ def test_vrptw_rows_name_their_engine_day_by_default(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("args", "engine"),
-    [(["--backend", "ortools"], "day"), (["--backend", "auto"], "pyvrp"), ([], "day")],
+    [
+        (["--backend", "ortools"], "ortools"),
+        (["--backend", "auto"], "pyvrp"),
+        (["--engine", "sisr"], "day"),
+        ([], "day"),
+    ],
 )
 def test_former_backend_names_map_to_engines(tmp_path: Path, args: list[str], engine: str) -> None:
     out = tmp_path / "v.json"
@@ -99,7 +104,7 @@ def test_a_comparison_that_is_not_installed_names_the_extra() -> None:
     assert "pip install -e '.[bench]'" in run.stderr
 
 
-@pytest.mark.parametrize("engine", ["day", "ruin_recreate"])
+@pytest.mark.parametrize("engine", ["day", "ortools", "ruin_recreate"])
 def test_trsp_rows_name_their_engine(tmp_path: Path, engine: str) -> None:
     out = tmp_path / "t.json"
     code, output = bench("trsp", TRSP, "--time-limit", "2", "--engine", engine, "--json", str(out))

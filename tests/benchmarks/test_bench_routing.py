@@ -45,7 +45,7 @@ def test_vrptw_evaluation_catches_a_late_route() -> None:
     assert any("after due" in p for p in vrptw_distance(inst, routes)[1])
 
 
-@pytest.mark.parametrize("engine", ["day", "pyvrp", "vroom"])
+@pytest.mark.parametrize("engine", ["day", "ortools", "pyvrp", "vroom"])
 def test_vrptw_solution_is_feasible_and_near_bks(engine: str) -> None:
     inst = read_vrptw(SOLOMON / "C101.txt")
     routes, runtime = solve_vrptw(inst, engine, time_limit_s=1)
@@ -55,19 +55,21 @@ def test_vrptw_solution_is_feasible_and_near_bks(engine: str) -> None:
     assert 0 < runtime < 10
 
 
-def test_solve_routing_is_ortools_and_constructs_only_beyond_plain_vrptw() -> None:
-    vrptw = solve_routing(
-        vrptw_data(read_vrptw(SOLOMON / "C101.txt")), RoutingParams(time_limit_s=1)
-    )
+def test_solve_routing_is_the_day_engine_and_ortools_constructs_only_beyond_plain_vrptw() -> None:
+    data = vrptw_data(read_vrptw(SOLOMON / "C101.txt"))
+    default = solve_routing(data, RoutingParams(time_limit_s=1))
+    assert default.report.raw_status.startswith("ENGINE_")
+    ortools = RoutingParams(time_limit_s=1, backend="ortools")
+    vrptw = solve_routing(data, ortools)
     # OR-Tools' own first solution on plain VRPTW (never PyVRP: it is a benchmark comparison)
     assert vrptw.report.raw_status.startswith("ROUTING_")
     assert vrptw.first_solution == "PARALLEL_CHEAPEST_INSERTION"
     assert vrptw.construct_s is None
     trsp = read_pillac(TRSP / "crew25" / "C101.100_25-5-5-5.txt")
-    beyond = solve_routing(trsp_data(trsp), RoutingParams(time_limit_s=1))
+    beyond = solve_routing(trsp_data(trsp), ortools)
     assert beyond.construct_s is not None
     for backend in ("pyvrp", "auto"):
-        with pytest.raises(ValueError, match="backend must be ortools or ruin_recreate"):
+        with pytest.raises(ValueError, match="backend must be one of engine, ortools"):
             RoutingParams(time_limit_s=1, backend=backend)
 
 
@@ -82,8 +84,8 @@ def test_pyvrp_comparison_takes_only_plain_vrptw() -> None:
 
 def test_unknown_engines_are_refused() -> None:
     inst = read_vrptw(SOLOMON / "C101.txt")
-    with pytest.raises(ValueError, match="VRPTW engine 'ortools'"):
-        solve_vrptw(inst, "ortools", time_limit_s=1)
+    with pytest.raises(ValueError, match="VRPTW engine 'gurobi'"):
+        solve_vrptw(inst, "gurobi", time_limit_s=1)
     trsp = read_pillac(TRSP / "crew25" / "C101.100_25-5-5-5.txt")
     with pytest.raises(ValueError, match="TRSP engine 'pyvrp'"):
         solve_trsp(trsp, "pyvrp", time_limit_s=1)
