@@ -297,13 +297,14 @@ def bench_scale(
 def _counts(values: list[str], option: str, low: int, high: int) -> list[int]:
     """Integers given comma-separated and/or repeated (``--jobs 200,1000``), each once."""
     out: list[int] = []
-    for text in (part.strip() for v in values for part in v.split(",")):
+    for text in (part.strip() for v in values for part in v.split(",") if part.strip()):
         try:
             n = int(text)
         except ValueError:
             why = f"expected integers separated by commas, got {text!r}"
             raise bad_option(option, why) from None
-        option_number(n, option, low, high)
+        if not low <= n <= high:
+            raise bad_option(option, f"each value from {low} to {high}, got {n}")
         if n not in out:
             out.append(n)
     if not out:
