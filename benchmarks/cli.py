@@ -23,7 +23,14 @@ from rich.table import Table
 from fieldopt.commands.progress import counted_progress
 from fieldopt.errors import EXIT_NO_PLAN, InputError
 from fieldopt.io.files import dumps_strict, writable_file, write_text_atomic
-from fieldopt.options import MAX_TIME_LIMIT_S, cli_options, option_date, option_number
+from fieldopt.options import (
+    MAX_SEED,
+    MAX_TIME_LIMIT_S,
+    bad_option,
+    cli_options,
+    option_date,
+    option_number,
+)
 
 if TYPE_CHECKING:
     from solvers.scheduling.data import Search
@@ -35,6 +42,7 @@ app = typer.Typer(
 console = Console()
 DATA = Path(__file__).parents[1] / "data" / "benchmarks"
 DEFAULT_MSPSP_BKS = Path("data/benchmarks/mspsp/bks.csv")
+MAX_DAY_JOBS = 100_000  # jobs of one generated day in bench days
 # engines of other solvers: the module to import and the extra that installs it
 _EXTRA = {"pyvrp": "pyvrp", "vroom": "vroom"}
 # earlier names: sisr was the day engine before dispatch used it; backend auto gave PyVRP
@@ -284,6 +292,100 @@ def bench_scale(
     if any(r["violations"] for r in rows):
         console.print("[red]a plan failed the independent checker")
         raise typer.Exit(EXIT_NO_PLAN)
+
+
+def _counts(values: list[str], option: str, low: int, high: int) -> list[int]:
+    """Integers given comma-separated and/or repeated (``--jobs 200,1000``), each once."""
+    out: list[int] = []
+    for text in (part.strip() for v in values for part in v.split(",") if part.strip()):
+        try:
+            n = int(text)
+        except ValueError:
+            why = f"expected integers separated by commas, got {text!r}"
+            raise bad_option(option, why) from None
+        if not low <= n <= high:
+            raise bad_option(option, f"each value from {low} to {high}, got {n}")
+        if n not in out:
+            out.append(n)
+    if not out:
+        raise bad_option(option, "give at least one value")
+    return out
+
+
+@app.command("days")
+def bench_days(
+    jobs: Annotated[
+        list[str], typer.Option(help="Jobs per generated day, comma-separated (technicians / 10).")
+    ] = ["200,1000"],  # noqa: B006
+    seeds: Annotated[
+        list[str], typer.Option(help="Seeds of the generated days, comma-separated.")
+    ] = ["1,2,3"],  # noqa: B006
+    time_limit: Annotated[float, typer.Option(help="Seconds for our engine per day.")] = 60.0,
+    compare: Annotated[
+        str, typer.Option(help="Also plan each day with: vroom (extra bench).")
+    ] = "",
+    vroom_exploration: Annotated[
+        int, typer.Option(min=0, max=5, help="VROOM exploration level.")
+    ] = 5,
+    vroom_time_limit: Annotated[
+        float | None, typer.Option(help="VROOM's time limit, seconds (default: none).")
+    ] = None,
+    json_out: JsonOpt = None,
+) -> None:
+    """Generated dispatch days reduced to the features VROOM supports too (skills with levels,
+    windows, shifts, lunch, priorities): one row per day and engine with jobs served by
+    priority, weighted score (1000/100/10/1), travel per served job, wall time and the
+    independent checker's violations."""
+    _check(json_out, time_limit)
+    if vroom_time_limit is not None:
+        option_number(vroom_time_limit, "--vroom-time-limit", 0, MAX_TIME_LIMIT_S, low_open=True)
+    sizes, seed_list = (
+        _counts(jobs, "--jobs", 1, MAX_DAY_JOBS),
+        _counts(seeds, "--seeds", 0, MAX_SEED),
+    )
+    engines = _engines(None, None, compare, ("day", "vroom"))
+    from benchmarks.compare.vroom_day import VroomParams
+    from benchmarks.days import medians, run_day
+
+    vroom = VroomParams(exploration=vroom_exploration, time_limit_s=vroom_time_limit)
+    rows: list[dict[str, Any]] = []
+    with counted_progress(console) as progress:
+        task = progress.add_task("days", total=len(sizes) * len(seed_list))
+        for n in sizes:
+            for s in seed_list:
+                progress.update(task, description=f"{n} jobs, seed {s}")
+                rows += run_day(n, s, engines, time_limit, vroom)
+                progress.advance(task)
+    console.print(_days_table(rows, "reduced days", ("seed",)))
+    console.print(_days_table(medians(rows), "medians per size and engine", ("runs",)))
+    _finish(rows, json_out)
+    failed = [r for r in rows if r["violations"] or r["error"]]
+    for r in failed:
+        console.print(
+            f"[red]{r['engine']} {r['jobs']} jobs seed {r['seed']}: "
+            f"{r['violations']} violation(s) {r['error'] or ''}"
+        )
+    if failed:
+        raise typer.Exit(EXIT_NO_PLAN)
+
+
+def _days_table(rows: list[dict[str, Any]], title: str, extra: tuple[str, ...]) -> Table:
+    """Rows (or medians) of ``bench days`` as a table; travel per served job in minutes."""
+    keys = ("engine", "jobs", *extra, "jobs_today", "technicians", "served")
+    table = Table(*keys, "by priority", "score", "travel min/job", "wall s", "violations")
+    table.title = title
+    for r in rows:
+        by = r.get("served_by_priority")
+        per_job = r["travel_s_per_served_job"]
+        table.add_row(
+            *(str(r[k]) for k in keys),
+            "/".join(str(v) for v in by.values()) if by else "",
+            str(r["weighted_score"]),
+            "" if per_job is None else f"{per_job / 60:.1f}",
+            str(r["wall_s"]),
+            str(r["violations"]),
+        )
+    return table
 
 
 @app.command("replan")
