@@ -143,9 +143,7 @@ def bench_vrptw(
     ] = "",
     backend: Annotated[
         str | None,
-        typer.Option(
-            hidden=True, help="Former name of --engine; auto and pyvrp = pyvrp."
-        ),
+        typer.Option(hidden=True, help="Former name of --engine; auto and pyvrp = pyvrp."),
     ] = None,
     bks: Annotated[Path, typer.Option(help="bks.csv")] = DATA / "vrptw" / "bks.csv",
 ) -> None:

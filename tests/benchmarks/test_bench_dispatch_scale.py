@@ -22,7 +22,7 @@ def test_scale_bench_rows_per_size_and_seed_with_checked_plans(tmp_path: Path) -
         assert r["engine"] == "day"
         assert r["violations"] == 0
         assert 0 < r["served"] <= r["jobs_today"]
-        assert r["first_solution"] == "CONSTRUCTION"
+        assert r["first_solution"] == "ENGINE_CONSTRUCTION"
         assert r["peak_rss_mb"] > 0
     assert "median" in result.output
 

@@ -145,8 +145,8 @@ def violations(data: RoutingData, res: RoutingResult) -> list[str]:
 
 
 def coupling_violations(data: RoutingData, res: RoutingResult) -> list[str]:
-    """Team members all served or none, on distinct vehicles at one start; each precedence
-    with both ends served keeps its lag."""
+    """Team members all served or none, on distinct vehicles at one start; a successor
+    served only with its predecessor, and then after it by the lag."""
     found: list[str] = []
     where = {v.node: (k, v.start) for k, r in enumerate(res.routes) for v in r}
     for team in data.teams:
@@ -156,6 +156,8 @@ def coupling_violations(data: RoutingData, res: RoutingResult) -> list[str]:
         if len({k for k, _ in served}) < len(served) or len({s for _, s in served}) > 1:
             found.append(f"team {team}: members {served} not on distinct vehicles together")
     for a, b, lag in data.precedences:
+        if b in where and a not in where:
+            found.append(f"precedence {a}->{b}: {b} served without its predecessor")
         if a in where and b in where:
             k, start = where[a]
             end = start + int(data.service[k, a])
@@ -217,6 +219,24 @@ def test_teams_start_together_and_precedences_keep_their_lag(seed: int) -> None:
     data = random_day(seed, jobs=14, techs=4, teams=2, links=4)
     res = solve_engine(data, RoutingParams(time_limit_s=30, seed=seed, iterations=300))
     assert violations(data, res) == []
+
+
+def test_a_successor_is_served_only_with_its_predecessor() -> None:
+    data = random_day(11, jobs=4, techs=1)
+    before, after = [i for i in data.visit_nodes if data.allowed[0, i]][:2]
+    free = list(data.windows)
+    free[before] = free[after] = ((9 * HOUR, 16 * HOUR),)
+    linked = _replace(data, windows=tuple(free), precedences=((before, after, 0),))
+    late = list(free)
+    late[before] = ((23 * HOUR, 23 * HOUR + 60),)  # the predecessor is out of reach
+    params = RoutingParams(time_limit_s=30, iterations=100)
+    both = solve_engine(linked, params)
+    assert not {before, after} & set(both.unserved)
+    assert violations(linked, both) == []
+    alone = solve_engine(_replace(linked, windows=tuple(late)), params)
+    assert {before, after} <= set(alone.unserved)
+    unlinked = solve_engine(_replace(linked, windows=tuple(late), precedences=()), params)
+    assert after not in unlinked.unserved
 
 
 def test_a_team_is_served_when_two_technicians_can_meet_and_not_by_one() -> None:

@@ -130,18 +130,63 @@ def rebalance(inst: Any, st: Any) -> None:
 
 
 @njit(cache=True)
+def predecessors_served(inst: Any, st: Any, n: int) -> bool:
+    """Whether every visit that must come before ``n`` is served: a successor is served
+    only with its predecessors."""
+    for k in range(inst.prec_ptr[n], inst.prec_ptr[n + 1]):
+        q = inst.prec_list[k]
+        if inst.prec[q, 1] == n and st.ns[inst.prec[q, 0], ROUTE] < 0:
+            return False
+    return True
+
+
+@njit(cache=True)
 def remove_visit(inst: Any, st: Any, n: int) -> None:
-    """Remove visit ``n`` (its whole team if it is a team member) and release its links."""
-    t = inst.team_of[n]
-    if t >= 0:
-        remove_team(inst, st, t)
-        return
-    v = st.ns[n, ROUTE]
-    if v < 0:
-        return
-    q = st.ns[n, POS]
-    if _remove_stop(inst, st, v, q):
-        unlink(inst, st, n)
+    """Remove visit ``n`` (its whole team if it is a team member), release its links, and
+    remove the served visits that must come after it, and theirs."""
+    stack = np.empty(inst.tt.shape[0] + 1, dtype=np.int64)
+    stack[0] = n
+    top = 1
+    while top > 0:  # a stack, not recursion: numba compiles mutual recursion badly
+        top -= 1
+        x = stack[top]
+        t = inst.team_of[x]
+        if t >= 0:
+            if st.team_t[t] == NONE and not _any_served(inst, st, t):
+                continue
+            _drop_team(inst, st, t)
+            for i in range(inst.team_nodes.shape[1]):
+                m = inst.team_nodes[t, i]
+                if m >= 0:
+                    top = _push_successors(inst, st, m, stack, top)
+            continue
+        v = st.ns[x, ROUTE]
+        if v < 0:
+            continue
+        if _remove_stop(inst, st, v, st.ns[x, POS]):
+            unlink(inst, st, x)
+            top = _push_successors(inst, st, x, stack, top)
+
+
+@njit(cache=True)
+def _push_successors(inst: Any, st: Any, n: int, stack: Any, top: int) -> int:
+    """Push ``n``'s served successors on ``stack``; the new top."""
+    for k in range(inst.prec_ptr[n], inst.prec_ptr[n + 1]):
+        q = inst.prec_list[k]
+        b = inst.prec[q, 1]
+        if inst.prec[q, 0] == n and st.ns[b, ROUTE] >= 0 and top < stack.size:
+            stack[top] = b
+            top += 1
+    return top
+
+
+@njit(cache=True)
+def _any_served(inst: Any, st: Any, t: int) -> bool:
+    for i in range(inst.team_nodes.shape[1]):
+        n = inst.team_nodes[t, i]
+        if n >= 0 and st.ns[n, ROUTE] >= 0:
+            return True
+    return False
 
 
 @njit(cache=True)
@@ -156,6 +201,13 @@ def _remove_stop(inst: Any, st: Any, v: int, q: int) -> bool:
 
 @njit(cache=True)
 def remove_team(inst: Any, st: Any, t: int) -> None:
+    """Remove every member of team ``t``, free their common start, and remove the served
+    visits that must come after it."""
+    remove_visit(inst, st, inst.team_nodes[t, 0])
+
+
+@njit(cache=True)
+def _drop_team(inst: Any, st: Any, t: int) -> None:
     """Remove every member of team ``t`` and free their common start."""
     for i in range(inst.team_nodes.shape[1]):
         n = inst.team_nodes[t, i]

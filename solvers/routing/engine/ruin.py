@@ -66,6 +66,8 @@ def ruin_strings(inst: Any, st: Any, cbar: float, lmax: int, ruined: Any) -> Non
     for v in range(st.rt.shape[0]):
         if st.rt[v, LEN] > 0:
             routes += 1
+    if routes == 0:  # nothing served: nothing to ruin
+        return
     ls_max = min(float(lmax), served / routes)
     ks_max = 4.0 * cbar / (1.0 + ls_max) - 1.0
     ks = int(np.random.random() * ks_max) + 1

@@ -17,7 +17,13 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from solvers.routing.engine.coupling import insert_team, rebalance, tentative_link, unlink
+from solvers.routing.engine.coupling import (
+    insert_team,
+    predecessors_served,
+    rebalance,
+    tentative_link,
+    unlink,
+)
 from solvers.routing.engine.insertion import best_insertion, build_sequence
 from solvers.routing.engine.instance import (
     ALLOWED,
@@ -111,55 +117,89 @@ def _draw_order() -> int:
 @njit(cache=True)
 def recreate(inst: Any, st: Any, todo: Any, count: int, kind: int, blink: float) -> None:
     """Insert ``todo[:count]`` each at its cheapest position, when that costs less than
-    leaving it out."""
+    leaving it out; a visit whose predecessors are not served waits until they are."""
+    best = np.empty(6, dtype=np.int64)
+    order = _order(inst, st, todo, count, kind)
+    waiting = np.empty(count, dtype=np.int64)
+    n_wait = 0
+    for i in range(count):
+        u = todo[order[i]]
+        if st.ns[u, ROUTE] >= 0:
+            continue
+        if not _ready(inst, st, u):
+            waiting[n_wait] = u
+            n_wait += 1
+            continue
+        _insert_one(inst, st, u, blink, best)
+    progress = True
+    while n_wait and progress:  # successors whose predecessors went in meanwhile
+        progress = False
+        keep = 0
+        for i in range(n_wait):
+            u = waiting[i]
+            if st.ns[u, ROUTE] >= 0:
+                continue
+            if _ready(inst, st, u):
+                progress |= _insert_one(inst, st, u, blink, best)
+            else:
+                waiting[keep] = u
+                keep += 1
+        n_wait = keep
+    pick = inst.pick
+    if pick.shape[1] and pick.max() >= 0:
+        for i in range(st.counts[N_TOUCHED]):
+            drop_idle_pickups(inst, st, st.vbook[i, TOUCHED_LIST])
+
+
+@njit(cache=True)
+def _ready(inst: Any, st: Any, u: int) -> bool:
+    """Whether ``u``'s predecessors (its whole team's) are served."""
+    team = inst.team_of[u]
+    if team < 0:
+        return predecessors_served(inst, st, u)
+    for j in range(inst.team_nodes.shape[1]):
+        m = inst.team_nodes[team, j]
+        if m >= 0 and not predecessors_served(inst, st, m):
+            return False
+    return True
+
+
+@njit(cache=True)
+def _insert_one(inst: Any, st: Any, u: int, blink: float, best: Any) -> bool:
+    """Insert ``u`` (its team, if it is a member) at its cheapest position if that costs
+    less than leaving it out; whether it was inserted."""
     tt, arc, vn, veh, nd, win, cfg = (
         inst.tt, inst.arc, inst.vn, inst.veh, inst.nd, inst.win, inst.cfg
     )  # fmt: skip
     stops, rt, ns, scratch, cand = st.stops, st.rt, st.ns, st.scratch, st.cand
-    bk_stops, bk_rt, vbook, nbook, lists, counts = (
-        st.bk_stops, st.bk_rt, st.vbook, st.nbook, st.lists, st.counts
-    )  # fmt: skip
-    neigh, near_veh = inst.neigh, inst.near_veh
     use, stock, pick, vused = inst.use, inst.stock, inst.pick, st.vused
-    best = np.empty(6, dtype=np.int64)
-    order = _order(inst, st, todo, count, kind)
-    for i in range(count):
-        u = todo[order[i]]
-        if ns[u, ROUTE] >= 0:
-            continue
-        team = inst.team_of[u]
-        if team >= 0:
-            if st.team_t[team] == NONE:
-                insert_team(inst, st, team, blink)
-            continue
-        tentative_link(inst, st, u)
-        best_insertion(
-            tt, arc, vn, veh, nd, win, cfg, use, stock, pick, stops, rt, ns, vused, scratch,
-            neigh, near_veh, cand, u, blink, best,
+    team = inst.team_of[u]
+    if team >= 0:
+        return st.team_t[team] == NONE and insert_team(inst, st, team, blink)
+    tentative_link(inst, st, u)
+    best_insertion(
+        tt, arc, vn, veh, nd, win, cfg, use, stock, pick, stops, rt, ns, vused, scratch,
+        inst.neigh, inst.near_veh, cand, u, blink, best,
+    )  # fmt: skip
+    if not (best[0] < INF and best[0] < nd[u, PEN]):
+        unlink(inst, st, u)
+        return False
+    v = best[1]
+    if best[4] >= 0:  # with a pick-up, new or moved
+        m = build_sequence(stops, rt, scratch, v, u, best[2], best[4], best[5])
+        apply_sequence(inst, st, v, m, best[3], u)
+    elif not insert(
+        tt, arc, vn, veh, nd, win, cfg, use, stock, stops, rt, ns, vused, st.bk_stops,
+        st.bk_rt, st.vbook, st.nbook, st.lists, st.counts, v, best[2], u, -1, best[3],
+    ):  # fmt: skip
+        unlink(inst, st, u)
+        return False
+    if veh[v, BD] > 0:
+        best_break(
+            tt, arc, vn, veh, nd, win, cfg, use, stock, stops, rt, ns, vused, st.bk_stops,
+            st.bk_rt, st.vbook, st.counts, scratch, v,
         )  # fmt: skip
-        if not (best[0] < INF and best[0] < nd[u, PEN]):
-            unlink(inst, st, u)
-        else:
-            v = best[1]
-            if best[4] >= 0:  # with a pick-up, new or moved
-                m = build_sequence(stops, rt, scratch, v, u, best[2], best[4], best[5])
-                apply_sequence(inst, st, v, m, best[3], u)
-                fits = True
-            else:
-                fits = insert(
-                    tt, arc, vn, veh, nd, win, cfg, use, stock, stops, rt, ns, vused, bk_stops,
-                    bk_rt, vbook, nbook, lists, counts, v, best[2], u, -1, best[3],
-                )  # fmt: skip
-            if not fits:
-                unlink(inst, st, u)
-            elif veh[v, BD] > 0:
-                best_break(
-                    tt, arc, vn, veh, nd, win, cfg, use, stock, stops, rt, ns, vused, bk_stops,
-                    bk_rt, vbook, counts, scratch, v,
-                )  # fmt: skip
-    if pick.shape[1] and pick.max() >= 0:
-        for i in range(counts[N_TOUCHED]):
-            drop_idle_pickups(inst, st, vbook[i, TOUCHED_LIST])
+    return True
 
 
 @njit(cache=True)
@@ -182,6 +222,8 @@ def _append(inst: Any, st: Any, v: int, u: int) -> None:
     """Put ``u`` at the end of route ``v`` if it fits there, with the break wherever the
     route costs least."""
     if st.ns[u, ROUTE] >= 0 or inst.team_of[u] >= 0 or not inst.vn[v, u, ALLOWED]:
+        return
+    if not predecessors_served(inst, st, u):
         return
     tentative_link(inst, st, u)
     p = st.rt[v, LEN]

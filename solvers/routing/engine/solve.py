@@ -150,6 +150,19 @@ def _search(
     return stats
 
 
+def _broken_units(data: RoutingData, served: set[int]) -> set[int]:
+    """The served visits to drop: members of teams served in part and visits whose
+    predecessors are not served (transitively)."""
+    drop: set[int] = set()
+    while True:
+        kept = served - drop
+        more = {i for t in data.teams if not set(t) <= kept for i in t} & kept
+        more |= {b for a, b, _ in data.precedences if b in kept and a not in kept}
+        if not more:
+            return drop
+        drop |= more
+
+
 def _result(
     data: RoutingData,
     inst: Instance,
@@ -173,10 +186,11 @@ def _result(
         breaks.append(None if brk == NO_BREAK or not m else int(st.rt[v, BSTART]))
         after.append(brk if m else NO_BREAK)
     served = {v.node for r in routes for v in r}
-    # A team served in part is not a plan (a removal the travel matrix refused can leave
-    # one): its members go, the rest of each route keeps its times.
-    partial = {i for t in data.teams if not set(t) <= served for i in t}
-    if partial & served:
+    # A team served in part, or a visit whose predecessor is not served, is not a plan (a
+    # removal the travel matrix refused can leave one): they go, the rest of each route
+    # keeps its times.
+    partial = _broken_units(data, served)
+    if partial:
         after = [
             b - sum(x.node in partial for x in r[: b + 1]) if b >= 0 else b
             for r, b in zip(routes, after, strict=True)
