@@ -200,10 +200,11 @@ def _state_at(plan: DispatchPlan, scenario: Scenario, t_now: dt.datetime, evs: _
     parts_brought: set[str] = set()
     late = evs.late
     committed = _committed_with_teams(plan.routes(), t_now)
+    for tech, at in evs.position.items():  # where the technician really is: work begun stays
+        committed[tech] = [s for s in committed.get(tech, []) if s.start < at.at]
+    committed = _whole_teams(plan.routes(), committed)
     for tech, stops in plan.routes().items():
         done = committed.get(tech, [])
-        if tech in evs.position:  # where the technician really is: only work begun stays
-            done = [s for s in done if s.start < evs.position[tech].at]
         if not done or tech not in view.technicians:
             if tech in view.technicians:
                 st.starts[tech] = Start(view.home(tech), t_now)
@@ -272,6 +273,31 @@ def _committed_with_teams(
                 if s.kind == "job" and s.job_id in jobs and pos > count[tech]:
                     count[tech], changed = pos, True
     return {tech: stops[1 : 1 + count[tech]] for tech, stops in routes.items()}
+
+
+def _whole_teams(
+    routes: Mapping[str, list[Stop]], committed: dict[str, list[Stop]]
+) -> dict[str, list[Stop]]:
+    """``committed`` without the team jobs that are a fact for some members only (a
+    reported position showed one member had not begun): each route's facts end before the
+    first such job."""
+    while True:
+        members: dict[str, set[str]] = {}
+        for tech, stops in routes.items():
+            for s in stops:
+                if s.kind == "job" and s.job_id:
+                    members.setdefault(s.job_id, set()).add(tech)
+        fixed: dict[str, set[str]] = {}
+        for tech, stops in committed.items():
+            for s in stops:
+                if s.kind == "job" and s.job_id:
+                    fixed.setdefault(s.job_id, set()).add(tech)
+        partial = {j for j, techs in fixed.items() if techs != members[j]}
+        if not partial:
+            return committed
+        for tech, stops in committed.items():
+            cut = next((i for i, s in enumerate(stops) if s.job_id in partial), len(stops))
+            committed[tech] = stops[:cut]
 
 
 def _committed(stops: Sequence[Stop], t_now: dt.datetime) -> list[Stop]:

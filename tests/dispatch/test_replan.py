@@ -331,3 +331,25 @@ def test_a_drive_with_the_lunch_on_the_way_is_committed_from_when_it_began() -> 
     assert [s.kind for s in long_drive] == ["pickup", "break", "job"]
     short_drive = _committed(route(701), at("11:20"))  # leaves at 11:30, lunch first
     assert [s.kind for s in short_drive] == ["pickup"]
+
+
+def test_a_team_job_is_a_fact_for_all_its_members_or_none() -> None:
+    """A reported position shows T2 has not begun the team job JT that T1 is driving to: JT
+    and what follows it on T1's route are open again (one member fixed made a plan that
+    served JT with one technician)."""
+    from fieldopt.dispatch.replan import _whole_teams
+
+    def at(hh_mm: str) -> dt.datetime:
+        return dt.datetime.combine(dt.date(2026, 11, 24), dt.time.fromisoformat(hh_mm))
+
+    def stop(tech: str, kind: str, start: str, job: str | None = None) -> Stop:
+        return Stop(tech, 0, kind, "L", at(start), at(start), at(start), job_id=job)
+
+    t1 = [stop("T1", "start", "08:00"), stop("T1", "job", "09:00", "J1"),
+          stop("T1", "job", "14:30", "JT"), stop("T1", "job", "16:00", "J3")]  # fmt: skip
+    t2 = [stop("T2", "start", "08:00"), stop("T2", "job", "14:30", "JT")]
+    routes = {"T1": t1, "T2": t2}
+    kept = _whole_teams(routes, {"T1": t1[1:4], "T2": []})
+    assert [s.job_id for s in kept["T1"]] == ["J1"]
+    both = _whole_teams(routes, {"T1": t1[1:3], "T2": t2[1:]})
+    assert [s.job_id for s in both["T1"]] == ["J1", "JT"]

@@ -22,7 +22,7 @@ SCHEMA = json.loads((REPO / "docs/examples/dispatch-events.schema.json").read_te
 
 GOOD_EVENTS: list[dict[str, Any]] = [
     {"type": "job_extended", "job_id": "J1", "minutes": 20},
-    {"type": "late", "job_id": "J2", "minutes": 5},
+    {"type": "late", "job_id": "J1", "minutes": 5},  # J1 is done by 10:00
     {"type": "cancel", "job_id": "J4"},
     {"type": "technician_unavailable", "technician_id": "T2", "from": "15:30", "until": "16:00"},
     {"type": "technician_position", "technician_id": "T1", "at": "10:00", "lat": 45.7, "lon": 4.8},

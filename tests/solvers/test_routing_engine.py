@@ -20,6 +20,7 @@ from solvers.routing.engine.search import construct, seed_rng
 from solvers.routing.engine.solve import solve_engine
 from solvers.routing.engine.state import OBJ, insert, new_state
 from solvers.routing.engine.timing import INF
+from solvers.routing.evaluate import time_routes
 from solvers.routing.result import RoutingResult
 
 HOUR = 3600
@@ -211,6 +212,26 @@ def test_plans_keep_windows_breaks_shifts_and_eligibility(seed: int) -> None:
     assert violations(data, res) == []
     served = {v.node for r in res.routes for v in r}
     assert served | set(res.unserved) == set(data.visit_nodes)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10**6))
+def test_the_read_back_evaluator_keeps_every_visit_at_the_engines_times(seed: int) -> None:
+    """The plan's times come from solvers/routing/evaluate.py (the read-back): timing the
+    engine's routes with its starts and break positions drops nothing and moves nothing."""
+    data = random_day(seed, jobs=14, techs=3, teams=1, links=2)
+    res = solve_engine(data, RoutingParams(time_limit_s=30, seed=seed, iterations=200))
+    routes = [[v.node for v in r] for r in res.routes]
+    starts = [[v.start for v in r] for r in res.routes]
+    timed = time_routes(data, routes, starts, res.break_after)
+    assert timed.dropped == ()
+    assert [list(t.start) for t in timed.times] == starts
+    for k, t in enumerate(timed.times):  # the same lunch, or none when back before it
+        if t.break_start is None:
+            veh = data.vehicles[k]
+            assert not routes[k] or not veh.break_duration or t.back <= veh.break_earliest
+        else:
+            assert t.break_start == res.break_start[k]
 
 
 @settings(max_examples=15, deadline=None)

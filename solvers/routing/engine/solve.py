@@ -62,13 +62,41 @@ def solve_engine(
     st = new_state(inst)
     seed_rng(params.seed)
     build_s = time.perf_counter() - t0
+    if should_stop is not None and should_stop():  # no first plan yet: no plan at all
+        return _interrupted(data, params, time.perf_counter() - t0, build_s)
     construct(inst, st, *_start_routes(params, inst.veh.shape[0]))
     first_s = time.perf_counter() - t0
     if progress is not None:
         progress(Progress(first_s, objective=float(st.counts[BEST_OBJ])))
     stats = _search(inst, st, params, t0, progress, should_stop)
     load_best(inst, st)
-    return _result(data, inst, st, params, time.perf_counter() - t0, build_s, first_s, stats)
+    stopped = should_stop is not None and should_stop()
+    return _result(
+        data, inst, st, params, time.perf_counter() - t0, build_s, first_s, stats, stopped
+    )
+
+
+def _interrupted(
+    data: RoutingData, params: RoutingParams, runtime: float, build_s: float
+) -> RoutingResult:
+    """No plan: a stop was requested before the first plan was built."""
+    n_veh = data.num_vehicles
+    return RoutingResult(
+        report=SolveReport(
+            status=Status.TIMEOUT,
+            raw_status="INTERRUPTED",
+            runtime_s=runtime,
+            seed=params.seed,
+            workers=params.workers,
+            time_limit_s=params.time_limit_s,
+        ),
+        routes=((),) * n_veh,
+        route_start=(0,) * n_veh,
+        route_end=(0,) * n_veh,
+        break_start=(None,) * n_veh,
+        unserved=tuple(data.visit_nodes),
+        build_s=build_s,
+    )
 
 
 def _start_routes(params: RoutingParams, vehicles: int) -> tuple[np.ndarray, np.ndarray]:
@@ -172,6 +200,7 @@ def _result(
     build_s: float,
     first_s: float,
     stats: np.ndarray,
+    stopped: bool = False,
 ) -> RoutingResult:
     routes, departs, breaks, after = [], [], [], []
     for v in range(inst.veh.shape[0]):
@@ -199,12 +228,13 @@ def _result(
         served -= partial
     unserved = tuple(i for i in data.visit_nodes if i not in served)
     left_out = any(inst.nd[i, PEN] >= MANDATORY for i in unserved)
+    raw = (
+        f"ENGINE_{'MANDATORY_LEFT_OUT' if left_out else 'OK'} "
+        f"iterations={int(stats[0])} accepted={int(stats[1])} improved={int(stats[2])}"
+    )
     report = SolveReport(
         status=Status.FEASIBLE,
-        raw_status=(
-            f"ENGINE_{'MANDATORY_LEFT_OUT' if left_out else 'OK'} "
-            f"iterations={int(stats[0])} accepted={int(stats[1])} improved={int(stats[2])}"
-        ),
+        raw_status=f"INTERRUPTED ({raw})" if stopped else raw,
         runtime_s=runtime,
         objective=float(st.counts[OBJ]),
         seed=params.seed,
