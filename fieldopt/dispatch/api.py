@@ -20,6 +20,7 @@ from fieldopt.translate.routing import (
     read_plan,
     warm_start_routes,
 )
+from fieldopt.translate.routing.claims import settle_left_out, withdraw_disputed
 from solvers.options import SolveOptions
 from solvers.result import SolveReport
 from solvers.routing import RoutingParams, RoutingResult, solve_routing
@@ -92,8 +93,17 @@ def plan_routes(
         report=_report(result, opts),
         details=_details(result, warm_start is not None),
     )
+    # every job left out is inserted where it fits, or gets a reason the checker verifies
+    plan = settle_left_out(
+        problem,
+        result,
+        scenario,
+        plan,
+        fixed_stops=fixed_stops,
+        deadline=t0 + limit - _checking(limit, problem),
+    )
     plan = dataclasses.replace(plan, kpis=compute_kpis(plan, scenario))
-    violations = check_dispatch(plan, scenario)
+    plan, violations = withdraw_disputed(plan, check_dispatch(plan, scenario))
     if violations:  # never hand out an invalid plan
         raise InvalidPlanError(f"the plan for {the_day}", violations)
     return plan
@@ -103,6 +113,11 @@ def _after_search(limit: float, problem: DispatchProblem) -> float:
     """Seconds kept for the work after the search: 5 % of the limit, or 0.3 s plus 1.2 ms per
     node if more, never more than half the limit."""
     return min(0.5 * limit, max(0.05 * limit, 0.3 + 0.0012 * problem.data.num_nodes))
+
+
+def _checking(limit: float, problem: DispatchProblem) -> float:
+    """Seconds kept for the KPIs and the checker once the left-out jobs are settled."""
+    return 0.4 * _after_search(limit, problem)
 
 
 def _previous(plan: DispatchPlan) -> dict[str, Previous]:
