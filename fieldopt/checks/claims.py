@@ -209,11 +209,11 @@ class Day:
                 continue
             level = self.view.lowest_level(tech, job)
             svc = service_seconds(int(j["duration_min"]), float(j["level_factor_pct"] or 0), level)
-            for depot in self.parts_ways(tech, job):
-                gap = self.first_fit(tech, job, svc, depot, floor, None)
-                if gap is not None:
-                    via = f" after a pick-up at {depot}" if depot else ""
-                    return f"on {tech}'s route before stop {gap}{via}"
+            found = self.first_fit(tech, job, svc, floor, None)
+            if found is not None:
+                gap, depot = found
+                via = f" after a pick-up at {depot}" if depot else ""
+                return f"on {tech}'s route before stop {gap}{via}"
         return ""
 
     def predecessors_end(self, job: str) -> int | None:
@@ -228,33 +228,45 @@ class Day:
                 return None
         return floor
 
-    def parts_ways(self, tech: str, job: str) -> list[str]:
-        """How ``tech`` gets the parts: '' from the van, else a depot for a pick-up right
-        before the job (one the route does not visit, when the van's stock lacks them)."""
+    def parts_ways(self, route: Route, gap: int, job: str) -> list[str]:
+        """How the technician gets the job's parts before stop ``gap``: '' without a new
+        stop (the van has them left, or the last pick-up before is at a depot that still
+        holds them), else a depot for a pick-up right before the job (one the route does not
+        visit, when the van's own stock lacks them)."""
         need = self.view.job_parts.get(job, {})
-        left = self.van_left.get(tech, self.view.van_stock(tech))
-        if all(left.get(p, 0) >= q for p, q in need.items()):
+        if not need:
             return [""]
-        van = self.view.van_stock(tech)
-        if all(van.get(p, 0) >= q for p, q in need.items()):
+
+        def holds(units: Mapping[str, int]) -> bool:
+            return all(units.get(p, 0) >= q for p, q in need.items())
+
+        tech = route.tech
+        picks = [s.location_id for s in route.stops[:gap] if s.kind == "pickup"]
+        if holds(self.van_left.get(tech, self.view.van_stock(tech))) or (
+            picks and holds(self.depot_left.get(picks[-1], {}))
+        ):
+            return [""]
+        if holds(self.view.van_stock(tech)):
             return []  # the van's own units went to earlier jobs: no pick-up is planned for it
-        visited = {s.location_id for s in self.stops.get(tech, []) if s.kind == "pickup"}
+        visited = {s.location_id for s in route.stops if s.kind == "pickup"}
         return [
-            d
-            for d, units in sorted(self.depot_left.items())
-            if d not in visited and all(units.get(p, 0) >= q for p, q in need.items())
+            d for d, units in sorted(self.depot_left.items()) if d not in visited and holds(units)
         ]
 
     def first_fit(
-        self, tech: str, job: str, svc: int, depot: str, floor: int, exactly: int | None
-    ) -> int | None:
-        """The first stop before which ``job`` fits on ``tech``'s route (``None``: none)."""
+        self, tech: str, job: str, svc: int, floor: int, exactly: int | None
+    ) -> tuple[int, str] | None:
+        """The first stop before which ``job`` fits on ``tech``'s route, and the depot of the
+        pick-up it needs ('' none); ``None``: nowhere. A team member (``exactly`` given)
+        brings no parts."""
         route = self.route(tech)
         if route is None:
             return None
         for gap in range(route.first_gap, len(route.stops)):
-            if self.start_at(route, gap, job, svc, depot, floor, exactly) is not None:
-                return gap
+            ways = [""] if exactly is not None else self.parts_ways(route, gap, job)
+            for depot in ways:
+                if self.start_at(route, gap, job, svc, depot, floor, exactly) is not None:
+                    return gap, depot
         return None
 
     # ------------------------------------------------------------------ one route
@@ -389,18 +401,20 @@ class Day:
     def time_items(
         self, route: Route, prev: Item, t: int, items: Sequence[Item], new: Item
     ) -> int | None:
-        """Time ``items`` after ``prev`` (free from ``t``), with a lunch added where the route
+        """Time ``items`` after ``prev`` (free from ``t``); else with the lunch, if it comes
+        after the gap, moved to another place among them; with a lunch added where the route
         has none and now needs one. The new job's start, or ``None``."""
         timed = self.time_run(route, prev, t, items, new)
-        if timed is None:
-            return None
-        start, back = timed
         lunch = route.lunch
-        if lunch is None or route.has_break or back <= lunch[0]:
-            return start
-        for n in range(len(items)):  # the lunch before item n
+        if timed is not None and (lunch is None or route.has_break or timed[1] <= lunch[0]):
+            return timed[0]
+        moves = any(it.kind == "break" for it in items)  # a lunch after the gap may move
+        if lunch is None or (timed is None and not moves):
+            return None
+        rest = [it for it in items if it.kind != "break"]
+        for n in range(len(rest)):  # the lunch before item n, from its earliest start
             brk = Item("break", prev.place, lunch[0], lunch[2])
-            timed = self.time_run(route, prev, t, [*items[:n], brk, *items[n:]], new)
+            timed = self.time_run(route, prev, t, [*rest[:n], brk, *rest[n:]], new)
             if timed is not None:
                 return timed[0]
         return None
@@ -476,7 +490,7 @@ class Day:
             able = [
                 t
                 for t, s in options.items()
-                if s <= common and self.first_fit(t, job, svc, "", floor, common) is not None
+                if s <= common and self.first_fit(t, job, svc, floor, common) is not None
             ]
             team = self.qualified_team(job, j, able, size)
             if team:
