@@ -6,6 +6,7 @@ plan goes through the independent checker."""
 from __future__ import annotations
 
 import dataclasses
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +19,7 @@ from fieldopt.options import SolveOptions
 from fieldopt.reasons import Reason, ReasonCode, reason
 from fieldopt.scenario import Scenario, read_scenario, scenario_from_frames
 from fieldopt.translate.routing import DispatchProblem, build_problem, read_plan
-from fieldopt.translate.routing.claims import settle_left_out
+from fieldopt.translate.routing.claims import settle_left_out, withdraw_disputed
 from solvers.routing import RoutingParams, RoutingResult, solve_routing
 from solvers.routing.result import Visit
 
@@ -139,6 +140,38 @@ def listing(plan: DispatchPlan, s: Scenario, job: str, why: Reason) -> DispatchP
     return dataclasses.replace(edited, kpis=compute_kpis(edited, s))
 
 
+def test_the_checker_verifies_a_team_claim(tiny: Scenario) -> None:
+    # J2 (two technicians) without its part: T1 and T2 can start it together
+    no_parts = tiny.job_parts[tiny.job_parts["job_id"] != "J2"]
+    s = scenario_from_frames({**tiny.to_frames(), "job_parts": no_parts}, name=tiny.name)
+    problem = build_problem(s, pd.Timestamp(DAY).date())
+    result = without(problem, engine_result(problem), "J2")
+    plan = listing(read(problem, result, s), s, "J2", reason(ReasonCode.NO_FEASIBLE_POSITION))
+    found = check(plan, s)
+    assert [v.rule for v in found] == ["unassigned_claim"]  # binds: a common start exists
+    assert "with T1, T2 starting at" in found[0].message
+    jobs = s.jobs.copy()
+    jobs.loc[jobs["id"] == "J2", "technicians_needed"] = 3  # only two technicians work
+    three = scenario_from_frames({**s.to_frames(), "jobs": jobs}, name=s.name)
+    assert [v.rule for v in check(plan, three) if v.rule == "unassigned_claim"] == []
+
+
+def test_a_refuted_claim_is_withdrawn_not_the_plan(blocked: Scenario) -> None:
+    plan = solve(blocked)
+    w = blocked.job_windows.copy()
+    w.loc[w["job_id"] == "J5", ["start", "end"]] = [
+        pd.Timestamp(at("14:00")),
+        pd.Timestamp(at("16:00")),
+    ]
+    later = scenario_from_frames({**blocked.to_frames(), "job_windows": w}, name=blocked.name)
+    kept, others = withdraw_disputed(plan, check(plan, later))
+    assert others == []
+    assert kept.unassigned["J5"].code == ReasonCode.LEFT_OUT_BY_OPTIMISATION
+    assert str(kept.unassigned["J5"].facts["note"]).startswith("checker: claimed")
+    assert kept.details["claims"]["disputed"] == 1
+    assert withdraw_disputed(plan, check(plan, blocked)) == (plan, [])  # nothing refuted
+
+
 # ---------------------------------------------------------------------- repair
 def engine_result(problem: DispatchProblem) -> RoutingResult:
     """The day engine's construction (iterations 0: no search), as plan_routes runs it."""
@@ -183,6 +216,19 @@ def test_a_team_job_needing_a_pick_up_is_inserted_at_a_common_start(tiny: Scenar
     assert len({s.technician_id for s in stops}) == 2 and len({s.start for s in stops}) == 1
     assert [s.picks for s in plan.stops if s.kind == "pickup"] == [{"P1": 1}]
     assert check(plan, tiny) == []
+
+
+def test_jobs_not_reached_by_the_deadline_keep_their_reason_with_a_note(tiny: Scenario) -> None:
+    problem = build_problem(tiny, pd.Timestamp(DAY).date())
+    result = without(problem, engine_result(problem), "J1")
+    missed = read(problem, result, tiny)
+    late = settle_left_out(problem, result, tiny, missed, deadline=time.perf_counter() - 1)
+    assert late.unassigned["J1"].code == ReasonCode.LEFT_OUT_BY_OPTIMISATION
+    assert late.unassigned["J1"].facts["note"] == "not examined: the time limit was reached"
+    assert late.details["claims"]["not_examined"] == 1 and late.details["repaired"] == 0
+    assert check(late, tiny) == []  # an honest "left out", not a claim
+    in_time = settle_left_out(problem, result, tiny, missed, deadline=time.perf_counter() + 60)
+    assert "J1" in in_time.served_jobs()
 
 
 # ---------------------------------------------------------------------- displacement
