@@ -7,10 +7,13 @@ import datetime as dt
 import time
 from collections.abc import Mapping, Sequence
 
+from fieldopt.checks.claims import RULE as CLAIM_RULE
 from fieldopt.checks.dispatch import check_dispatch
+from fieldopt.checks.violation import Violation
 from fieldopt.dispatch.kpis import compute_kpis
 from fieldopt.dispatch.plan import DispatchPlan, Stop
 from fieldopt.errors import InputError, InvalidPlanError, NoPlanError
+from fieldopt.reasons import ReasonCode, reason
 from fieldopt.scenario import Scenario
 from fieldopt.translate.routing import (
     DispatchProblem,
@@ -20,7 +23,7 @@ from fieldopt.translate.routing import (
     read_plan,
     warm_start_routes,
 )
-from fieldopt.translate.routing.claims import settle_left_out, withdraw_disputed
+from fieldopt.translate.routing.claims import settle_left_out
 from solvers.options import SolveOptions
 from solvers.result import SolveReport
 from solvers.routing import RoutingParams, RoutingResult, solve_routing
@@ -162,3 +165,21 @@ def _details(result: RoutingResult, warm: bool) -> dict[str, object]:
         "construct_s": rounded(result.construct_s),
         "warm_start": warm,
     }
+
+
+def withdraw_disputed(
+    plan: DispatchPlan, violations: Sequence[Violation]
+) -> tuple[DispatchPlan, list[Violation]]:
+    """The checker's timing found a position for a job claimed not to fit (the two disagree):
+    the claim is withdrawn, the job stays out as left out by optimisation with the checker's
+    words, and ``details["claims"]["disputed"]`` counts it. The other violations are returned."""
+    disputed = {v.subject: v for v in violations if v.rule == CLAIM_RULE}
+    if not disputed:
+        return plan, list(violations)
+    unassigned = dict(plan.unassigned)
+    for job, v in disputed.items():
+        unassigned[job] = reason(ReasonCode.LEFT_OUT_BY_OPTIMISATION, note=f"checker: {v.message}")
+    claims = {**plan.details.get("claims", {}), "disputed": len(disputed)}
+    details = {**plan.details, "claims": claims}
+    plan = dataclasses.replace(plan, unassigned=unassigned, details=details)
+    return plan, [v for v in violations if v.rule != CLAIM_RULE]

@@ -14,12 +14,13 @@ import pytest
 
 from fieldopt.check import check
 from fieldopt.dispatch import DispatchPlan, plan_routes
+from fieldopt.dispatch.api import withdraw_disputed
 from fieldopt.dispatch.kpis import compute_kpis
 from fieldopt.options import SolveOptions
 from fieldopt.reasons import Reason, ReasonCode, reason
 from fieldopt.scenario import Scenario, read_scenario, scenario_from_frames
 from fieldopt.translate.routing import DispatchProblem, build_problem, read_plan
-from fieldopt.translate.routing.claims import settle_left_out, withdraw_disputed
+from fieldopt.translate.routing.claims import settle_left_out
 from solvers.routing import RoutingParams, RoutingResult, solve_routing
 from solvers.routing.result import Visit
 

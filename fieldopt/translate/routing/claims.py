@@ -30,8 +30,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from fieldopt.checks.claims import RULE as CLAIM_RULE
-from fieldopt.checks.violation import Violation
 from fieldopt.dispatch.plan import DispatchPlan, Stop
 from fieldopt.reasons import Reason, ReasonCode, reason
 from fieldopt.scenario import Scenario
@@ -700,21 +698,3 @@ def with_details(
     tally.seconds = time.perf_counter() - t0
     details = {**plan.details, "repaired": tally.repaired, "claims": tally.as_details()}
     return dataclasses.replace(plan, unassigned=dict(unassigned), details=details)
-
-
-def withdraw_disputed(
-    plan: DispatchPlan, violations: Sequence[Violation]
-) -> tuple[DispatchPlan, list[Violation]]:
-    """The checker's timing found a position for a job claimed not to fit (the two disagree):
-    the claim is withdrawn, the job stays out as left out by optimisation with the checker's
-    words, and ``details["claims"]["disputed"]`` counts it. The other violations are returned."""
-    disputed = {v.subject: v for v in violations if v.rule == CLAIM_RULE}
-    if not disputed:
-        return plan, list(violations)
-    unassigned = dict(plan.unassigned)
-    for job, v in disputed.items():
-        unassigned[job] = reason(ReasonCode.LEFT_OUT_BY_OPTIMISATION, note=f"checker: {v.message}")
-    claims = {**plan.details.get("claims", {}), "disputed": len(disputed)}
-    details = {**plan.details, "claims": claims}
-    plan = dataclasses.replace(plan, unassigned=unassigned, details=details)
-    return plan, [v for v in violations if v.rule != CLAIM_RULE]
