@@ -219,6 +219,19 @@ def test_a_team_job_needing_a_pick_up_is_inserted_at_a_common_start(tiny: Scenar
     assert check(plan, tiny) == []
 
 
+def test_a_successor_served_without_its_predecessor_waits_for_it(tiny: Scenario) -> None:
+    # J4 follows J3: a result serving J4 alone would fail the checker (precedence)
+    problem = build_problem(tiny, pd.Timestamp(DAY).date())
+    result = without(problem, engine_result(problem), "J3")
+    orphaned = read(problem, result, tiny)
+    assert "J4" in orphaned.served_jobs() and "J3" in orphaned.unassigned
+    assert [v.rule for v in check(orphaned, tiny)] == ["precedence"]
+    plan = settle_left_out(problem, result, tiny, orphaned)
+    assert plan.details["claims"]["orphans"] == 1
+    assert {"J3", "J4"} <= set(plan.served_jobs())  # J3 fits: J4 back after it
+    assert check(plan, tiny) == []
+
+
 def test_jobs_not_reached_by_the_deadline_keep_their_reason_with_a_note(tiny: Scenario) -> None:
     problem = build_problem(tiny, pd.Timestamp(DAY).date())
     result = without(problem, engine_result(problem), "J1")

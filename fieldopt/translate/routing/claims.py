@@ -587,6 +587,7 @@ class Tally:
     repaired: int = 0
     swapped: int = 0
     not_examined: int = 0
+    orphans: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     note: str = ""
@@ -596,6 +597,7 @@ class Tally:
             "repaired": self.repaired,
             "swapped": self.swapped,
             "not_examined": self.not_examined,
+            "orphans": self.orphans,
             "reasons": dict(sorted(self.reasons.items())),
             "seconds": round(self.seconds, 3),
         }
@@ -625,9 +627,12 @@ def settle_left_out(
             tally.note = "the plan's stops are not the solver's nodes: nothing settled"
         return with_details(plan, plan.unassigned, tally, t0)
     ctx = Context.of(problem, scenario)
-    why, routes = settle_all(ctx, routes, {j: plan.unassigned[j] for j in left}, tally, deadline)
+    orphans = drop_orphans(ctx, routes)
+    tally.orphans = len(orphans)
+    out = {**{j: plan.unassigned[j] for j in left}, **orphans}
+    why, routes = settle_all(ctx, routes, out, tally, deadline)
     settled = plan
-    if tally.repaired or tally.swapped:
+    if tally.repaired or tally.swapped or orphans:
         settled = read_plan(
             problem,
             as_result(result, routes),
@@ -640,9 +645,44 @@ def settle_left_out(
             tally.note = "the read-back of the settled routes differs: the plan is kept as solved"
             return with_details(plan, plan.unassigned, tally, t0)
     unassigned = {j: why.get(j, r) for j, r in settled.unassigned.items()}
+    unassigned |= {j: why.get(j, r) for j, r in orphans.items() if j in settled.unassigned}
     for r in unassigned.values():
         tally.reasons[r.code.value] = tally.reasons.get(r.code.value, 0) + 1
     return with_details(settled, unassigned, tally, t0)
+
+
+def drop_orphans(ctx: Context, routes: Routes) -> dict[str, Reason]:
+    """Take out of ``routes`` every job served while a predecessor is not (the search should
+    never leave one; the checker refuses such a plan), with the reason; each is settled
+    with the others, after its predecessor."""
+    out: dict[str, Reason] = {}
+    while True:
+        orphan = next(
+            (
+                (b, a)
+                for b, preds in ctx.preds.items()
+                for a, _ in preds
+                if b in routes.start and a not in routes.start
+            ),
+            None,
+        )
+        if orphan is None:
+            return out
+        b, a = orphan
+        gone = set(ctx.problem.job_nodes[ctx.job(b)])
+        for k, route in enumerate(routes.nodes):
+            if gone & set(route):
+                kept = [i for i in route if i not in gone]
+                times = simulate_route(ctx.problem.data, k, kept, [routes.start[i] for i in kept])
+                if times.feasible:
+                    routes.put(k, kept, times)
+                else:  # keep the starts: the read-back re-times the route
+                    routes.nodes[k], routes.breaks[k] = kept, NO_BREAK
+                    routes.bounds.clear()
+                    for i in gone:
+                        routes.start.pop(i, None)
+                        routes.end.pop(i, None)
+        out[ctx.job(b)] = reason(ReasonCode.PREDECESSOR_UNPLANNABLE, predecessor=ctx.job(a))
 
 
 def plan_fixed_jobs(plan: DispatchPlan) -> set[str]:
