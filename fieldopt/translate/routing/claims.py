@@ -10,10 +10,15 @@ not on the van may get a pick-up right before it at a depot that still holds the
 read-back's part allocation is rerun on the whole plan before a change is kept). Then:
 
 - it fits: it is inserted (``details["claims"]["repaired"]``: jobs the search missed);
-- it fits once one job of the same route is taken out: when that job is less urgent the two
-  are swapped (``swapped``), else the reason is ``fits_by_displacing`` naming it;
+- it fits in the place of one job of an allowed route: when that job is less urgent the two
+  are swapped (``swapped``) and that job is settled in its turn, else the reason is
+  ``fits_by_displacing`` naming it;
 - else ``no_feasible_position`` (the technicians tried), which the independent checker
   verifies on its own (:mod:`fieldopt.checks.claims`).
+
+A job served while its predecessor is out (the checker refuses that) is taken out first and
+settled after its predecessor (``orphans``). Jobs not reached by the deadline keep the search's
+reason with a note (``not_examined``).
 
 A team job is tried with its members on distinct allowed technicians at one common start (the
 start of one member's earliest position); it is never displaced or displacing. A job whose
