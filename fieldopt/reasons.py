@@ -32,6 +32,9 @@ class ReasonCode(StrEnum):
     # Outcomes of a solve.
     LEFT_OUT_BY_OPTIMISATION = "left_out_by_optimisation"
     PARTS_TAKEN = "parts_taken"
+    # Claims about the final plan, checked by the independent checker.
+    NO_FEASIBLE_POSITION = "no_feasible_position"
+    FITS_BY_DISPLACING = "fits_by_displacing"
     PREDECESSOR_OUTSOURCED = "predecessor_outsourced"
     NO_SOLUTION = "no_solution"
 
@@ -48,11 +51,24 @@ _TEXT = {
     ReasonCode.NO_WORKING_PERIOD: "no working period long enough for a qualified team",
     ReasonCode.LEFT_OUT_BY_OPTIMISATION: "left out by optimisation",
     ReasonCode.PARTS_TAKEN: "parts taken by earlier jobs of this plan",
+    ReasonCode.NO_FEASIBLE_POSITION: "no feasible position in this plan",
+    ReasonCode.FITS_BY_DISPLACING: "fits only by displacing work of equal or higher priority",
     ReasonCode.PREDECESSOR_OUTSOURCED: "predecessor outsourced",
     ReasonCode.NO_SOLUTION: "no plan found",
 }
 
-_FACT_ORDER = ("skill", "min_level", "technicians", "part", "quantity", "where", "predecessor")
+_FACT_ORDER = (
+    "skill",
+    "min_level",
+    "technicians",
+    "part",
+    "quantity",
+    "where",
+    "predecessor",
+    "job",
+    "technician",
+    "priority",
+)
 
 
 @dataclass(frozen=True)

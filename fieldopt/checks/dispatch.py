@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
+from fieldopt.checks.claims import check_claims
 from fieldopt.checks.violation import Violation
 from fieldopt.dispatch.kpis import compute_kpis
 from fieldopt.dispatch.plan import STOP_KINDS, DispatchPlan, Stop
@@ -43,6 +44,7 @@ def check_dispatch(plan: DispatchPlan, scenario: Scenario) -> list[Violation]:
         if jid in c.served:
             c.bad("unassigned", jid, "listed as unassigned but served")
     c.kpis()
+    c.out.extend(check_claims(plan, scenario))
     return c.out
 
 
