@@ -39,3 +39,18 @@ class RoutingResult:
     @property
     def status(self) -> Status:
         return self.report.status
+
+
+def no_plan(
+    report: SolveReport, vehicles: int, unserved: tuple[int, ...], build_s: float
+) -> RoutingResult:
+    """The result of a solve that found no plan: every route empty, every visit unserved."""
+    return RoutingResult(
+        report=report,
+        routes=((),) * vehicles,
+        route_start=(0,) * vehicles,
+        route_end=(0,) * vehicles,
+        break_start=(None,) * vehicles,
+        unserved=unserved,
+        build_s=build_s,
+    )

@@ -17,7 +17,7 @@ from solvers.result import SolveReport, Status
 from solvers.routing.construct import Construction, construct
 from solvers.routing.data import NO_VALUE, RoutingData, RoutingParams, plain_vrptw_unsupported
 from solvers.routing.model import Model, build_model
-from solvers.routing.result import RoutingResult, Visit
+from solvers.routing.result import RoutingResult, Visit, no_plan
 
 __all__ = ["RoutingResult", "Visit", "permuted", "solve_routing"]
 
@@ -242,16 +242,8 @@ def _no_solution(
     status = Status.INFEASIBLE if raw == "ROUTING_INFEASIBLE" else Status.TIMEOUT
     if raw == "ROUTING_INVALID":
         status = Status.ERROR
-    n_veh = data.num_vehicles
-    return RoutingResult(
-        report=SolveReport(status=status, **base),
-        routes=((),) * n_veh,
-        route_start=(0,) * n_veh,
-        route_end=(0,) * n_veh,
-        break_start=(None,) * n_veh,
-        unserved=tuple(data.visit_nodes),
-        build_s=build_s,
-    )
+    report = SolveReport(status=status, **base)
+    return no_plan(report, data.num_vehicles, tuple(data.visit_nodes), build_s)
 
 
 def _constructed(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -14,19 +13,7 @@ from benchmarks.cli import MAX_DAY_JOBS, _counts
 from benchmarks.days import medians, reduce_day
 from benchmarks.dispatch_scale import DAY, generated_day
 from fieldopt.errors import EXIT_BAD_INPUT, InputError
-from fieldopt.scenario import Scenario, read_scenario
-
-TINY = Path(__file__).parents[2] / "docs" / "examples" / "tiny"
-
-
-@pytest.fixture(scope="module")
-def tiny() -> Scenario:
-    return read_scenario(TINY)
-
-
-@pytest.fixture(scope="module")
-def reduced_tiny(tiny: Scenario) -> Scenario:
-    return reduce_day(tiny, DAY)
+from fieldopt.scenario import Scenario
 
 
 # ------------------------------------------------------------------------------ reduce_day

@@ -18,22 +18,11 @@ from benchmarks.dispatch_scale import DAY, generated_day
 from fieldopt.check import check
 from fieldopt.cli import app
 from fieldopt.errors import EXIT_OK, InputError
-from fieldopt.scenario import Scenario, read_scenario, scenario_from_frames
+from fieldopt.scenario import Scenario, scenario_from_frames
 
 pytest.importorskip("vroom")
 
-TINY = Path(__file__).parents[2] / "docs" / "examples" / "tiny"
 EditFn = Callable[[dict[str, pd.DataFrame]], None]
-
-
-@pytest.fixture(scope="module")
-def tiny() -> Scenario:
-    return read_scenario(TINY)
-
-
-@pytest.fixture(scope="module")
-def reduced_tiny(tiny: Scenario) -> Scenario:
-    return reduce_day(tiny, DAY)
 
 
 def edited(scenario: Scenario, edit: EditFn) -> Scenario:

@@ -110,15 +110,20 @@ def test_a_job_with_no_position_gets_the_claim_and_the_checker_accepts_it(
     assert plan.details["claims"]["reasons"]["no_feasible_position"] == 1
 
 
-def test_the_checker_finds_a_claimed_job_that_fits(blocked: Scenario) -> None:
-    plan = solve(blocked)
-    # binds: the same plan, J5 now may start after J6 (14:00-16:00): the claim is false
+def j5_after_j6(blocked: Scenario) -> Scenario:
+    """The same scenario where J5 may start after J6 (14:00-16:00): its claim is false."""
     w = blocked.job_windows.copy()
     w.loc[w["job_id"] == "J5", ["start", "end"]] = [
         pd.Timestamp(at("14:00")),
         pd.Timestamp(at("16:00")),
     ]
-    later = scenario_from_frames({**blocked.to_frames(), "job_windows": w}, name=blocked.name)
+    return scenario_from_frames({**blocked.to_frames(), "job_windows": w}, name=blocked.name)
+
+
+def test_the_checker_finds_a_claimed_job_that_fits(blocked: Scenario) -> None:
+    plan = solve(blocked)
+    # binds: the same plan, J5 now may start after J6 (14:00-16:00): the claim is false
+    later = j5_after_j6(blocked)
     found = [v for v in check(plan, later) if v.rule == "unassigned_claim"]
     assert [v.subject for v in found] == ["J5"]
     assert "fits on T1's route" in found[0].message
@@ -159,12 +164,7 @@ def test_the_checker_verifies_a_team_claim(tiny: Scenario) -> None:
 
 def test_a_refuted_claim_is_withdrawn_not_the_plan(blocked: Scenario) -> None:
     plan = solve(blocked)
-    w = blocked.job_windows.copy()
-    w.loc[w["job_id"] == "J5", ["start", "end"]] = [
-        pd.Timestamp(at("14:00")),
-        pd.Timestamp(at("16:00")),
-    ]
-    later = scenario_from_frames({**blocked.to_frames(), "job_windows": w}, name=blocked.name)
+    later = j5_after_j6(blocked)
     kept, others = withdraw_disputed(plan, check(plan, later))
     assert others == []
     assert kept.unassigned["J5"].code == ReasonCode.LEFT_OUT_BY_OPTIMISATION

@@ -36,7 +36,7 @@ from solvers.routing.engine.instance import (
 )
 from solvers.routing.engine.search import construct, run_chunk, seed_rng
 from solvers.routing.engine.state import BEST_OBJ, OBJ, State, load_best, new_state
-from solvers.routing.result import RoutingResult, Visit
+from solvers.routing.result import RoutingResult, Visit, no_plan
 
 T_START = 10.0
 T_END = 0.1
@@ -80,23 +80,15 @@ def _interrupted(
     data: RoutingData, params: RoutingParams, runtime: float, build_s: float
 ) -> RoutingResult:
     """No plan: a stop was requested before the first plan was built."""
-    n_veh = data.num_vehicles
-    return RoutingResult(
-        report=SolveReport(
-            status=Status.TIMEOUT,
-            raw_status="INTERRUPTED",
-            runtime_s=runtime,
-            seed=params.seed,
-            workers=params.workers,
-            time_limit_s=params.time_limit_s,
-        ),
-        routes=((),) * n_veh,
-        route_start=(0,) * n_veh,
-        route_end=(0,) * n_veh,
-        break_start=(None,) * n_veh,
-        unserved=tuple(data.visit_nodes),
-        build_s=build_s,
+    report = SolveReport(
+        status=Status.TIMEOUT,
+        raw_status="INTERRUPTED",
+        runtime_s=runtime,
+        seed=params.seed,
+        workers=params.workers,
+        time_limit_s=params.time_limit_s,
     )
+    return no_plan(report, data.num_vehicles, tuple(data.visit_nodes), build_s)
 
 
 def _start_routes(params: RoutingParams, vehicles: int) -> tuple[np.ndarray, np.ndarray]:
