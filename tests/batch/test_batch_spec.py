@@ -58,6 +58,13 @@ BAD = [
         "colour",
         'unknown parameter "colour"',
     ),
+    (  # a key named like one of pydantic's union members is still the user's key
+        "runs:\n  - kind: dispatch\n    int: 1\n",
+        5,
+        "runs[0] (dispatch)",
+        "int",
+        'unknown parameter "int"',
+    ),
     (
         "runs:\n  - kind: dispatch\n    seed: banana\n",
         5,

@@ -484,6 +484,7 @@ MORE_BAD = [
         "local wall-clock times only",
     ),
     ({"type": "cancel", "job_id": "J1", "colour": "red"}, "colour", "unknown_field", "colour"),
+    ({"type": "cancel", "job_id": "J1", "str": 1}, "str", "unknown_field", 'unknown field "str"'),
 ]
 
 
