@@ -31,6 +31,7 @@ __all__ = [
     "Progress",
     "ProgressFn",
     "SolveOptions",
+    "bad_option",
     "clear_stop",
     "cli_options",
     "on_stop",

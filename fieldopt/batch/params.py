@@ -11,10 +11,7 @@ are checked for it.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -29,6 +26,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from fieldopt.errors import InputError
+from fieldopt.io.validation import Issue, Loc, issues_from_validation_error, show, unknown_key
 from fieldopt.options import MAX_SEED, MAX_TIME_LIMIT_S, MAX_WORKERS
 
 MAX_DAYS = 366
@@ -170,15 +168,6 @@ ENTRY_KEYS = ("kind", "scenarios", "grid")
 GOALS = ("budget", "target_fill_rate", "waiting_cost_per_day")
 
 
-@dataclass(frozen=True)
-class Issue:
-    """One problem of a runs entry: where (``("runs", 2, "grid", "seed")``) and what."""
-
-    path: tuple[str | int, ...]
-    code: str
-    message: str
-
-
 def params_model(kind: str) -> type[CommonParams]:
     return PARAMS.get(kind, UserParams)
 
@@ -188,7 +177,7 @@ def check_entry(
 ) -> list[Issue]:
     """Every problem of ``runs[i]`` (an entry of kind ``kind``) with the spec's ``defaults``."""
     model = params_model(kind)
-    here: tuple[str | int, ...] = ("runs", i)
+    here: Loc = ("runs", i)
     issues: list[Issue] = []
     skip = ENTRY_KEYS + (("dates",) if kind == "dispatch" else ())
     own = {k: v for k, v in entry.items() if k not in skip}
@@ -212,31 +201,27 @@ def check_entry(
     return issues
 
 
+_OWN_CODES = dict.fromkeys(("day_format", "day_range", "bad_variant", "null"), "invalid_value")
+"""The errors of the parameters' own validators, and their problem code."""
+
+
 def _validate(model: type[CommonParams], values: Mapping[str, Any], kind: str) -> list[Issue]:
+    """The problems of ``values`` as parameters of a run of ``kind`` (paths from the values)."""
+
+    def unknown(path: Loc) -> str:
+        allowed = [*model.model_fields] + (["dates"] if kind == "dispatch" else [])
+        return unknown_key(path[-1], allowed, noun="parameter", of=f"kind {kind}")
+
     try:
         model.model_validate(dict(values))
     except ValidationError as exc:
-        return _merge_types([_issue(model, kind, err) for err in exc.errors(include_url=False)])
+        return issues_from_validation_error(
+            exc, unknown=unknown, own_codes=_OWN_CODES, text_is="text"
+        )
     return []
 
 
-def _merge_types(issues: list[Issue]) -> list[Issue]:
-    """One issue for a value of a wrong type where a union takes several (text or a number)."""
-    out: list[Issue] = []
-    for issue in issues:
-        same = next((o for o in out if o.path == issue.path and o.code == "wrong_type"), None)
-        if same is None or issue.code != "wrong_type":
-            out.append(issue)
-            continue
-        wanted, _, _got = issue.message.removeprefix("must be ").partition(", got ")
-        head, _, tail = same.message.partition(", got ")
-        out[out.index(same)] = Issue(issue.path, "wrong_type", f"{head} or {wanted}, got {tail}")
-    return out
-
-
-def _check_grid(
-    model: type[CommonParams], kind: str, grid: object, here: tuple[str | int, ...]
-) -> list[Issue]:
+def _check_grid(model: type[CommonParams], kind: str, grid: object, here: Loc) -> list[Issue]:
     if not isinstance(grid, Mapping):
         return [Issue(here, "wrong_type", "must map parameter names to lists of values")]
     issues: list[Issue] = []
@@ -258,7 +243,7 @@ def _check_grid(
     return issues
 
 
-def _check_dates(dates: object, here: tuple[str | int, ...]) -> list[Issue]:
+def _check_dates(dates: object, here: Loc) -> list[Issue]:
     if not isinstance(dates, list) or not dates:
         return [Issue(here, "wrong_type", "'dates' must be a non-empty list of days")]
     issues: list[Issue] = []
@@ -266,57 +251,3 @@ def _check_dates(dates: object, here: tuple[str | int, ...]) -> list[Issue]:
         for issue in _validate(DispatchParams, {"date": value}, "dispatch"):
             issues.append(Issue((*here, j), issue.code, issue.message))
     return issues
-
-
-_BOUNDS = {
-    "greater_than": ("gt", ">"),
-    "greater_than_equal": ("ge", ">="),
-    "less_than": ("lt", "<"),
-    "less_than_equal": ("le", "<="),
-}
-_TYPES = {
-    "int_type": "an integer",
-    "float_type": "a number",
-    "finite_number": "a finite number",
-    "string_type": "text",
-    "list_type": "a list",
-}
-
-
-def _issue(model: type[CommonParams], kind: str, err: Any) -> Issue:
-    """One pydantic error in plain English."""
-    loc = tuple(step for step in err["loc"] if not _is_union_tag(step))
-    kind_of, ctx, got = err["type"], err.get("ctx") or {}, show(err.get("input"))
-    if kind_of == "extra_forbidden":
-        allowed = [*model.model_fields] + (["dates"] if kind == "dispatch" else [])
-        text = f"unknown parameter {show(loc[-1])} for kind {kind}"
-        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
-        text += f"; did you mean {close[0]}?" if close else ""
-        return Issue(loc, "unknown_field", f"{text} (expected: {', '.join(allowed)})")
-    if kind_of in _BOUNDS:
-        key, sign = _BOUNDS[kind_of]
-        return Issue(loc, "out_of_range", f"must be {sign} {ctx.get(key)}, got {got}")
-    if kind_of in _TYPES:
-        return Issue(loc, "wrong_type", f"must be {_TYPES[kind_of]}, got {got}")
-    if kind_of == "literal_error":
-        return Issue(loc, "invalid_choice", f"must be one of {ctx.get('expected')}, got {got}")
-    if kind_of == "string_too_short":
-        return Issue(loc, "missing_field", "must not be empty")
-    return Issue(loc, "invalid_value", str(err["msg"]))
-
-
-def _is_union_tag(step: object) -> bool:
-    """pydantic names the member of a union in the location (``float``, ``str``...)."""
-    return isinstance(step, str) and (
-        step in ("str", "float", "int", "list[str]")
-        or step.startswith(("function-after", "constrained-", "literal["))
-    )
-
-
-def show(value: Any) -> str:
-    """A short JSON-like rendering of a value for messages."""
-    try:
-        text = json.dumps(value, ensure_ascii=False, default=str)
-    except (TypeError, ValueError, RecursionError):
-        text = f"a {type(value).__name__}"
-    return text if len(text) <= 60 else text[:57] + "..."

@@ -24,10 +24,9 @@ fingerprint and the parameters. The same inputs give the same run id in any batc
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,9 +34,10 @@ from typing import Any
 import yaml
 
 from fieldopt.batch.kinds import Params, RunKind
-from fieldopt.batch.params import check_entry, show
+from fieldopt.batch.params import check_entry
 from fieldopt.batch.registry import resolve_kind
 from fieldopt.errors import InputError, Problem
+from fieldopt.io.validation import Loc, field_path, show, unknown_key
 from fieldopt.scenario import Scenario, read_scenario
 
 DEFAULTS: Params = {"time_limit": 30.0, "seed": 0, "workers": 1}
@@ -131,8 +131,7 @@ SOURCE_KEYS = ("path", "url", "name")
 MAX_NAME = 100
 """Most characters of a spec's or a scenario's name (it is part of the batch id)."""
 
-Path_ = tuple[str | int, ...]
-Lines = Mapping[Path_, int]
+Lines = Mapping[Loc, int]
 
 
 class _Problems:
@@ -144,19 +143,19 @@ class _Problems:
         self.kinds: dict[int, str] = {}
         self.found: list[Problem] = []
 
-    def add(self, path: Path_, code: str, message: str) -> None:
+    def add(self, path: Loc, code: str, message: str) -> None:
         row, field = self._record(path)
         problem = Problem("error", code, self.source, message, row, field, self._line(path))
         if problem not in self.found:
             self.found.append(problem)
 
-    def _line(self, path: Path_) -> int | None:
+    def _line(self, path: Loc) -> int | None:
         for end in range(len(path), -1, -1):
             if path[:end] in self.lines:
                 return self.lines[path[:end]]
         return None
 
-    def _record(self, path: Path_) -> tuple[str | None, str | None]:
+    def _record(self, path: Loc) -> tuple[str | None, str | None]:
         if len(path) >= 2 and path[0] in ("runs", "scenarios") and isinstance(path[1], int):
             row = f"{path[0]}[{path[1]}]"
             if path[0] == "runs" and path[1] in self.kinds:
@@ -166,8 +165,7 @@ class _Problems:
             row, rest = "defaults", path[1:]
         else:
             row, rest = None, path
-        field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in rest).lstrip(".")
-        return row, field or None
+        return row, field_path(rest) or None
 
     def raise_if_any(self) -> None:
         if self.found:
@@ -176,14 +174,7 @@ class _Problems:
             )
 
 
-def _unknown_key(key: object, allowed: Sequence[str]) -> str:
-    text = f"unknown key {show(key)}"
-    close = difflib.get_close_matches(str(key), list(allowed), n=1, cutoff=0.6)
-    text += f"; did you mean {close[0]}?" if close else ""
-    return f"{text} (expected: {', '.join(allowed)})"
-
-
-def _name(value: object, path: Path_, problems: _Problems) -> str | None:
+def _name(value: object, path: Loc, problems: _Problems) -> str | None:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         problems.add(path, "wrong_type", f"must be text, got {show(value)}")
         return None
@@ -200,7 +191,7 @@ def _sources(raw: Any, base_dir: Path, problems: _Problems) -> list[ScenarioSour
         return []
     sources: list[ScenarioSource] = []
     for i, item in enumerate(raw):
-        here: Path_ = ("scenarios", i)
+        here: Loc = ("scenarios", i)
         if isinstance(item, str):
             item = {"path": item}
         if not isinstance(item, dict) or ("path" in item) == ("url" in item):
@@ -213,7 +204,7 @@ def _sources(raw: Any, base_dir: Path, problems: _Problems) -> list[ScenarioSour
         bad = False
         for key in item:
             if key not in SOURCE_KEYS:
-                problems.add((*here, key), "unknown_field", _unknown_key(key, SOURCE_KEYS))
+                problems.add((*here, key), "unknown_field", unknown_key(key, SOURCE_KEYS))
                 bad = True
         for key in ("path", "url"):
             if key in item and (not isinstance(item[key], str) or not item[key].strip()):
@@ -246,9 +237,9 @@ def _entries(
         problems.add(("runs",), "missing_field", "'runs' must be a non-empty list")
         return []
     out: list[tuple[RunKind, dict[str, Any]]] = []
-    unknown_defaults: dict[Path_, list[str]] = {}
+    unknown_defaults: dict[Loc, list[str]] = {}
     for i, entry in enumerate(raw):
-        here: Path_ = ("runs", i)
+        here: Loc = ("runs", i)
         if not isinstance(entry, dict) or "kind" not in entry:
             problems.add(here, "missing_field", f"runs[{i}] needs a 'kind'")
             continue
@@ -305,7 +296,7 @@ def parse_spec(
     raw = _json_value(raw)
     for key in raw:
         if key not in SPEC_KEYS:
-            problems.add((key,), "unknown_field", _unknown_key(key, SPEC_KEYS))
+            problems.add((key,), "unknown_field", unknown_key(key, SPEC_KEYS))
     spec_name = _name(raw["name"], ("name",), problems) if "name" in raw else name
     given = raw.get("defaults")
     if given is not None and not isinstance(given, dict):
@@ -358,7 +349,7 @@ def _safe_url(url: str) -> str:
     return safe_url(url)
 
 
-def _yaml_lines(node: yaml.Node, path: Path_ = ()) -> dict[Path_, int]:
+def _yaml_lines(node: yaml.Node, path: Loc = ()) -> dict[Loc, int]:
     """The 1-based line of every key and list item of a composed YAML document."""
     lines = {path: node.start_mark.line + 1}
     if isinstance(node, yaml.MappingNode):

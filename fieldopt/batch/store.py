@@ -47,18 +47,18 @@ def heartbeat_interval(lease_s: float) -> float:
 
 def check_lease(lease_s: object, name: str = "lease_s") -> float:
     """``lease_s`` as seconds, or an :class:`InputError` naming ``name`` that says the bounds."""
-    from fieldopt.errors import InputError, Problem
+    from fieldopt.options import bad_option
 
     ok = isinstance(lease_s, int | float) and not isinstance(lease_s, bool)
     if ok and MIN_LEASE_S <= float(lease_s) <= MAX_LEASE_S:  # type: ignore[arg-type]
         return float(lease_s)  # type: ignore[arg-type]
-    text = (
-        f"{name}: must be between {MIN_LEASE_S:g} and {MAX_LEASE_S:g} seconds, got {lease_s!r}; "
+    why = (
+        f"must be between {MIN_LEASE_S:g} and {MAX_LEASE_S:g} seconds, got {lease_s!r}; "
         "a run whose runner sends no heartbeat for that long is taken over by another runner, "
         f"and runners beat every {MIN_HEARTBEAT_S:g} to 10 s, so a shorter lease would redo "
         "runs that are still alive"
     )
-    raise InputError([Problem("error", "bad_option", "options", text, field=name)])
+    raise bad_option(name, why)
 
 
 def now() -> dt.datetime:

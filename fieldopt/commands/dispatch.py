@@ -16,10 +16,10 @@ from rich.table import Table
 from fieldopt.commands.interrupt import interruptible
 from fieldopt.demo import DemoContext
 from fieldopt.dispatch.report import write_report
-from fieldopt.errors import InputError, Problem
+from fieldopt.errors import InputError
 from fieldopt.io.files import read_json, writable_file, writable_folder, write_json_atomic
 from fieldopt.options import Progress as SolveProgress
-from fieldopt.options import SolveOptions, cli_options, option_date
+from fieldopt.options import SolveOptions, bad_option, cli_options, option_date
 
 console = Console()
 DIFF_FORMAT = "fieldopt.replan-diff/1"
@@ -73,11 +73,8 @@ def plan_cmd(
 
     options = cli_options(time_limit, seed, workers)  # bad options fail before any reading
     if workers != 1:
-        raise InputError(
-            [Problem("error", "bad_option", "options",
-                     f"--workers: dispatch plans on one thread (routing search is "
-                     f"single-threaded), got {workers}", field="--workers")]
-        )  # fmt: skip
+        why = f"dispatch plans on one thread (routing search is single-threaded), got {workers}"
+        raise bad_option("--workers", why)
     the_day = option_date(date, "--date")
     _writable((out, "--out"), (report, "--report"))
     data = read_scenario(scenario, name)
@@ -183,11 +180,8 @@ def _check_now(now: str) -> None:
     except ValueError:
         moment = None
     if moment is None or moment.tzinfo is not None:
-        raise InputError(
-            [Problem("error", "bad_option", "options",
-                     f"--now: expected HH:MM or YYYY-MM-DD HH:MM, local time without a time "
-                     f"zone, got {now!r}", field="--now")]
-        )  # fmt: skip
+        why = f"expected HH:MM or YYYY-MM-DD HH:MM, local time without a time zone, got {now!r}"
+        raise bad_option("--now", why)
 
 
 def _writable(*paths: tuple[Path | None, str]) -> None:

@@ -18,8 +18,6 @@ generated from these models, is ``docs/examples/dispatch-events.schema.json``
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-import json
 import re
 from collections.abc import Collection, Mapping
 from typing import Annotated, Any, Literal, get_args
@@ -44,6 +42,14 @@ from sqlmodel import SQLModel
 
 from fieldopt.domain.tables import Job, JobPart, JobSkill
 from fieldopt.errors import InputError, Problem
+from fieldopt.io.validation import (
+    Loc,
+    did_you_mean,
+    field_path,
+    issues_from_validation_error,
+    unknown_key,
+)
+from fieldopt.io.validation import show as _show
 
 EVENT_TYPES = (
     "job_finished",
@@ -78,15 +84,6 @@ _TIME_SCHEMA = {
     "description": "local wall-clock time, no time zone: HH:MM (on the plan's day) or "
     "YYYY-MM-DD HH:MM[:SS]",
 }
-
-
-def _show(value: Any) -> str:
-    """A short JSON-like rendering of an input value for messages."""
-    try:
-        text = json.dumps(value, ensure_ascii=False, default=repr)
-    except (TypeError, ValueError, RecursionError):  # huge ints, cycles...
-        text = f"a {type(value).__name__}"
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _context(info: ValidationInfo) -> Mapping[str, Any]:
@@ -545,89 +542,33 @@ def _bad_type(where: str, kind: object, present: bool) -> Problem:
     else:
         text = f"unknown event type {_show(kind)}; expected one of {expected}"
         code = "unknown_event_type"
-        if isinstance(kind, str):
-            close = difflib.get_close_matches(kind, [*EVENT_TYPES], n=1, cutoff=0.6)
-            text += f" (did you mean {close[0]}?)" if close else ""
-    message = f"{where} ({label}), field type: {text}"
-    return Problem("error", code, "events", message, row=where, field="type")
+        close = did_you_mean(kind, EVENT_TYPES) if isinstance(kind, str) else None
+        text += f" (did you mean {close}?)" if close else ""
+    return _problem(where, label, "type", code, text)
 
 
-def _path(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for step in loc:
-        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
-    return out
+def _problem(where: str, kind: str, field: str | None, code: str, text: str) -> Problem:
+    """``events[i] (kind), field f: text``: the event, its type and the field."""
+    head = f"{where} ({kind})" + (f", field {field}" if field else "")
+    return Problem("error", code, "events", f"{head}: {text}", row=where, field=field)
 
 
-_BOUNDS = {
-    "greater_than": ("gt", ">"),
-    "greater_than_equal": ("ge", ">="),
-    "less_than": ("lt", "<"),
-    "less_than_equal": ("le", "<="),
+_OWN_CODES = {
+    **{code: code for code in ("time_format", "time_zone", "before_plan_start", "time_range")},
+    **dict.fromkeys(("window_order", "until_order", "empty_pin", "repeated_row"), "invalid_value"),
 }
-_TYPES = {
-    "int_type": "an integer",
-    "int_parsing": "an integer",
-    "int_from_float": "an integer",
-    "float_type": "a number",
-    "float_parsing": "a number",
-    "finite_number": "a finite number",
-    "string_type": "a string",
-    "bool_type": "true or false",
-    "bool_parsing": "true or false",
-    "model_type": "an object",
-    "model_attributes_type": "an object",
-    "dict_type": "an object",
-    "list_type": "a list",
-    "tuple_type": "a list",
-}
+"""The errors of the events' own validators, and their problem codes."""
 
 
 def _problems(where: str, kind: str, exc: ValidationError) -> list[Problem]:
-    out = []
-    for err in exc.errors(include_url=False):
-        loc = tuple(err["loc"][1:])  # the first step is the union's tag
-        ctx = err.get("ctx") or {}
-        field = _path(loc) or ctx.get("field")
-        code, text = _english(err, kind, loc)
-        head = f"{where} ({kind})" + (f", field {field}" if field else "")
-        out.append(Problem("error", code, "events", f"{head}: {text}", row=where, field=field))
-    return out
+    def unknown(path: Loc) -> str:
+        return unknown_key(path[-1], _keys(_MODELS[kind], path[:-1]), noun="field")
+
+    issues = issues_from_validation_error(exc, unknown=unknown, own_codes=_OWN_CODES, tagged=True)
+    return [_problem(where, kind, field_path(i.path) or None, i.code, i.message) for i in issues]
 
 
-def _english(err: Any, kind: str, loc: tuple[int | str, ...]) -> tuple[str, str]:
-    """A problem code and a short English text for one pydantic error."""
-    kind_of, ctx = err["type"], err.get("ctx") or {}
-    got = _show(err.get("input"))
-    if kind_of == "missing":
-        return "missing_field", "required, missing"
-    if kind_of == "extra_forbidden":
-        allowed = _keys(_MODELS[kind], loc[:-1])
-        text = f"unknown field {_show(loc[-1])}"
-        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
-        if close:
-            text += f"; did you mean {close[0]}?"
-        return "unknown_field", text + (f" (expected: {', '.join(allowed)})" if allowed else "")
-    if kind_of in _BOUNDS:
-        key, sign = _BOUNDS[kind_of]
-        return "out_of_range", f"must be {sign} {ctx.get(key)}, got {got}"
-    if kind_of in _TYPES:
-        return "wrong_type", f"must be {_TYPES[kind_of]}, got {got}"
-    if kind_of == "string_too_short":
-        return "missing_field", "must not be empty"
-    if kind_of == "string_too_long":
-        return "out_of_range", f"must be at most {ctx.get('max_length')} characters"
-    if kind_of == "literal_error":
-        return "invalid_choice", f"must be one of {ctx.get('expected')}, got {got}"
-    if kind_of in ("time_format", "time_zone", "before_plan_start", "time_range"):
-        return kind_of, str(err["msg"])
-    if kind_of in ("window_order", "until_order", "empty_pin", "repeated_row"):
-        return "invalid_value", str(err["msg"])
-    msg = str(err["msg"])
-    return "invalid_value", f"{msg[:1].lower()}{msg[1:]}, got {got}"
-
-
-def _keys(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
+def _keys(model: type[BaseModel], loc: Loc) -> list[str]:
     """The keys an object at ``loc`` inside ``model`` may have."""
     current: Any = model
     for step in loc:
@@ -657,9 +598,7 @@ def _reference_problems(
     out: list[tuple[int, Problem]] = []
 
     def add(i: int, kind: str, field: str, code: str, text: str) -> None:
-        where = f"events[{i}]"
-        message = f"{where} ({kind}), field {field}: {text}"
-        out.append((i, Problem("error", code, "events", message, row=where, field=field)))
+        out.append((i, _problem(f"events[{i}]", kind, field, code, text)))
 
     first_new: dict[str, int] = {}
     for i, kind, ev in parsed:
@@ -698,9 +637,7 @@ def _new_job_references(
     out: list[tuple[int, Problem]] = []
 
     def add(i: int, kind: str, field: str, code: str, text: str) -> None:
-        where = f"events[{i}]"
-        message = f"{where} ({kind}), field {field}: {text}"
-        out.append((i, Problem("error", code, "events", message, row=where, field=field)))
+        out.append((i, _problem(f"events[{i}]", kind, field, code, text)))
 
     known_sites = None if locations is None else set(locations)
     known_parts = None if parts is None else set(parts)

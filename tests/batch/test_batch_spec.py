@@ -23,11 +23,25 @@ from fieldopt.errors import InputError, Problem
 REPO = Path(__file__).resolve().parents[2]
 
 
-def write(tmp_path: Path, tiny: Path, body: str) -> Path:
-    spec = tmp_path / "nightly.yaml"
-    text = f"scenarios:\n  - {tiny}\n" + textwrap.dedent(body)
+def spec_file(tmp_path: Path, text: str, name: str = "s.yaml") -> Path:
+    """A spec file of ``text`` as written."""
+    spec = tmp_path / name
     spec.write_text(text, encoding="utf-8")
     return spec
+
+
+def write(tmp_path: Path, tiny: Path, body: str) -> Path:
+    """A spec ``nightly.yaml`` of the scenario ``tiny`` and ``body`` (dedented)."""
+    return spec_file(tmp_path, f"scenarios:\n  - {tiny}\n" + textwrap.dedent(body), "nightly.yaml")
+
+
+@pytest.fixture(scope="module")
+def user_kinds() -> Iterator[None]:
+    """``batch_test_kinds`` (next to this file) importable: the ``module:function`` kinds."""
+    here = str(Path(__file__).parent)
+    sys.path.insert(0, here)
+    yield
+    sys.path.remove(here)
 
 
 def problems_of(spec: Path) -> list[Problem]:
@@ -42,153 +56,40 @@ def only(spec: Path) -> Problem:
     return problem
 
 
+def one_run(kind: str, line: str, field: str, text: str) -> tuple[str, int, str, str, str]:
+    """A case of :data:`BAD` whose spec has one run of ``kind`` with one bad ``line`` (line 5)."""
+    return f"runs:\n  - kind: {kind}\n    {line}\n", 5, f"runs[0] ({kind})", field, text
+
+
 # (the runs: part of the spec, the line of the problem, its record, field and text)
 BAD = [
-    (
-        "runs:\n  - kind: validate\n    time_limt: 5\n",
-        5,
-        "runs[0] (validate)",
-        "time_limt",
-        "did you mean time_limit?",
-    ),
-    (
-        "runs:\n  - kind: dispatch\n    colour: red\n",
-        5,
-        "runs[0] (dispatch)",
-        "colour",
-        'unknown parameter "colour"',
-    ),
-    (
-        "runs:\n  - kind: dispatch\n    seed: banana\n",
-        5,
-        "runs[0] (dispatch)",
-        "seed",
-        'must be an integer, got "banana"',
-    ),
-    ("runs:\n  - kind: dispatch\n    seed: -1\n", 5, "runs[0] (dispatch)", "seed", ">= 0"),
-    ("runs:\n  - kind: dispatch\n    seed: 1.5\n", 5, "runs[0] (dispatch)", "seed", "integer"),
-    ("runs:\n  - kind: dispatch\n    seed: true\n", 5, "runs[0] (dispatch)", "seed", "integer"),
-    (
-        "runs:\n  - kind: dispatch\n    time_limit: .nan\n",
-        5,
-        "runs[0] (dispatch)",
-        "time_limit",
-        "finite",
-    ),
-    (
-        "runs:\n  - kind: dispatch\n    time_limit: .inf\n",
-        5,
-        "runs[0] (dispatch)",
-        "time_limit",
-        "finite",
-    ),
-    (
-        "runs:\n  - kind: dispatch\n    time_limit: 0\n",
-        5,
-        "runs[0] (dispatch)",
-        "time_limit",
-        "> 0",
-    ),
-    (
-        "runs:\n  - kind: dispatch\n    time_limit: 1000000000\n",
-        5,
-        "runs[0] (dispatch)",
-        "time_limit",
-        "<= 604800",
-    ),
-    (
-        "runs:\n  - kind: dispatch\n    time_limit: '30'\n",
-        5,
-        "runs[0] (dispatch)",
-        "time_limit",
-        "must be a number",
-    ),
-    ("runs:\n  - kind: dispatch\n    workers: 0\n", 5, "runs[0] (dispatch)", "workers", ">= 1"),
-    (
-        "runs:\n  - kind: dispatch\n    workers: 100000\n",
-        5,
-        "runs[0] (dispatch)",
-        "workers",
-        "<= 256",
-    ),
-    (
-        "runs:\n  - kind: dispatch\n    date: 24/11/2026\n",
-        5,
-        "runs[0] (dispatch)",
-        "date",
-        "must be a date YYYY-MM-DD",
-    ),
-    (
-        "runs:\n  - kind: dispatch\n    dates: [2026-11-24, 3026-01-01]\n",
-        5,
-        "runs[0] (dispatch)",
-        "dates[1]",
-        "between 1900 and 2200",
-    ),
-    (
-        "runs:\n  - kind: dispatch\n    dates: []\n",
-        5,
-        "runs[0] (dispatch)",
-        "dates",
-        "non-empty list",
-    ),
-    (
-        "runs:\n  - kind: dispatch\n    grid: {seed: [1, x]}\n",
-        5,
-        "runs[0] (dispatch)",
-        "grid.seed[1]",
-        'must be an integer, got "x"',
-    ),
-    (
-        "runs:\n  - kind: dispatch\n    grid: {sead: [1, 2]}\n",
-        5,
-        "runs[0] (dispatch)",
-        "grid.sead",
-        "did you mean seed?",
-    ),
-    (
-        "runs:\n  - kind: dispatch\n    grid: [1, 2]\n",
-        5,
-        "runs[0] (dispatch)",
-        "grid",
-        "must map parameter names",
-    ),
-    ("runs:\n  - kind: schedule\n    days: 10000\n", 5, "runs[0] (schedule)", "days", "<= 366"),
-    (
-        "runs:\n  - kind: schedule\n    objective: fast\n",
-        5,
-        "runs[0] (schedule)",
-        "objective",
-        "must be one of",
-    ),
-    (
-        "runs:\n  - kind: inventory.frontier\n    samples: 0\n",
-        5,
-        "runs[0] (inventory.frontier)",
-        "samples",
-        ">= 2",
-    ),
-    (
-        "runs:\n  - kind: inventory.frontier\n    method: magic\n",
-        5,
-        "runs[0] (inventory.frontier)",
-        "method",
-        "must be one of",
-    ),
-    (
-        "runs:\n  - kind: inventory.optimise\n    budget: -5\n",
-        5,
-        "runs[0] (inventory.optimise)",
-        "budget",
-        ">= 0",
-    ),
-    (
-        "runs:\n  - kind: inventory.optimise\n    target_fill_rate: 1.5\n",
-        5,
-        "runs[0] (inventory.optimise)",
-        "target_fill_rate",
-        "<= 1",
-    ),
+    one_run("validate", "time_limt: 5", "time_limt", "did you mean time_limit?"),
+    one_run("dispatch", "colour: red", "colour", 'unknown parameter "colour"'),
+    # a key named like one of pydantic's union members (int, str...) is still the user's key
+    one_run("dispatch", "int: 1", "int", 'unknown parameter "int"'),
+    one_run("dispatch", "seed: banana", "seed", 'must be an integer, got "banana"'),
+    one_run("dispatch", "seed: -1", "seed", ">= 0"),
+    one_run("dispatch", "seed: 1.5", "seed", "integer"),
+    one_run("dispatch", "seed: true", "seed", "integer"),
+    one_run("dispatch", "time_limit: .nan", "time_limit", "finite"),
+    one_run("dispatch", "time_limit: .inf", "time_limit", "finite"),
+    one_run("dispatch", "time_limit: 0", "time_limit", "> 0"),
+    one_run("dispatch", "time_limit: 1000000000", "time_limit", "<= 604800"),
+    one_run("dispatch", "time_limit: '30'", "time_limit", "must be a number"),
+    one_run("dispatch", "workers: 0", "workers", ">= 1"),
+    one_run("dispatch", "workers: 100000", "workers", "<= 256"),
+    one_run("dispatch", "date: 24/11/2026", "date", "must be a date YYYY-MM-DD"),
+    one_run("dispatch", "dates: [2026-11-24, 3026-01-01]", "dates[1]", "between 1900 and 2200"),
+    one_run("dispatch", "dates: []", "dates", "non-empty list"),
+    one_run("dispatch", "grid: {seed: [1, x]}", "grid.seed[1]", 'must be an integer, got "x"'),
+    one_run("dispatch", "grid: {sead: [1, 2]}", "grid.sead", "did you mean seed?"),
+    one_run("dispatch", "grid: [1, 2]", "grid", "must map parameter names"),
+    one_run("schedule", "days: 10000", "days", "<= 366"),
+    one_run("schedule", "objective: fast", "objective", "must be one of"),
+    one_run("inventory.frontier", "samples: 0", "samples", ">= 2"),
+    one_run("inventory.frontier", "method: magic", "method", "must be one of"),
+    one_run("inventory.optimise", "budget: -5", "budget", ">= 0"),
+    one_run("inventory.optimise", "target_fill_rate: 1.5", "target_fill_rate", "<= 1"),
     (
         "runs:\n  - kind: inventory.optimise\n",
         4,
@@ -196,45 +97,15 @@ BAD = [
         "budget",
         "exactly one of",
     ),
-    (
-        "runs:\n  - kind: inventory.whatif\n    demand: lots\n",
-        5,
-        "runs[0] (inventory.whatif)",
-        "demand",
-        "variant 'demand=lots'",
-    ),
-    (
-        "runs:\n  - kind: inventory.whatif\n    variants: [speed=2]\n",
-        5,
-        "runs[0] (inventory.whatif)",
-        "variants[0]",
-        "variant 'speed=2'",
-    ),
-    (
-        "runs:\n  - kind: inventory.whatif\n    stockout_policy: panic\n",
-        5,
-        "runs[0] (inventory.whatif)",
-        "stockout_policy",
-        "must be one of",
-    ),
-    ("runs:\n  - kind: dispatch\n    date: null\n", 5, "runs[0] (dispatch)", "date", "not null"),
-    (
-        "runs:\n  - kind: inventory.whatif\n    demand: [1]\n",
-        5,
-        "runs[0] (inventory.whatif)",
-        "demand",
-        "must be text or a number, got [1]",
-    ),
+    one_run("inventory.whatif", "demand: lots", "demand", "variant 'demand=lots'"),
+    one_run("inventory.whatif", "variants: [speed=2]", "variants[0]", "variant 'speed=2'"),
+    one_run("inventory.whatif", "stockout_policy: panic", "stockout_policy", "must be one of"),
+    one_run("dispatch", "date: null", "date", "not null"),
+    one_run("inventory.whatif", "demand: [1]", "demand", "must be text or a number, got [1]"),
     ("runs:\n  - kind: nope\n", 4, "runs[0]", "kind", "unknown run kind 'nope'"),
     ("runs:\n  - kind: [validate]\n", 4, "runs[0]", "kind", "must be text"),
     ("runs:\n  - kind: no_such_module:f\n", 4, "runs[0]", "kind", "cannot import it"),
-    (
-        "runs:\n  - kind: validate\n    scenarios: [elsewhere]\n",
-        5,
-        "runs[0] (validate)",
-        "scenarios",
-        "unknown scenario(s) elsewhere",
-    ),
+    one_run("validate", "scenarios: [elsewhere]", "scenarios", "unknown scenario(s) elsewhere"),
     ("runs:\n  - {grid: {}}\n", 4, "runs[0]", None, "needs a 'kind'"),
     ("runs: []\n", 3, None, "runs", "'runs' must be a non-empty list"),
     ("runs:\n  - kind: validate\ncolour: blue\n", 5, None, "colour", 'unknown key "colour"'),
@@ -286,10 +157,8 @@ def test_each_bad_value_is_refused_naming_file_line_run_and_field(
 def test_bad_scenario_entries_are_named(
     tmp_path: Path, tiny_dir: Path, scenarios: str, field: str | None, text: str
 ) -> None:
-    spec = tmp_path / "s.yaml"
     body = "scenarios:\n" + scenarios.replace("P", str(tiny_dir)) + "runs: [{kind: validate}]\n"
-    spec.write_text(body)
-    problem = only(spec)
+    problem = only(spec_file(tmp_path, body))
     assert (problem.line, problem.row, problem.field) == (2, "scenarios[0]", field)
     assert text in problem.message
 
@@ -321,32 +190,27 @@ def test_every_problem_of_a_spec_is_reported_at_once(tmp_path: Path, tiny_dir: P
 
 
 def test_scenarios_are_not_read_when_the_spec_itself_is_wrong(tmp_path: Path) -> None:
-    spec = tmp_path / "s.yaml"
-    spec.write_text("scenarios: [no/such/folder]\nruns: [{kind: validate, seed: x}]\n")
+    spec = spec_file(tmp_path, "scenarios: [no/such/folder]\nruns: [{kind: validate, seed: x}]\n")
     [problem] = problems_of(spec)
     assert problem.field == "seed"
 
 
 def test_a_scenario_that_cannot_be_read_is_named_with_its_line(tmp_path: Path) -> None:
-    spec = tmp_path / "s.yaml"
-    spec.write_text("runs: [{kind: validate}]\nscenarios:\n  - no/such/folder\n")
+    spec = spec_file(tmp_path, "runs: [{kind: validate}]\nscenarios:\n  - no/such/folder\n")
     first = problems_of(spec)[0]
     assert (first.row, first.line) == ("scenarios[0]", 3)
     assert "cannot read scenario" in first.message
 
 
+@pytest.mark.usefixtures("user_kinds")
 def test_user_kinds_take_any_parameter_but_the_common_ones_are_checked(
     tmp_path: Path, tiny_dir: Path
 ) -> None:
-    sys.path.insert(0, str(Path(__file__).parent))
-    try:
-        good = write(tmp_path, tiny_dir, "runs:\n  - {kind: 'batch_test_kinds:slow', n: 1}\n")
-        [run] = batch.load_spec(good).runs
-        assert run.params["n"] == 1
-        bad = write(tmp_path, tiny_dir, "runs:\n  - {kind: 'batch_test_kinds:slow', seed: x}\n")
-        assert only(bad).field == "seed"
-    finally:
-        sys.path.remove(str(Path(__file__).parent))
+    good = write(tmp_path, tiny_dir, "runs:\n  - {kind: 'batch_test_kinds:slow', n: 1}\n")
+    [run] = batch.load_spec(good).runs
+    assert run.params["n"] == 1
+    bad = write(tmp_path, tiny_dir, "runs:\n  - {kind: 'batch_test_kinds:slow', seed: x}\n")
+    assert only(bad).field == "seed"
 
 
 def test_valid_specs_keep_their_run_ids(tmp_path: Path, tiny_dir: Path) -> None:
@@ -528,10 +392,8 @@ def test_any_spec_parses_or_raises_one_input_error(
 
 
 @pytest.fixture(scope="module")
-def tiny_spec_dir() -> Iterator[Path]:
-    sys.path.insert(0, str(Path(__file__).parent))
-    yield REPO / "docs" / "examples" / "tiny"
-    sys.path.remove(str(Path(__file__).parent))
+def tiny_spec_dir(user_kinds: None) -> Path:
+    return REPO / "docs" / "examples" / "tiny"
 
 
 def test_a_key_given_twice_is_refused(tmp_path: Path, tiny_dir: Path) -> None:

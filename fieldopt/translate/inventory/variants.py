@@ -19,6 +19,11 @@ MAX_FACTOR = 10.0
 times 10^16 times larger made the evaluators allocate terabytes."""
 
 
+def _bad_variant(message: str) -> InputError:
+    """A what-if variant that cannot be read or applied (the ``variant`` option)."""
+    return InputError([Problem("error", "bad_variant", "options", message, field="variant")])
+
+
 def parse_variant(text: str) -> tuple[str, str, float | str]:
     """``demand=+20%``, ``lead_time=x1.5``, ``repair_time=-10%``, ``close_depot=D3``,
     ``stockout_policy=emergency`` (or ``backorder``) at every site serving customers."""
@@ -26,32 +31,12 @@ def parse_variant(text: str) -> tuple[str, str, float | str]:
     key, value = key.strip(), value.strip()
     keys = ("demand", "lead_time", "repair_time", "close_depot", "stockout_policy")
     if not sep or key not in keys:
-        raise InputError(
-            [
-                Problem(
-                    "error",
-                    "bad_variant",
-                    "options",
-                    f"variant {text!r}: expected {'=, '.join(keys)}=",
-                    field="variant",
-                )
-            ]
-        )
+        raise _bad_variant(f"variant {text!r}: expected {'=, '.join(keys)}=")
     if key == "close_depot":
         return text, key, value
     if key == "stockout_policy":
         if value.lower() not in POLICIES:
-            raise InputError(
-                [
-                    Problem(
-                        "error",
-                        "bad_variant",
-                        "options",
-                        f"variant {text!r}: policy one of {', '.join(POLICIES)}",
-                        field="variant",
-                    )
-                ]
-            )
+            raise _bad_variant(f"variant {text!r}: policy one of {', '.join(POLICIES)}")
         return text, key, value.lower()
     try:
         if value.endswith("%"):
@@ -61,29 +46,11 @@ def parse_variant(text: str) -> tuple[str, str, float | str]:
         else:
             factor = float(value)
     except ValueError as exc:
-        raise InputError(
-            [
-                Problem(
-                    "error",
-                    "bad_variant",
-                    "options",
-                    f"variant {text!r}: {value!r} is not +N%, -N% or xF",
-                    field="variant",
-                )
-            ]
-        ) from exc
+        raise _bad_variant(f"variant {text!r}: {value!r} is not +N%, -N% or xF") from exc
     if not (math.isfinite(factor) and 0 <= factor <= MAX_FACTOR):
-        raise InputError(
-            [
-                Problem(
-                    "error",
-                    "bad_variant",
-                    "options",
-                    f"variant {text!r}: the factor must be from 0 to {MAX_FACTOR:g} "
-                    f"(-100% to +{100 * (MAX_FACTOR - 1):g}%), got {factor}",
-                    field="variant",
-                )
-            ]
+        raise _bad_variant(
+            f"variant {text!r}: the factor must be from 0 to {MAX_FACTOR:g} "
+            f"(-100% to +{100 * (MAX_FACTOR - 1):g}%), got {factor}"
         )
     return text, key, factor
 
@@ -125,31 +92,12 @@ def apply_variant(
         if j != data.root and data.demand_rate[:, j].sum() > 0
     ]
     if site not in with_demand:
-        raise InputError(
-            [
-                Problem(
-                    "error",
-                    "bad_variant",
-                    "options",
-                    f"close_depot={site}: not a stocking site with demand "
-                    f"({', '.join(with_demand)})",
-                    field="variant",
-                )
-            ]
+        raise _bad_variant(
+            f"close_depot={site}: not a stocking site with demand ({', '.join(with_demand)})"
         )
     others = [s for s in with_demand if s != site]
     if not others:
-        raise InputError(
-            [
-                Problem(
-                    "error",
-                    "bad_variant",
-                    "options",
-                    f"close_depot={site}: the last site cannot close",
-                    field="variant",
-                )
-            ]
-        )
+        raise _bad_variant(f"close_depot={site}: the last site cannot close")
     locs = scenario.locations.set_index("id")
 
     lat, lon = floats(locs["lat"]), floats(locs["lon"])
